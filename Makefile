@@ -1,0 +1,31 @@
+# Entry points. `make run` builds the warehouse; `make test` runs the test suite.
+# Both create .venv on first use (Python 3.11, dependencies pinned by constraints.txt).
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: help venv run test bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(BIN)/imon: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --constraint constraints.txt --editable '.[dev]'
+	@touch $@
+
+venv: $(BIN)/imon  ## create .venv with all dependencies
+
+run: venv  ## pull, validate, load and build the warehouse; print a summary
+	$(BIN)/imon run
+
+test: venv  ## run the test suite
+	$(BIN)/pytest
+
+bench: venv  ## federal-scale benchmark (writes BENCHMARKS.md)
+	$(BIN)/python -m tests.bench
+
+clean:  ## remove the virtual environment and local build output
+	rm -rf $(VENV) warehouse/imon.duckdb* warehouse/landing .prefect

@@ -1,0 +1,307 @@
+"""`imon`: the command line of the integration monitoring warehouse."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+
+from flows.settings import load_settings
+
+app = typer.Typer(
+    help="Municipal integration monitoring: pull GENESIS and BA tables, validate, load into DuckDB, compute indicators.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+WarehouseOption = typer.Option(None, "--warehouse", "-w", help="DuckDB file (default: $IMON_WAREHOUSE or warehouse/imon.duckdb).")
+
+
+def _show_progress() -> None:
+    """Send the pipeline's progress lines to the terminal."""
+    logger = logging.getLogger("imon.progress")
+    if not logger.handlers:
+        handler = RichHandler(console=errors, show_path=False, show_level=False, markup=False)
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def _connect_read_only(warehouse: Optional[Path]):
+    from warehouse.connection import connect
+
+    settings = load_settings(warehouse=warehouse)
+    try:
+        return connect(settings.warehouse_path, read_only=True)
+    except FileNotFoundError as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(2)
+
+
+def _print_rows(title: str | None, columns: list[str], rows: list[tuple]) -> None:
+    table = Table(title=title, show_lines=False)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if v is None else f"{v:,.1f}" if isinstance(v, float) else str(v) for v in row))
+    console.print(table)
+
+
+@app.command()
+def run(
+    warehouse: Optional[Path] = WarehouseOption,
+    table: Optional[list[str]] = typer.Option(None, "--table", "-t", help="Only this table (repeatable); names as in sources/tables.yaml."),
+) -> None:
+    """Pull every configured table, validate, load, build the indicator models and print a summary."""
+    from flows.pipeline import pipeline, run_mode
+
+    settings = load_settings(warehouse=warehouse)
+    if run_mode(settings) == "offline":
+        errors.print("No GENESIS credentials set (see .env.example): using the bundled offline sample of real "
+                     "GENESIS and BA files in sources/sample/.")
+    _show_progress()
+    summary = pipeline(warehouse=str(settings.warehouse_path), tables=table or None)
+    _print_summary(summary)
+    raise typer.Exit(summary.exit_code)
+
+
+def _print_summary(summary) -> None:
+    loaded = [t for t in summary.tables if t.status == "loaded"]
+    unchanged = [t for t in summary.tables if t.status == "unchanged"]
+    bad = [t for t in summary.tables if t.status in ("rejected", "failed")]
+    table = Table(title=f"Run {summary.run_id} ({summary.mode})")
+    for column in ("table", "source", "status", "rows", "validation"):
+        table.add_column(column)
+    for t in summary.tables:
+        if t.status in ("rejected", "failed"):
+            check = f"[red]{t.message}[/red]"
+        elif t.status == "unchanged":
+            check = "not re-validated (raw files unchanged)"
+        else:
+            check = "passed" + (f", {len(t.warnings)} warning(s): " + "; ".join(t.warnings) if t.warnings else "")
+        style = {"loaded": "green", "unchanged": "dim", "rejected": "red", "failed": "red"}[t.status]
+        table.add_row(t.name, t.label, f"[{style}]{t.status}[/{style}]", f"{t.rows:,}" if t.rows else "", check)
+    console.print(table)
+    console.print(f"tables: {len(loaded)} loaded, {len(unchanged)} unchanged, {len(bad)} rejected or failed")
+    if summary.build_error:
+        errors.print(f"[red]models: build failed, previous build kept: {summary.build_error}[/red]")
+    else:
+        console.print("models: " + (f"{summary.models_built} built" if summary.models_built is not None else "up to date, not rebuilt"))
+    if summary.indicators:
+        by_indicator: dict[str, list[str]] = {}
+        for indicator_id, level, regions in summary.indicators:
+            by_indicator.setdefault(indicator_id, []).append(f"{regions} {level}")
+        console.print(f"indicators: {len(by_indicator)} computed")
+        for indicator_id, parts in by_indicator.items():
+            console.print(f"  {indicator_id:18} values for {', '.join(parts)}")
+    console.print(f"warehouse: {summary.warehouse_path}")
+    if bad:
+        errors.print("[red]Some tables were not loaded; the warehouse keeps their previous data. "
+                     "Details: `imon status` and `imon validation`.[/red]")
+
+
+@app.command()
+def pull(
+    warehouse: Optional[Path] = WarehouseOption,
+    table: Optional[list[str]] = typer.Option(None, "--table", "-t", help="Only this table (repeatable)."),
+) -> None:
+    """Fetch the configured tables into the landing zone only (no validation, no load)."""
+    from flows.pipeline import pull_table
+    from sources.catalog import load_table_specs
+    from sources.errors import SourceError
+
+    settings = load_settings(warehouse=warehouse)
+    failed = False
+    rows = []
+    for spec in load_table_specs(settings.tables_file):
+        if table and spec.name not in table:
+            continue
+        try:
+            for landed in pull_table.fn(spec, settings):
+                rows.append((spec.name, spec.label, "unchanged" if landed.unchanged else "new",
+                             f"{landed.size:,}", landed.sha256[:12], str(landed.path)))
+        except SourceError as error:
+            failed = True
+            rows.append((spec.name, spec.label, "failed", "", "", str(error)))
+    _print_rows("Landing zone", ["table", "source", "content", "bytes", "sha256", "file"], rows)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def build(warehouse: Optional[Path] = WarehouseOption) -> None:
+    """Rebuild every SQL model from the raw tables already loaded."""
+    from warehouse.connection import connect
+    from warehouse.models import ModelError, build_models
+
+    settings = load_settings(warehouse=warehouse)
+    connection = connect(settings.warehouse_path)
+    try:
+        built = build_models(connection, settings.sql_dir, run_id="manual-build",
+                             variables={"min_denominator": settings.min_denominator})
+    except ModelError as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(1)
+    finally:
+        connection.close()
+    _print_rows("Models built", ["model", "rows"], [(name, f"{rows:,}") for name, rows in built])
+
+
+@app.command()
+def status(warehouse: Optional[Path] = WarehouseOption) -> None:
+    """What is loaded, from which raw files, and when; and the last runs."""
+    connection = _connect_read_only(warehouse)
+    files = connection.execute(
+        """
+        SELECT f.table_name, f.source || ' ' || f.table_code, f.path, left(f.sha256, 12), f.fetched_at::VARCHAR,
+               l.recorded_at::VARCHAR, (SELECT count(*) FROM duckdb_tables() t WHERE t.schema_name = 'raw' AND t.table_name = f.table_name)
+        FROM meta.raw_file f
+        LEFT JOIN (SELECT table_name, max(recorded_at) AS recorded_at FROM meta.table_load WHERE status = 'loaded' GROUP BY ALL) l
+          USING (table_name)
+        ORDER BY f.table_name
+        """
+    ).fetchall()
+    _print_rows("Loaded tables and their raw files", ["table", "source", "raw file", "sha256", "fetched", "loaded", "in raw"],
+                [r[:6] + (("yes" if r[6] else "missing"),) for r in files])
+    runs = connection.execute(
+        "SELECT run_id, mode, outcome, started_at::VARCHAR, finished_at::VARCHAR, coalesce(message, '') "
+        "FROM meta.run ORDER BY started_at DESC LIMIT 5"
+    ).fetchall()
+    _print_rows("Last runs", ["run", "mode", "outcome", "started", "finished", "message"], runs)
+    problems = connection.execute(
+        """
+        SELECT table_name, status, message FROM meta.table_load
+        WHERE run_id = (SELECT run_id FROM meta.run ORDER BY started_at DESC LIMIT 1) AND status IN ('rejected', 'failed')
+        """
+    ).fetchall()
+    if problems:
+        _print_rows("Not loaded in the last run (previous data kept)", ["table", "status", "why"], problems)
+
+
+@app.command()
+def validation(warehouse: Optional[Path] = WarehouseOption) -> None:
+    """The latest validation results per table: failed expectations first."""
+    connection = _connect_read_only(warehouse)
+    rows = connection.execute(
+        """
+        WITH latest AS (
+            SELECT table_name, max(run_id) AS run_id FROM meta.validation_result GROUP BY table_name
+        )
+        SELECT v.table_name, v.expectation, coalesce(v.column_name, ''), v.severity,
+               CASE WHEN v.success THEN 'passed' ELSE 'FAILED' END, coalesce(v.unexpected_count::VARCHAR, ''),
+               coalesce(left(v.examples::VARCHAR, 120), '')
+        FROM meta.validation_result v JOIN latest USING (table_name, run_id)
+        ORDER BY v.success, v.table_name, v.expectation
+        """
+    ).fetchall()
+    _print_rows("Latest validation per table", ["table", "expectation", "column", "severity", "result", "failing rows", "examples"], rows)
+
+
+@app.command()
+def sql(
+    query: str = typer.Argument(..., help="One SELECT or WITH statement."),
+    warehouse: Optional[Path] = WarehouseOption,
+    csv: Optional[Path] = typer.Option(None, "--csv", help="Write the result to this CSV file instead of printing it."),
+    limit: int = typer.Option(200, help="Rows to print (CSV output is never cut)."),
+) -> None:
+    """Run a read-only query against the warehouse."""
+    import duckdb
+
+    connection = _connect_read_only(warehouse)
+    try:
+        relation = connection.sql(query)
+    except duckdb.Error as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(1)
+    if relation is None:
+        errors.print("[red]not a query: imon sql runs one SELECT or WITH statement[/red]")
+        raise typer.Exit(1)
+    if csv:
+        relation.write_csv(str(csv))
+        errors.print(f"wrote {csv}")
+        return
+    _print_rows(None, relation.columns, relation.limit(limit).fetchall())
+
+
+def _normalise_region(region: str) -> tuple[str, str]:
+    """A key as users type it → (ags, level): 09 Land, 09162 Kreis, 09162000 Gemeinde, DG Germany."""
+    region = region.strip()
+    if region.upper() in ("DG", "DE", "0", "00000000"):
+        return "00000000", "deutschland"
+    levels = {2: "land", 3: "regierungsbezirk", 5: "kreis", 8: "gemeinde"}
+    if not region.isdigit() or len(region) not in levels:
+        raise typer.BadParameter("give a Land (09), Kreis (09162) or Gemeinde (09162000) key")
+    return region.ljust(8, "0"), levels[len(region)]
+
+
+@app.command()
+def indicators(
+    region: str = typer.Option(..., "--region", "-r", help="Region key: Land 09, Kreis 09162, Gemeinde 09162000."),
+    indicator: Optional[str] = typer.Option(None, "--indicator", "-i", help="Only this indicator id, e.g. ARB06."),
+    warehouse: Optional[Path] = WarehouseOption,
+) -> None:
+    """Indicator values of one region next to its Land and Germany."""
+    ags, level = _normalise_region(region)
+    connection = _connect_read_only(warehouse)
+    name = connection.execute("SELECT name FROM core.region WHERE ags = ? AND level = ?", [ags, level]).fetchone()
+    if not name:
+        errors.print(f"[red]no {level} with key {region} in the register[/red]")
+        raise typer.Exit(2)
+    rows = connection.execute(
+        """
+        WITH mine AS (
+            SELECT * FROM marts.indicator_value WHERE ags = ? AND level = ? AND (? IS NULL OR indicator_id = upper(?))
+        )
+        SELECT m.indicator_id, c.name_en, m.period, m.value, land.value, germany.value, c.unit, coalesce(m.flag, '')
+        FROM mine m
+        JOIN marts.indicator_catalog c USING (indicator_id)
+        LEFT JOIN marts.indicator_value land
+          ON land.indicator_id = m.indicator_id AND land.period = m.period AND land.level = 'land'
+         AND land.ags = left(m.ags, 2) || '000000'
+        LEFT JOIN marts.indicator_value germany
+          ON germany.indicator_id = m.indicator_id AND germany.period = m.period AND germany.level = 'deutschland'
+        ORDER BY m.indicator_id, m.period
+        """,
+        [ags, level, indicator, indicator],
+    ).fetchall()
+    if not rows:
+        errors.print(f"no indicator values for {name[0]} ({level} {region})")
+        raise typer.Exit(1)
+    _print_rows(f"{name[0]} ({level} {region})", ["indicator", "name", "period", "value", "Land", "Germany", "unit", "flag"], rows)
+
+
+@app.command()
+def catalog(warehouse: Optional[Path] = WarehouseOption) -> None:
+    """The indicator catalogue: id, name, unit, sources."""
+    connection = _connect_read_only(warehouse)
+    rows = connection.execute(
+        "SELECT indicator_id, version, name_en, unit, sources, sql_file FROM marts.indicator_catalog ORDER BY indicator_id"
+    ).fetchall()
+    _print_rows("Indicator catalogue", ["id", "version", "name", "unit", "sources", "file"], rows)
+
+
+@app.command()
+def deploy(
+    cron: str = typer.Option("0 5 2 * *", help="When to run (cron, server time zone). Default: 05:00 on the 2nd of every month."),
+    name: str = typer.Option("imon-monthly", help="Deployment name on the Prefect server."),
+) -> None:
+    """Serve the pipeline as a scheduled Prefect deployment (needs PREFECT_API_URL of a Prefect server)."""
+    from flows.pipeline import pipeline
+
+    errors.print(f"serving deployment {name!r} with schedule {cron!r}; stop with Ctrl+C")
+    pipeline.serve(name=name, cron=cron)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,265 @@
+"""The pipeline as one Prefect flow, top to bottom: pull → parse → validate → load → build → summarise."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+from prefect import flow, task
+from prefect.cache_policies import NONE as NO_CACHE
+
+from flows.settings import Settings, load_settings
+from sources.catalog import TableSpec, load_table_specs
+from sources.errors import FetchError, NetworkError, SourceError
+from sources.genesis import Download, client_for
+from sources.landing import LandedFile, land
+from sources.parse import parse_table
+from warehouse import loading, models, quality
+from warehouse.connection import connect
+
+REGISTER_TABLE = "municipality_register"
+
+# Progress lines for the person at the terminal; the CLI shows this logger, Prefect's own stays quiet.
+progress = logging.getLogger("imon.progress")
+
+
+@dataclass
+class TableOutcome:
+    """What happened to one source table in a run."""
+
+    name: str
+    label: str
+    status: str  # loaded, unchanged, rejected, failed
+    rows: int | None = None
+    message: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunSummary:
+    """Everything `imon run` reports at the end."""
+
+    run_id: str
+    mode: str
+    warehouse_path: Path
+    tables: list[TableOutcome]
+    models_built: int | None
+    indicators: list[tuple[str, str, int]]  # indicator id, level, regions with a value
+    outcome: str
+    build_error: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.outcome == "success" else 1
+
+
+def _is_network_error(task, task_run, state) -> bool:
+    """Retry a pull only when the service could not be reached, not for answers it gave on purpose."""
+    try:
+        state.result()
+    except NetworkError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(name="pull", retries=2, retry_delay_seconds=10, retry_condition_fn=_is_network_error, cache_policy=NO_CACHE)
+def pull_table(spec: TableSpec, settings: Settings) -> list[LandedFile]:
+    """Fetch one table (live API, replayed sample, or a file) and land the raw bytes unchanged."""
+    if spec.is_file_source:
+        path = Path(spec.path or "")
+        if spec.name == REGISTER_TABLE:
+            path = settings.register_file
+        elif not path.is_absolute():
+            path = settings.sample_dir / path
+        if not path.is_file():
+            raise FetchError(f"file not found: {path}", source=spec.source, table=spec.table)
+        download = Download(
+            body=path.read_bytes(), content_type="text/plain", filename=path.name,
+            parameters={"file": path.name}, http_status=0, headers={},
+            fetched_at=datetime.fromtimestamp(path.stat().st_mtime, timezone.utc), url=path.as_uri(),
+        )
+        downloads = [download]
+    else:
+        client = client_for(spec.source, settings.environ)
+        downloads = [client.tablefile(spec.table, **spec.parameters)]
+    return [land(d, landing_dir=settings.landing_dir, source=spec.source, table=spec.table) for d in downloads]
+
+
+def _parse_files(spec: TableSpec, files: list[LandedFile], settings: Settings) -> pd.DataFrame:
+    """Parse every landed file of a table and stamp each row with the file it came from."""
+    frames = []
+    for landed in files:
+        frame = parse_table(landed.path.read_bytes(), source=spec.source, table=spec.table,
+                            layout=spec.layout, classic_layout=spec.classic_layout)
+        frames.append(frame.assign(source_file=loading.relative_to(landed.path, settings.landing_dir),
+                                   source_sha256=landed.sha256))
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def _raw_files(files: list[LandedFile], settings: Settings) -> list[loading.RawFile]:
+    return [
+        loading.RawFile(path=loading.relative_to(f.path, settings.landing_dir), sha256=f.sha256, size_bytes=f.size,
+                        parameters=f.parameters, fetched_at=f.fetched_at)
+        for f in files
+    ]
+
+
+def _register_keys(connection) -> set[str]:
+    """Every key of the register in the forms GENESIS tables use (short keys and 12-digit ARS)."""
+    if not loading.table_exists(connection, "raw", REGISTER_TABLE):
+        return set()
+    rows = connection.execute(
+        f"SELECT key FROM raw.{REGISTER_TABLE} UNION SELECT ars FROM raw.{REGISTER_TABLE} WHERE ars IS NOT NULL"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+@task(name="ingest", cache_policy=NO_CACHE)
+def ingest_table(spec: TableSpec, files: list[LandedFile], settings: Settings, run_id: str) -> TableOutcome:
+    """Parse, validate and load one table unless its raw files are unchanged since the last load."""
+    raw_files = _raw_files(files, settings)
+    connection = connect(settings.warehouse_path)
+    try:
+        common = dict(run_id=run_id, table_name=spec.name, table_code=spec.table, source=spec.source)
+        if loading.loaded_fingerprint(connection, spec.name) == loading.files_fingerprint(raw_files):
+            loading.record_table_load(connection, status="unchanged", files=raw_files, **common)
+            return TableOutcome(spec.name, spec.label, "unchanged")
+        try:
+            frame = _parse_files(spec, files, settings)
+        except SourceError as error:
+            loading.record_table_load(connection, status="rejected", files=raw_files, message=str(error), **common)
+            return TableOutcome(spec.name, spec.label, "rejected", message=str(error))
+        if spec.name != REGISTER_TABLE:
+            frame = quality.annotate_region_keys(frame, _register_keys(connection))
+        report = quality.validate_frame(frame, quality.load_suite(settings.expectations_dir, spec.name),
+                                        table_name=spec.name)
+        loading.record_validation(connection, run_id=run_id, report=report)
+        warnings = [w.describe() for w in report.warnings]
+        if not report.passed:
+            message = "; ".join(f.describe() for f in report.blocking_failures)
+            loading.record_table_load(connection, status="rejected", files=raw_files, message=message, **common)
+            return TableOutcome(spec.name, spec.label, "rejected", message=message, warnings=warnings)
+        rows = loading.load_table(connection, title=spec.title, frame=frame, files=raw_files, **common)
+        return TableOutcome(spec.name, spec.label, "loaded", rows=rows, warnings=warnings)
+    finally:
+        connection.close()
+
+
+@task(name="build models", cache_policy=NO_CACHE)
+def build_warehouse(settings: Settings, run_id: str, force: bool) -> int | None:
+    """Build the SQL models when a table changed, the SQL changed, or nothing is built yet; else None.
+
+    Raises ModelError naming the SQL file when a model fails; the previous build stays.
+    """
+    fingerprint = models.fingerprint(settings.sql_dir)
+    connection = connect(settings.warehouse_path)
+    try:
+        last = connection.execute(
+            "SELECT sql_sha256 FROM meta.model_build WHERE model = '*' ORDER BY built_at DESC LIMIT 1"
+        ).fetchone()
+        if not force and last and last[0] == fingerprint and loading.table_exists(connection, "marts", "indicator_value"):
+            return None
+        built = models.build_models(connection, settings.sql_dir, run_id=run_id,
+                                    variables={"min_denominator": settings.min_denominator},
+                                    progress=_report_model)
+        connection.execute("INSERT INTO meta.model_build (run_id, model, row_count, sql_sha256) VALUES (?, '*', ?, ?)",
+                           [run_id, len(built), fingerprint])
+        return len(built)
+    finally:
+        connection.close()
+
+
+def _report_model(model: str, rows: int | None) -> None:
+    if rows is None:
+        progress.info("skipped   %s: its raw tables are not loaded", model)
+
+
+def _indicator_coverage(settings: Settings) -> list[tuple[str, str, int]]:
+    connection = connect(settings.warehouse_path)
+    try:
+        if not loading.table_exists(connection, "marts", "indicator_value"):
+            return []
+        return connection.execute(
+            "SELECT indicator_id, level, count(DISTINCT ags) FILTER (WHERE value IS NOT NULL) "
+            "FROM marts.indicator_value GROUP BY indicator_id, level ORDER BY indicator_id, "
+            "list_position(['deutschland', 'land', 'kreis', 'gemeinde'], level)"
+        ).fetchall()
+    finally:
+        connection.close()
+
+
+def run_mode(settings: Settings) -> str:
+    """`offline` when no GENESIS credentials are set, else which instances are live."""
+    live = settings.live_instances()
+    return f"live: {', '.join(live)}" if live else "offline"
+
+
+@flow(name="imon", log_prints=False, validate_parameters=False)
+def pipeline(warehouse: str | None = None, tables: list[str] | None = None, build: bool = True) -> RunSummary:
+    """Pull every configured table, validate and load it, build the indicator models, summarise."""
+    settings = load_settings(warehouse=warehouse)
+    specs = load_table_specs(settings.tables_file)
+    if tables:
+        unknown = sorted(set(tables) - {s.name for s in specs})
+        if unknown:
+            raise ValueError(f"unknown table(s): {', '.join(unknown)}; see sources/tables.yaml")
+        specs = [s for s in specs if s.name in tables or s.name == REGISTER_TABLE]
+    run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+    mode = run_mode(settings)
+    connection = connect(settings.warehouse_path)
+    loading.start_run(connection, run_id=run_id, mode=mode)
+    connection.close()
+
+    # 1. Pull: tables are fetched in parallel; the GENESIS client caps parallel requests per account.
+    progress.info("pulling %d tables (%s)", len(specs), mode)
+    pulls = {spec.name: pull_table.submit(spec, settings) for spec in specs}
+
+    # 2.–4. Parse, validate, load: one table at a time (one DuckDB writer), the register first,
+    # because the other tables' regional keys are checked against it.
+    outcomes: list[TableOutcome] = []
+    for spec in sorted(specs, key=lambda s: s.name != REGISTER_TABLE):
+        try:
+            files = pulls[spec.name].result()
+        except SourceError as error:
+            outcome = TableOutcome(spec.name, spec.label, "failed", message=str(error))
+            connection = connect(settings.warehouse_path)
+            loading.record_table_load(connection, run_id=run_id, table_name=spec.name, table_code=spec.table,
+                                      source=spec.source, status="failed", message=str(error))
+            connection.close()
+        else:
+            outcome = ingest_table(spec, files, settings, run_id)
+        progress.info("%-9s %s (%s)%s", outcome.status, spec.label, spec.name,
+                      f": {outcome.rows:,} rows" if outcome.rows else "")
+        outcomes.append(outcome)
+
+    # 5. Build the SQL models layer by layer.
+    changed = any(o.status == "loaded" for o in outcomes)
+    built, build_error = None, None
+    if build:
+        try:
+            built = build_warehouse(settings, run_id, force=changed)
+        except models.ModelError as error:
+            build_error = str(error)
+            progress.error("model build failed, previous build kept: %s", error)
+    if built is not None:
+        progress.info("built %d models", built)
+
+    # 6. Summarise.
+    failed = [o for o in outcomes if o.status in ("rejected", "failed")]
+    outcome = "success" if not failed else ("rejected" if all(o.status == "rejected" for o in failed) else "failed")
+    messages = [f"{o.name}: {o.message}" for o in failed]
+    if build_error:
+        outcome = "failed"
+        messages.append(f"build: {build_error}")
+    connection = connect(settings.warehouse_path)
+    loading.finish_run(connection, run_id=run_id, outcome=outcome, message="; ".join(messages) or None)
+    connection.close()
+    return RunSummary(run_id=run_id, mode=mode, warehouse_path=settings.warehouse_path, tables=outcomes,
+                      models_built=built, indicators=_indicator_coverage(settings), outcome=outcome,
+                      build_error=build_error)

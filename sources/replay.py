@@ -1,0 +1,129 @@
+"""Offline replay of the GENESIS services from sources/sample/, as a requests transport for the real client."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import threading
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import parse_qsl
+
+import requests
+import yaml
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
+
+from sources.genesis import DEFAULT_BASE_URLS, Instance
+
+logger = logging.getLogger(__name__)
+
+SAMPLE_DIR = Path(__file__).parent / "sample"
+DEFAULT_MANIFEST = SAMPLE_DIR / "replay.yaml"
+MASKED = "********************"
+
+
+def load_manifest(path: Path = DEFAULT_MANIFEST) -> dict:
+    """Read and check the replay manifest; every referenced file must exist."""
+    manifest = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    for answer in manifest["answers"]:
+        for step in answer.get("sequence") or [answer]:
+            if not (Path(path).parent / step["file"]).is_file():
+                raise FileNotFoundError(f"{path}: the answer for {answer['instance']} {answer['endpoint']} "
+                                        f"refers to the missing file {step['file']}")
+    return manifest
+
+
+class ReplayAdapter(BaseAdapter):
+    """Answers POSTs to the mounted GENESIS base URLs from the replay manifest, like the real service would."""
+
+    def __init__(self, base_urls: Mapping[str, str], manifest_path: Path = DEFAULT_MANIFEST):
+        super().__init__()
+        self.base_urls = {name: url if url.endswith("/") else url + "/" for name, url in base_urls.items()}
+        self.manifest_path = Path(manifest_path)
+        self.manifest = load_manifest(self.manifest_path)
+        self._turns: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def send(self, request: requests.PreparedRequest, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        """Build the response for one prepared request."""
+        instance, endpoint = self._route(request.url or "")
+        body = request.body or ""
+        form = dict(parse_qsl(body.decode() if isinstance(body, bytes) else body, keep_blank_values=True))
+        index, answer = self._find(instance, endpoint, form)
+        if answer is None:
+            logger.warning("replay: no recorded answer for %s %s %s; answering status 104 like the service",
+                           instance, endpoint, " ".join(f"{k}={v}" for k, v in form.items() if v))
+            content, headers = self._not_found(instance, endpoint, form)
+        else:
+            step = self._next_step(index, answer)
+            content = (self.manifest_path.parent / step["file"]).read_bytes()
+            headers = {**step.get("headers", {}), "X-Imon-Replay": step["file"]}
+        return self._response(request, content, headers)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def _route(self, url: str) -> tuple[str, str]:
+        """(instance name, endpoint) for a URL below one of the mounted base URLs."""
+        for name, base_url in self.base_urls.items():
+            if url.lower().startswith(base_url.lower()):
+                return name, url[len(base_url):].split("?", 1)[0]
+        return "", url
+
+    def _find(self, instance: str, endpoint: str, form: Mapping[str, str]) -> tuple[int, dict | None]:
+        """The first manifest answer whose instance, endpoint and form fields match."""
+        for index, answer in enumerate(self.manifest["answers"]):
+            if answer["instance"] != instance or answer["endpoint"] != endpoint:
+                continue
+            if all(form.get(key, "") == str(value) for key, value in (answer.get("match") or {}).items()):
+                return index, answer
+        return -1, None
+
+    def _next_step(self, index: int, answer: dict) -> dict:
+        """The answer's next step: a sequence is played in turn and its last step repeats."""
+        steps = answer.get("sequence") or [answer]
+        with self._lock:
+            turn = self._turns.get(index, 0)
+            self._turns[index] = turn + 1
+        return steps[min(turn, len(steps) - 1)]
+
+    def _not_found(self, instance: str, endpoint: str, form: Mapping[str, str]) -> tuple[bytes, dict]:
+        """Status 104 in the service's envelope, for anything the sample does not hold."""
+        not_found = self.manifest["not_found"]
+        service, _, method = endpoint.partition("/")
+        payload = {
+            "Ident": {"Service": service, "Method": method},
+            "Status": not_found["status"],
+            "Parameter": {"username": MASKED, "password": MASKED, **form},
+            ("List" if service == "catalogue" else "Object"): None,
+            "Copyright": not_found["copyright"].get(instance, ""),
+        }
+        content_type = "application/json" if service == "data" else "application/json;charset=UTF-8"
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return body, {"Content-Type": content_type}
+
+    def _response(self, request: requests.PreparedRequest, content: bytes, headers: dict[str, Any]) -> requests.Response:
+        """A requests Response with status 200 and the given body and headers."""
+        response = requests.Response()
+        response.status_code = 200
+        response.reason = "OK"
+        response.headers = CaseInsensitiveDict({**headers, "Content-Length": str(len(content))})
+        response.encoding = get_encoding_from_headers(response.headers)
+        response.raw = io.BytesIO(content)
+        response.url = request.url or ""
+        response.request = request
+        response.connection = self
+        return response
+
+
+def replay_session(*instances: Instance, manifest_path: Path = DEFAULT_MANIFEST) -> requests.Session:
+    """A session that answers the given instances' base URLs (default: all known instances) from the sample."""
+    base_urls = {instance.name: instance.base_url for instance in instances} or dict(DEFAULT_BASE_URLS)
+    adapter = ReplayAdapter(base_urls, manifest_path)
+    session = requests.Session()
+    for base_url in adapter.base_urls.values():
+        session.mount(base_url, adapter)
+    return session

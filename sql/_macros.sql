@@ -1,0 +1,45 @@
+-- Shared macros, created before the models are built. Keep them few and obvious.
+
+-- Region keys as GENESIS delivers them, turned into the one key used everywhere: `ags`, an
+-- 8-character string right-padded with zeros (Land 09 → 09000000, Kreis 09162 → 09162000).
+-- Germany (DG) is 00000000. Zensus delivers 12-digit ARS for Gemeinden: AGS = ARS[1:5] + ARS[10:12].
+-- Kreis and kreisfreie Gemeinde share the padded key (09162000), so `level` is part of every key.
+CREATE OR REPLACE MACRO ags_from_key(region_variable, region_key) AS CASE
+    WHEN region_key = 'DG' THEN '00000000'
+    WHEN length(region_key) = 12 THEN substr(region_key, 1, 5) || substr(region_key, 10, 3)
+    WHEN length(region_key) = 9 THEN region_key
+    ELSE rpad(region_key, 8, '0')
+END;
+
+-- The level a key stands for. Regionaldatenbank tables list 15 eight-digit keys inside the KREISE
+-- variable: the cities of Region Hannover (03241001), Städteregion Aachen (05334002) and
+-- Regionalverband Saarbrücken (10041100), which are Gemeinden, and the 12 Berlin Bezirke
+-- (11001001 … 11012012), which are districts of the Gemeinde Berlin and not in the register.
+CREATE OR REPLACE MACRO level_from_key(region_variable, region_key) AS CASE
+    WHEN region_key = 'DG' THEN 'deutschland'
+    WHEN region_variable LIKE 'GEOGM%' THEN 'gemeinde'
+    WHEN region_variable LIKE 'GEOVB%' THEN 'gemeindeverband'
+    WHEN length(region_key) = 2 THEN 'land'
+    WHEN length(region_key) = 3 THEN 'regierungsbezirk'
+    WHEN length(region_key) = 5 THEN 'kreis'
+    WHEN length(region_key) = 8 AND region_key LIKE '110%' AND region_key <> '11000000' THEN 'berlin_bezirk'
+    WHEN length(region_key) = 8 THEN 'gemeinde'
+    WHEN length(region_key) = 9 THEN 'gemeindeverband'
+END;
+
+-- GENESIS sex codes. An empty attribute code is the total row.
+CREATE OR REPLACE MACRO sex_from_code(code) AS CASE
+    WHEN code IS NULL THEN 'total' WHEN code = 'GESM' THEN 'male' WHEN code = 'GESW' THEN 'female' ELSE code
+END;
+
+-- Nationality: NATA foreign, NATD German, empty = total.
+CREATE OR REPLACE MACRO nationality_from_code(code) AS CASE
+    WHEN code IS NULL THEN 'total' WHEN code = 'NATA' THEN 'foreign' WHEN code = 'NATD' THEN 'german' ELSE code
+END;
+
+-- GENESIS time values are ISO: a date (STAG) or a year (JAHR).
+CREATE OR REPLACE MACRO period_from_time(reference_time) AS CAST(substr(reference_time, 1, 4) AS INTEGER);
+CREATE OR REPLACE MACRO date_from_time(reference_time) AS CASE
+    WHEN length(reference_time) = 10 THEN CAST(reference_time AS DATE)
+    WHEN length(reference_time) = 4 THEN make_date(CAST(reference_time AS INTEGER), 12, 31)
+END;

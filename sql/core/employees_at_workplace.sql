@@ -1,0 +1,20 @@
+/*
+description: Employees subject to social insurance at their place of work on 30.06., by nationality and sex.
+grain: one row per ags, level, reference date, nationality and sex
+sources: staging.employees_at_workplace_by_nationality, core.region
+columns:
+  employees: Employees (Arbeitsort); NULL when suppressed, never 0.
+*/
+SELECT
+    e.ags,
+    e.level,
+    e.period,
+    e.reference_date,
+    e.nationality,
+    e.sex,
+    e.employees,
+    e.employees_flag,
+    e.source_file,
+    e.line_number
+FROM staging.employees_at_workplace_by_nationality AS e
+SEMI JOIN core.region AS r ON r.ags = e.ags AND r.level = e.level

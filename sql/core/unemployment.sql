@@ -1,0 +1,21 @@
+/*
+description: Registered unemployed (annual average) and published unemployment rates, by person group.
+grain: one row per ags, level, year, measure and person group
+sources: staging.unemployed_by_group, core.region
+columns:
+  measure: unemployed (persons), unemployment_rate_pct, unemployment_rate_dependent_pct.
+  value: Persons or percent; NULL when suppressed (see value_flag), never 0.
+*/
+SELECT
+    u.ags,
+    u.level,
+    u.period,
+    u.reference_date,
+    u.measure,
+    u.person_group,
+    u.value,
+    u.value_flag,
+    u.source_file,
+    u.line_number
+FROM staging.unemployed_by_group AS u
+SEMI JOIN core.region AS r ON r.ags = u.ags AND r.level = u.level

@@ -1,0 +1,39 @@
+/*
+id: ARB04
+version: 1
+name_de: Arbeitslosenquote der Ausländer (bezogen auf alle zivilen Erwerbspersonen)
+name_en: Registered unemployment rate of foreigners (all civilian labour force)
+domain: Arbeitsmarkt
+unit: pct
+aggregate: none
+definition: The rate the Bundesagentur für Arbeit publishes - foreign registered unemployed divided by the foreign civilian labour force, times 100, annual average. Taken as published for Kreise, Länder and Germany, because the labour force it rests on is not published.
+numerator: 13211-02-05-4 ERWP06, ERWAQ7 = ARBEITSLOS08 (shown for reference)
+denominator: foreign civilian labour force (BA Bezugsgröße, not published)
+sources: [regio 13211-02-05-4]
+lowest_level: kreis
+reference_date: annual average
+caveats: The Bezugsgröße is updated once a year, so the rate is overstated in years of strong immigration (2015/16, 2022). For 2017 the BA did not publish it at Kreis level.
+*/
+WITH rates AS (
+    SELECT
+        ags,
+        level,
+        period,
+        reference_date,
+        max(value) FILTER (WHERE measure = 'unemployment_rate_pct' AND person_group = 'foreign') AS rate,
+        max(value_flag) FILTER (WHERE measure = 'unemployment_rate_pct' AND person_group = 'foreign') AS rate_flag,
+        max(value) FILTER (WHERE measure = 'unemployed' AND person_group = 'foreign') AS foreign_unemployed
+    FROM core.unemployment
+    WHERE level IN ('kreis', 'land', 'deutschland')
+    GROUP BY ags, level, period, reference_date
+)
+SELECT
+    ags,
+    level,
+    period,
+    reference_date,
+    rate AS value,
+    foreign_unemployed AS numerator,
+    CAST(NULL AS DOUBLE) AS denominator,
+    CASE WHEN rate IS NULL THEN 'value_suppressed' END AS flag
+FROM rates

@@ -1,0 +1,41 @@
+/*
+id: ARB05
+version: 1
+name_de: Abstand der Arbeitslosenquote der Ausländer zur Quote insgesamt
+name_en: Gap between the unemployment rate of foreigners and the total rate
+domain: Arbeitsmarkt
+unit: percentage_points
+aggregate: none
+definition: Published unemployment rate of foreigners minus the published total unemployment rate (both on all civilian labour force), in percentage points.
+numerator: 13211-02-05-4 ERWP10, ERWAQ8 = ARBEITSQUO07
+denominator: 13211-02-05-4 ERWP10 total (subtracted, not divided)
+sources: [regio 13211-02-05-4]
+lowest_level: kreis
+reference_date: annual average
+caveats: A difference of two published, rounded rates (one decimal); see ARB04.
+*/
+WITH rates AS (
+    SELECT
+        ags,
+        level,
+        period,
+        reference_date,
+        max(value) FILTER (WHERE person_group = 'foreign') AS foreign_rate,
+        max(value) FILTER (WHERE person_group = 'total') AS total_rate
+    FROM core.unemployment
+    WHERE level IN ('kreis', 'land', 'deutschland') AND measure = 'unemployment_rate_pct'
+    GROUP BY ags, level, period, reference_date
+)
+SELECT
+    ags,
+    level,
+    period,
+    reference_date,
+    round(foreign_rate - total_rate, 1) AS value,
+    CAST(NULL AS DOUBLE) AS numerator,
+    CAST(NULL AS DOUBLE) AS denominator,
+    CASE
+        WHEN foreign_rate IS NULL THEN 'numerator_suppressed'
+        WHEN total_rate IS NULL THEN 'denominator_suppressed'
+    END AS flag
+FROM rates

@@ -1,0 +1,34 @@
+"""Shared pytest fixtures."""
+
+# --- begin: fake GENESIS service (sources layer; tests/fake_genesis) ---------------------------
+import pytest
+
+try:
+    from fake_genesis import FakeGenesis  # tests/ is on sys.path when it is not a package
+except ImportError:
+    from tests.fake_genesis import FakeGenesis
+
+
+@pytest.fixture
+def fake_genesis():
+    """A local GENESIS service on 127.0.0.1 built from the recorded cassettes; fails the test on protocol errors."""
+    server = FakeGenesis().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+    assert not server.protocol_errors, f"requests the live service would refuse: {server.protocol_errors}"
+
+
+@pytest.fixture
+def genesis_client(fake_genesis):
+    """Factory: a GenesisClient for an instance of the fake service, without real sleeping."""
+    from sources.genesis import GenesisClient, instance_from_env
+
+    def make(name="regio", *, token=False, username=None, password=None, **options):
+        environ = fake_genesis.environ(name, token=token, username=username, password=password)
+        options = {"sleep": lambda seconds: None, "backoff_seconds": 0.01, "poll_interval_seconds": 1, **options}
+        return GenesisClient(instance_from_env(name, environ), **options)
+
+    return make
+# --- end: fake GENESIS service ------------------------------------------------------------------

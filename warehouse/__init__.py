@@ -1,0 +1,1 @@
+"""The warehouse: DuckDB connection, loading, the quality gate, model runs."""

@@ -1,0 +1,63 @@
+-- Bookkeeping of the pipeline itself: runs, the raw files behind every table, loads,
+-- validation results. Created on every writing connection; never dropped by a run.
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE SCHEMA IF NOT EXISTS raw;
+
+CREATE TABLE IF NOT EXISTS meta.run (
+    run_id      VARCHAR PRIMARY KEY,
+    started_at  TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ,
+    mode        VARCHAR,      -- offline (replay of the bundled sample) or live:<instances>
+    outcome     VARCHAR,      -- running, success, rejected, failed
+    message     VARCHAR
+);
+COMMENT ON TABLE meta.run IS 'One row per pipeline run: when, in which mode, with which outcome.';
+
+CREATE TABLE IF NOT EXISTS meta.raw_file (
+    table_name  VARCHAR NOT NULL,  -- raw.<table_name>
+    source      VARCHAR NOT NULL,  -- GENESIS instance or file source
+    table_code  VARCHAR NOT NULL,
+    path        VARCHAR NOT NULL,  -- landing zone path, relative to the landing directory
+    sha256      VARCHAR NOT NULL,
+    size_bytes  BIGINT,
+    parameters  JSON,              -- request parameters, never credentials
+    fetched_at  TIMESTAMPTZ,
+    synthetic   BOOLEAN NOT NULL DEFAULT false,
+    loaded_run_id VARCHAR
+);
+COMMENT ON TABLE meta.raw_file IS 'The raw files each raw table currently rests on; one row per table and file.';
+
+CREATE TABLE IF NOT EXISTS meta.table_load (
+    run_id      VARCHAR NOT NULL,
+    table_name  VARCHAR NOT NULL,
+    table_code  VARCHAR,
+    source      VARCHAR,
+    status      VARCHAR NOT NULL,  -- loaded, unchanged, rejected, failed
+    row_count   BIGINT,
+    files_sha256 VARCHAR,          -- sorted, comma separated
+    message     VARCHAR,
+    recorded_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE meta.table_load IS 'One row per run and source table: loaded, unchanged, rejected or failed, with row count and why.';
+
+CREATE TABLE IF NOT EXISTS meta.validation_result (
+    run_id      VARCHAR NOT NULL,
+    table_name  VARCHAR NOT NULL,
+    expectation VARCHAR NOT NULL,
+    column_name VARCHAR,
+    severity    VARCHAR NOT NULL,  -- critical (blocking) or warning
+    success     BOOLEAN NOT NULL,
+    unexpected_count BIGINT,
+    examples    JSON,              -- a few failing rows with their line numbers
+    validated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE meta.validation_result IS 'Great Expectations results per run, table and expectation; failing ones keep a few example rows.';
+
+CREATE TABLE IF NOT EXISTS meta.model_build (
+    run_id      VARCHAR NOT NULL,
+    model       VARCHAR NOT NULL,  -- schema.table
+    row_count   BIGINT,
+    sql_sha256  VARCHAR,
+    built_at    TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE meta.model_build IS 'Which SQL model was built in which run, with its row count and the hash of its SQL.';

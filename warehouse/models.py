@@ -1,0 +1,244 @@
+"""Running the SQL models: sql/<schema>/<table>.sql builds <schema>.<table>, layer by layer.
+
+A model file starts with a YAML header inside `/* … */` (what, grain, sources; indicators carry
+their catalogue entry there) followed by one SELECT. Files and folders starting with `_` are
+shared pieces (macros, templates), not tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from graphlib import TopologicalSorter
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+
+LAYERS = ("staging", "core", "indicators")
+HEADER = re.compile(r"\A\s*/\*(.*?)\*/", re.DOTALL)
+
+INDICATOR_COLUMNS = {
+    "indicator_id": "Indicator id from the catalogue, e.g. ARB06.",
+    "indicator_version": "Version of the indicator definition that produced the value.",
+    "ags": "Region key: 8-character AGS, right-padded with zeros (Land 09000000, Kreis 09162000).",
+    "level": "Regional level: deutschland, land, kreis, gemeinde.",
+    "period": "Reporting year.",
+    "reference_date": "Reference date of the underlying statistic (31.12., 30.06., annual average = 31.12., school-year start).",
+    "value": "Indicator value in the unit of the catalogue; NULL when inputs are suppressed (see flag).",
+    "numerator": "Count in the numerator (sum of counts for Land and Germany).",
+    "denominator": "Count in the denominator (sum of counts for Land and Germany); NULL where not published.",
+    "flag": "Why a value is missing or special: numerator_suppressed, denominator_suppressed, "
+    "denominator_below_minimum, incomplete_aggregate, reported_with_other_region, merged_authority_area.",
+}
+
+
+class ModelError(RuntimeError):
+    """A model file is malformed or its SQL failed; names the file."""
+
+
+@dataclass(frozen=True)
+class Model:
+    """One SQL model file."""
+
+    schema: str
+    name: str
+    path: Path
+    header: dict[str, Any]
+    body: str
+    references: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+def read_model(path: Path, schema: str) -> Model:
+    """Parse a model file into header and SELECT."""
+    text = path.read_text(encoding="utf-8")
+    match = HEADER.match(text)
+    if not match:
+        raise ModelError(f"{path}: a model starts with a /* … */ header (what, grain, sources)")
+    try:
+        header = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as error:
+        raise ModelError(f"{path}: header is not valid YAML: {error}") from error
+    body = text[match.end():].strip().rstrip(";")
+    references = frozenset(
+        f"{s}.{t}" for s, t in re.findall(r"\b(raw|staging|core|indicators)\.([a-z_][a-z0-9_]*)\b", body)
+    )
+    return Model(schema=schema, name=path.stem, path=path, header=header, body=body, references=references)
+
+
+def discover_models(sql_dir: Path) -> list[Model]:
+    """All model files in build order: layer by layer, dependencies first within a layer."""
+    ordered: list[Model] = []
+    for schema in LAYERS:
+        folder = sql_dir / schema
+        models = {m.qualified_name: m for m in (read_model(p, schema) for p in sorted(folder.glob("*.sql"))
+                                                if not p.name.startswith("_"))}
+        graph = {name: {r for r in m.references if r in models and r != name} for name, m in models.items()}
+        ordered.extend(models[name] for name in TopologicalSorter(graph).static_order())
+    return ordered
+
+
+def indicator_models(models: list[Model]) -> list[Model]:
+    """The models of the indicators layer, in catalogue order."""
+    return sorted((m for m in models if m.schema == "indicators"), key=lambda m: m.header.get("id", m.name))
+
+
+def fingerprint(sql_dir: Path) -> str:
+    """One hash over every SQL file: if it changes, the models are rebuilt."""
+    digest = hashlib.sha256()
+    for path in sorted(sql_dir.rglob("*.sql")):
+        digest.update(path.relative_to(sql_dir).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _statement(model: Model, sql_dir: Path) -> str:
+    """The CREATE statement for a model; indicators are wrapped in the shared roll-up template."""
+    if model.schema != "indicators":
+        return f"CREATE OR REPLACE TABLE {model.qualified_name} AS\n{model.body}"
+    header = model.header
+    missing = [key for key in ("id", "version", "unit", "aggregate") if key not in header]
+    if missing:
+        raise ModelError(f"{model.path}: indicator header lacks {', '.join(missing)}")
+    if header["aggregate"] == "counts":
+        template = (sql_dir / "_templates" / "roll_up_counts.sql").read_text(encoding="utf-8")
+        select = template.replace("{{ scale }}", str(float(header.get("scale", 100))))
+        inner = f"WITH base AS (\n{model.body}\n)\n{select}"
+    elif header["aggregate"] == "none":
+        inner = model.body
+    else:
+        raise ModelError(f"{model.path}: aggregate must be 'counts' or 'none', not {header['aggregate']!r}")
+    return (
+        f"CREATE OR REPLACE TABLE {model.qualified_name} AS\n"
+        f"SELECT '{header['id']}' AS indicator_id, {int(header['version'])} AS indicator_version,\n"
+        "       ags, level, period, reference_date, value, numerator, denominator, flag\n"
+        f"FROM (\n{inner}\n) AS indicator"
+    )
+
+
+def _quote(text: str) -> str:
+    return "'" + str(text).replace("'", "''").strip() + "'"
+
+
+def _comment(connection: duckdb.DuckDBPyConnection, model: Model) -> None:
+    """Write the header's description and column descriptions into the warehouse."""
+    header = model.header
+    description = header.get("description") or header.get("name_en") or ""
+    if model.schema == "indicators":
+        description = f"{header.get('id')}: {header.get('name_en')} ({header.get('unit')}). {header.get('definition', '')}"
+        columns = INDICATOR_COLUMNS
+    else:
+        columns = header.get("columns") or {}
+    if header.get("grain"):
+        description = f"{description.strip()} Grain: {header['grain']}"
+    connection.execute(f"COMMENT ON TABLE {model.qualified_name} IS {_quote(description)}")
+    existing = {row[0] for row in connection.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
+        [model.schema, model.name]).fetchall()}
+    for column, text in columns.items():
+        if column in existing:
+            connection.execute(f"COMMENT ON COLUMN {model.qualified_name}.{column} IS {_quote(text)}")
+
+
+def build_models(
+    connection: duckdb.DuckDBPyConnection,
+    sql_dir: Path,
+    *,
+    run_id: str,
+    variables: dict[str, Any] | None = None,
+    progress=None,
+) -> list[tuple[str, int]]:
+    """Build every model in one transaction, so a failure (or a kill) leaves the previous build.
+
+    A model whose raw tables are not loaded yet (and everything built on it) is skipped;
+    `progress(model, None)` reports it.
+    """
+    models = discover_models(sql_dir)
+    built: list[tuple[str, int]] = []
+    missing: set[str] = set()  # raw tables not loaded yet, and models skipped because of them
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        for name, value in (variables or {}).items():
+            connection.execute(f"SET VARIABLE {name} = ?", [value])
+        connection.execute((sql_dir / "_macros.sql").read_text(encoding="utf-8"))
+        for schema in (*LAYERS, "marts"):
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        for model in models:
+            absent = {r for r in model.references if r in missing or (
+                r.startswith("raw.") and not _exists(connection, *r.split(".")))}
+            if absent:
+                missing |= absent | {model.qualified_name}
+                if progress:
+                    progress(model.qualified_name, None)
+                continue
+            try:
+                connection.execute(_statement(model, sql_dir))
+            except duckdb.Error as error:
+                raise ModelError(f"{model.path.relative_to(sql_dir.parent)}: {error}") from error
+            _comment(connection, model)
+            rows = connection.execute(f"SELECT count(*) FROM {model.qualified_name}").fetchone()[0]
+            connection.execute(
+                "INSERT INTO meta.model_build (run_id, model, row_count, sql_sha256) VALUES (?, ?, ?, ?)",
+                [run_id, model.qualified_name, rows, model.sha256],
+            )
+            built.append((model.qualified_name, rows))
+            if progress:
+                progress(model.qualified_name, rows)
+        _build_marts(connection, [m for m in models if m.qualified_name not in missing])
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    return built
+
+
+def _exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(connection.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", [schema, table]
+    ).fetchone()[0])
+
+
+def _build_marts(connection: duckdb.DuckDBPyConnection, models: list[Model]) -> None:
+    """marts.indicator_value (all indicator tables stacked) and marts.indicator_catalog (their headers)."""
+    indicators = indicator_models(models)
+    connection.execute(
+        "CREATE OR REPLACE TABLE marts.indicator_value (indicator_id VARCHAR, indicator_version INTEGER, ags VARCHAR, "
+        "level VARCHAR, period INTEGER, reference_date DATE, value DOUBLE, numerator DOUBLE, denominator DOUBLE, flag VARCHAR)"
+    )
+    for model in indicators:
+        connection.execute(f"INSERT INTO marts.indicator_value BY NAME SELECT * FROM {model.qualified_name}")
+    connection.execute(
+        "COMMENT ON TABLE marts.indicator_value IS "
+        + _quote("Every indicator value, one row per indicator, region, level and period; stacked from the indicators schema.")
+    )
+    for column, text in INDICATOR_COLUMNS.items():
+        connection.execute(f"COMMENT ON COLUMN marts.indicator_value.{column} IS {_quote(text)}")
+    catalog_columns = ("id", "version", "name_de", "name_en", "domain", "unit", "scale", "definition",
+                       "numerator", "denominator", "sources", "lowest_level", "reference_date", "caveats")
+    rows = [
+        [str(m.header.get(c)) if isinstance(m.header.get(c), (list, dict)) else m.header.get(c) for c in catalog_columns]
+        + [m.qualified_name, m.path.name]
+        for m in indicators
+    ]
+    connection.execute(
+        "CREATE OR REPLACE TABLE marts.indicator_catalog (indicator_id VARCHAR PRIMARY KEY, version INTEGER, "
+        "name_de VARCHAR, name_en VARCHAR, domain VARCHAR, unit VARCHAR, scale DOUBLE, definition VARCHAR, "
+        "numerator VARCHAR, denominator VARCHAR, sources VARCHAR, lowest_level VARCHAR, reference_date VARCHAR, "
+        "caveats VARCHAR, table_name VARCHAR, sql_file VARCHAR)"
+    )
+    if rows:
+        connection.executemany(f"INSERT INTO marts.indicator_catalog VALUES ({', '.join(['?'] * 16)})", rows)
+    connection.execute(
+        "COMMENT ON TABLE marts.indicator_catalog IS "
+        + _quote("The indicator catalogue, one row per indicator, read from the headers of sql/indicators/*.sql.")
+    )
