@@ -42,7 +42,7 @@ def _connect_read_only(warehouse: Optional[Path]):
     try:
         return connect(settings.warehouse_path, read_only=True)
     except FileNotFoundError as error:
-        errors.print(f"[red]{error}[/red]")
+        errors.print(str(error), style="red", markup=False)
         raise typer.Exit(2)
 
 
@@ -59,6 +59,7 @@ def _print_rows(title: str | None, columns: list[str], rows: list[tuple]) -> Non
 def run(
     warehouse: Optional[Path] = WarehouseOption,
     table: Optional[list[str]] = typer.Option(None, "--table", "-t", help="Only this table (repeatable); names as in sources/tables.yaml."),
+    debug: bool = typer.Option(False, "--debug", help="Show the full traceback when the run fails unexpectedly."),
 ) -> None:
     """Pull every configured table, validate, load, build the indicator models and print a summary."""
     from flows.pipeline import pipeline, run_mode
@@ -68,31 +69,40 @@ def run(
         errors.print("No GENESIS credentials set (see .env.example): using the bundled offline sample of real "
                      "GENESIS and BA files in sources/sample/.")
     _show_progress()
-    summary = pipeline(warehouse=str(settings.warehouse_path), tables=table or None)
+    try:
+        summary = pipeline(warehouse=str(settings.warehouse_path), tables=table or None)
+    except Exception as error:  # the flow records its own failures; this is the last line of defence
+        if debug:
+            raise
+        errors.print(f"imon run failed: {type(error).__name__}: {error}\n"
+                     "The warehouse keeps its previous state. Run again with --debug for the full traceback.",
+                     style="red", markup=False, highlight=False)
+        raise typer.Exit(1)
     _print_summary(summary)
     raise typer.Exit(summary.exit_code)
 
 
 def _print_summary(summary) -> None:
-    loaded = [t for t in summary.tables if t.status == "loaded"]
-    unchanged = [t for t in summary.tables if t.status == "unchanged"]
-    bad = [t for t in summary.tables if t.status in ("rejected", "failed")]
+    """The end-of-run summary: one row per table, then what needs attention, then the indicators."""
+    counts = {status: [t for t in summary.tables if t.status == status] for status in ("loaded", "unchanged", "rejected", "failed")}
     table = Table(title=f"Run {summary.run_id} ({summary.mode})")
     for column in ("table", "source", "status", "rows", "validation"):
         table.add_column(column)
     for t in summary.tables:
-        if t.status in ("rejected", "failed"):
-            check = f"[red]{t.message}[/red]"
-        elif t.status == "unchanged":
-            check = "not re-validated (raw files unchanged)"
-        else:
-            check = "passed" + (f", {len(t.warnings)} warning(s): " + "; ".join(t.warnings) if t.warnings else "")
+        check = {"loaded": "passed" + (f" ({len(t.warnings)} warning{'s' if len(t.warnings) > 1 else ''})" if t.warnings else ""),
+                 "unchanged": "raw files unchanged", "rejected": "[red]blocked[/red]", "failed": "[red]not fetched[/red]"}[t.status]
         style = {"loaded": "green", "unchanged": "dim", "rejected": "red", "failed": "red"}[t.status]
         table.add_row(t.name, t.label, f"[{style}]{t.status}[/{style}]", f"{t.rows:,}" if t.rows else "", check)
     console.print(table)
-    console.print(f"tables: {len(loaded)} loaded, {len(unchanged)} unchanged, {len(bad)} rejected or failed")
+    for t in summary.tables:
+        if t.status in ("rejected", "failed"):
+            errors.print(f"{t.name}: {t.message}", style="red", markup=False, highlight=False)
+        for warning in t.warnings:
+            console.print(f"warning {t.name}: {warning}", style="yellow", markup=False, highlight=False)
+    bad = counts["rejected"] + counts["failed"]
+    console.print(f"tables: {len(counts['loaded'])} loaded, {len(counts['unchanged'])} unchanged, {len(bad)} rejected or failed")
     if summary.build_error:
-        errors.print(f"[red]models: build failed, previous build kept: {summary.build_error}[/red]")
+        errors.print(f"models: build failed, previous build kept: {summary.build_error}", style="red", markup=False)
     else:
         console.print("models: " + (f"{summary.models_built} built" if summary.models_built is not None else "up to date, not rebuilt"))
     if summary.indicators:
@@ -104,7 +114,7 @@ def _print_summary(summary) -> None:
             console.print(f"  {indicator_id:18} values for {', '.join(parts)}")
     console.print(f"warehouse: {summary.warehouse_path}")
     if bad:
-        errors.print("[red]Some tables were not loaded; the warehouse keeps their previous data. "
+        errors.print("[red]Tables above were not loaded; the warehouse keeps their previous data. "
                      "Details: `imon status` and `imon validation`.[/red]")
 
 
@@ -147,7 +157,7 @@ def build(warehouse: Optional[Path] = WarehouseOption) -> None:
         built = build_models(connection, settings.sql_dir, run_id="manual-build",
                              variables={"min_denominator": settings.min_denominator})
     except ModelError as error:
-        errors.print(f"[red]{error}[/red]")
+        errors.print(str(error), style="red", markup=False)
         raise typer.Exit(1)
     finally:
         connection.close()
@@ -218,7 +228,7 @@ def sql(
     try:
         relation = connection.sql(query)
     except duckdb.Error as error:
-        errors.print(f"[red]{error}[/red]")
+        errors.print(str(error), style="red", markup=False)
         raise typer.Exit(1)
     if relation is None:
         errors.print("[red]not a query: imon sql runs one SELECT or WITH statement[/red]")

@@ -43,3 +43,19 @@ CREATE OR REPLACE MACRO date_from_time(reference_time) AS CASE
     WHEN length(reference_time) = 10 THEN CAST(reference_time AS DATE)
     WHEN length(reference_time) = 4 THEN make_date(CAST(reference_time AS INTEGER), 12, 31)
 END;
+
+-- Berlin and Hamburg are a Land and a Kreis at once (and a Gemeinde). Many Kreis tables list
+-- them only as the Land (02, 11) and show the Berlin Bezirke instead of Kreis 11000. This adds
+-- the Kreis row from the Land row wherever a table has none, so Kreis-level indicators and
+-- their sums to Land and Germany include the city-states exactly once.
+CREATE OR REPLACE MACRO with_city_state_kreise(relation_name) AS TABLE
+    SELECT * FROM query_table(relation_name)
+    UNION ALL BY NAME
+    SELECT * REPLACE ('kreis' AS level)
+    FROM query_table(relation_name) AS land
+    WHERE land.level = 'land'
+      AND land.ags IN ('02000000', '11000000')
+      AND NOT EXISTS (
+          SELECT 1 FROM query_table(relation_name) AS kreis
+          WHERE kreis.level = 'kreis' AND kreis.ags = land.ags
+      );

@@ -1,5 +1,28 @@
 """Shared pytest fixtures."""
 
+# --- begin: the offline warehouse, built once per session by the real flow ----------------------
+import duckdb
+import pytest
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """A warehouse built from the offline sample by the real flow, and the run summary."""
+    from flows.pipeline import pipeline
+
+    directory = tmp_path_factory.mktemp("offline")
+    summary = pipeline(warehouse=str(directory / "imon.duckdb"))
+    return summary, directory
+
+
+@pytest.fixture
+def warehouse(built):
+    """A read-only connection to the session's offline warehouse."""
+    connection = duckdb.connect(str(built[0].warehouse_path), read_only=True)
+    yield connection
+    connection.close()
+# --- end: the offline warehouse -------------------------------------------------------------------
+
 # --- begin: fake GENESIS service (sources layer; tests/fake_genesis) ---------------------------
 import pytest
 

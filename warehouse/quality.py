@@ -19,7 +19,6 @@ import pandas as pd
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
-REGION_KEY_OK = ("in_register", "berlin_bezirk", "not_in_register_no_values")
 
 
 @dataclass(frozen=True)
@@ -32,15 +31,20 @@ class ExpectationOutcome:
     success: bool
     unexpected_count: int | None
     examples: list[dict[str, Any]] = field(default_factory=list)
+    notes: str | None = None
 
-    def describe(self) -> str:
-        """One line a statistician can act on."""
-        what = self.expectation.removeprefix("expect_").replace("_", " ")
-        column = f" on column {self.column}" if self.column else ""
-        count = f": {self.unexpected_count} rows fail" if self.unexpected_count else ""
-        lines = ", ".join(str(e.get("line_number")) for e in self.examples if e.get("line_number") is not None)
-        where = f" (e.g. lines {lines})" if lines else ""
-        return f"{what}{column}{count}{where}"
+    def describe(self, examples: int = 3) -> str:
+        """One line a statistician can act on: the rule, how many rows break it, and where."""
+        rule = self.expectation.removeprefix("expect_").replace("_", " ") + (f" ({self.column})" if self.column else "")
+        what = f"{self.notes.rstrip('.')} [{rule}]" if self.notes else rule
+        count = f": {self.unexpected_count} rows" if self.unexpected_count else ""
+        shown = []
+        for example in self.examples[:examples]:
+            line = example.get("line_number")
+            values = ", ".join(f"{k} {v}" for k, v in example.items() if k != "line_number")
+            shown.append(f"line {line} ({values})" if line is not None else values)
+        where = f", e.g. {'; '.join(shown)}" if shown else ""
+        return f"{what}{count}{where}"
 
 
 @dataclass(frozen=True)
@@ -105,8 +109,11 @@ def annotate_region_keys(frame: pd.DataFrame, register_keys: set[str]) -> pd.Dat
     berlin_bezirk = keys.str.fullmatch(r"110\d{5}") & keys.ne("11000000")
     has_number = frame.get("value", pd.Series(index=frame.index, dtype="float64")).notna()
     key_has_numbers = has_number.groupby(keys).transform("any")
+    # REGBEZ lists Länder without Regierungsbezirke as <Land>0 (160 = Thüringen)
+    land_as_regierungsbezirk = keys.str.fullmatch(r"\d{2}0") & keys.str[:2].isin(register_keys)
     status = pd.Series("not_in_register", index=frame.index, dtype="string")
     status[~key_has_numbers.astype(bool)] = "not_in_register_no_values"
+    status[land_as_regierungsbezirk.fillna(False).astype(bool)] = "land_as_regierungsbezirk"
     status[berlin_bezirk.fillna(False).astype(bool)] = "berlin_bezirk"
     status[in_register.fillna(False).astype(bool)] = "in_register"
     return frame.assign(region_key_status=status)
@@ -115,7 +122,7 @@ def annotate_region_keys(frame: pd.DataFrame, register_keys: set[str]) -> pd.Dat
 def validate_frame(frame: pd.DataFrame, suite, *, table_name: str, example_count: int = 5) -> ValidationReport:
     """Validate a parsed frame against its suite; failing expectations keep a few example rows."""
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
-    index_columns = ["line_number"] if "line_number" in frame.columns else []
+    index_columns = [c for c in ("line_number", "region_key") if c in frame.columns]
     result = batch.validate(
         suite,
         result_format={
@@ -141,6 +148,7 @@ def validate_frame(frame: pd.DataFrame, suite, *, table_name: str, example_count
                 success=bool(item.success),
                 unexpected_count=details.get("unexpected_count"),
                 examples=[_plain(e) for e in examples[:example_count]],
+                notes=(config.meta or {}).get("notes"),
             )
         )
     return ValidationReport(table_name=table_name, outcomes=outcomes)

@@ -16,5 +16,5 @@ SELECT
     e.employees_flag,
     e.source_file,
     e.line_number
-FROM staging.employees_at_workplace_by_nationality AS e
+FROM with_city_state_kreise('staging.employees_at_workplace_by_nationality') AS e
 SEMI JOIN core.region AS r ON r.ags = e.ags AND r.level = e.level

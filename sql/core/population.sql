@@ -15,7 +15,7 @@ SELECT
     p.population_flag,
     p.source_file,
     p.line_number
-FROM staging.population_by_sex AS p
+FROM with_city_state_kreise('staging.population_by_sex') AS p
 -- Only regions of the register: the table also lists Kreise dissolved long ago (all '-'),
 -- and the 8-digit city keys inside KREISE, which are Gemeinden and stay at that level.
 SEMI JOIN core.region AS r ON r.ags = p.ags AND r.level = p.level

@@ -17,6 +17,6 @@ SELECT
     p.value_flag AS pupils_flag,
     p.source_file,
     p.line_number
-FROM staging.pupils_by_school_type AS p
+FROM with_city_state_kreise('staging.pupils_by_school_type') AS p
 SEMI JOIN core.region AS r ON r.ags = p.ags AND r.level = p.level
 WHERE p.measure = 'pupils'

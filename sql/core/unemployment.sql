@@ -17,5 +17,5 @@ SELECT
     u.value_flag,
     u.source_file,
     u.line_number
-FROM staging.unemployed_by_group AS u
+FROM with_city_state_kreise('staging.unemployed_by_group') AS u
 SEMI JOIN core.region AS r ON r.ags = u.ags AND r.level = u.level

@@ -1,0 +1,245 @@
+"""The offline sample end to end: replayed GENESIS answers → landing → parse → GX → DuckDB → models.
+
+One pipeline run per test session (fixture `built` in conftest.py) builds the warehouse the tests
+below read; the re-run and the rejection tests run the flow again on copies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.pipeline import pipeline
+from flows.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+EXPECTED_ROWS = {
+    "municipality_register": 16035,
+    "population_by_sex": 1467,
+    "employees_at_workplace_by_nationality": 3300,
+    "protection_seekers": 116738,
+    "census_population_gemeinden": 10787,
+    "census_population_by_immigration_history": 1360,
+    "ba_unemployed_foreigners_by_sex": 30,
+}
+
+
+def value(connection, indicator: str, ags: str, level: str):
+    row = connection.execute(
+        "SELECT value, numerator, denominator, flag FROM marts.indicator_value WHERE indicator_id = ? AND ags = ? AND level = ?",
+        [indicator, ags, level],
+    ).fetchone()
+    assert row is not None, f"no {indicator} for {level} {ags}"
+    return row
+
+
+def test_every_table_is_loaded(built, warehouse):
+    summary, _ = built
+    assert summary.outcome == "success" and summary.exit_code == 0
+    assert {t.name: t.status for t in summary.tables} == {name: "loaded" for name in {t.name for t in summary.tables}}
+    assert len(summary.tables) == 9
+    for table, rows in EXPECTED_ROWS.items():
+        assert warehouse.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0] == rows, table
+
+
+def test_every_raw_row_traces_to_its_landed_file(built, warehouse):
+    _, directory = built
+    files = warehouse.execute("SELECT table_name, path, sha256 FROM meta.raw_file").fetchall()
+    assert len(files) == 9
+    for table, path, sha256 in files:
+        landed = directory / "landing" / path
+        assert hashlib.sha256(landed.read_bytes()).hexdigest() == sha256
+        assert landed.with_name(landed.name + ".json").exists(), "sidecar missing"
+        untraced = warehouse.execute(
+            f"SELECT count(*) FROM raw.{table} WHERE source_file IS DISTINCT FROM ? OR line_number IS NULL", [path]
+        ).fetchone()[0]
+        assert untraced == 0, table
+
+
+def test_a_special_sign_is_never_a_number(warehouse):
+    for (table,) in warehouse.execute("SELECT table_name FROM meta.raw_file WHERE table_name <> 'municipality_register'").fetchall():
+        signs_with_numbers = warehouse.execute(
+            f"SELECT count(*) FROM raw.{table} WHERE value_flag IS NOT NULL AND value IS NOT NULL"
+        ).fetchone()[0]
+        assert signs_with_numbers == 0, table
+    # 13211-02-05-4 marks Kreise dissolved before 2023 with '-' in every column
+    assert warehouse.execute(
+        "SELECT value, value_flag FROM raw.unemployed_by_group WHERE region_key = '03152' AND value_variable = 'ERWP06' AND erwaq7 IS NULL"
+    ).fetchone() == (None, "-")
+
+
+def test_indicators_cover_all_kreise_laender_and_germany(warehouse):
+    coverage = dict(
+        ((indicator, level), regions)
+        for indicator, level, regions in warehouse.execute(
+            "SELECT indicator_id, level, count(*) FILTER (WHERE value IS NOT NULL) FROM marts.indicator_value GROUP BY ALL"
+        ).fetchall()
+    )
+    for indicator in ("ARB03", "ARB04", "ARB05", "ARB06", "BIL01"):
+        assert coverage[(indicator, "kreis")] == 400, indicator
+        assert coverage[(indicator, "land")] == 16, indicator
+        assert coverage[(indicator, "deutschland")] == 1, indicator
+    # AZR data: 400 Kreise reported on 393 foreigners' authority areas
+    assert coverage[("DEM09", "kreis")] == 393
+    flags = dict(warehouse.execute(
+        "SELECT flag, count(*) FROM marts.indicator_value WHERE indicator_id = 'DEM09' AND level = 'kreis' GROUP BY flag"
+    ).fetchall())
+    assert flags == {None: 390, "merged_authority_area": 3, "reported_with_other_region": 7}
+    catalog = {r[0] for r in warehouse.execute("SELECT indicator_id FROM marts.indicator_catalog").fetchall()}
+    assert catalog == {"ARB03", "ARB04", "ARB05", "ARB06", "BIL01", "DEM09", "DEM09_OPEN", "DEM09_RECOGNISED", "DEM09_REJECTED"}
+
+
+def test_kreis_values_match_the_source_files_by_hand(warehouse):
+    # 13211-02-05-4.csv line 268: München 2023, Arbeitslose 39249, ausländisch 19249, ALQ insgesamt 4,5, Ausländer 7,2
+    assert value(warehouse, "ARB06", "09162000", "kreis")[:3] == pytest.approx((100 * 19249 / 39249, 19249, 39249))
+    assert value(warehouse, "ARB04", "09162000", "kreis")[0] == pytest.approx(7.2)
+    assert value(warehouse, "ARB05", "09162000", "kreis")[0] == pytest.approx(2.7)
+    # line 12: Flensburg 4131 / 1225
+    assert value(warehouse, "ARB06", "01001000", "kreis")[0] == pytest.approx(100 * 1225 / 4131)
+    # line 377: Berlin appears only as Land 11 (and its Bezirke); the city-state is its own Kreis
+    assert value(warehouse, "ARB06", "11000000", "kreis")[0] == pytest.approx(100 * 79280 / 187930)
+    # 21111-01-03-4.csv line 3105: München Insgesamt 136582 pupils, 27045 ausländisch
+    assert value(warehouse, "BIL01", "09162000", "kreis")[0] == pytest.approx(100 * 27045 / 136582)
+    # 13111-01-03-4 lines 1866 and 2860: Regen 4657 foreign of 29987 employees
+    assert value(warehouse, "ARB03", "09276000", "kreis")[0] == pytest.approx(100 * 4657 / 29987)
+    # 12531-0043: München offen 9530 + anerkannt 41910 + ohne 2955; 12411-01-01-4: 1505005 inhabitants
+    assert value(warehouse, "DEM09", "09162000", "kreis")[:3] == pytest.approx((1000 * 54395 / 1505005, 54395, 1505005))
+    # Kassel Stadt and Landkreis share one foreigners' authority: 23975 / (197230 + 231073)
+    assert value(warehouse, "DEM09", "06611000", "kreis") == pytest.approx((1000 * 23975 / 428303, 23975, 428303, "merged_authority_area"))
+    assert value(warehouse, "DEM09", "06633000", "kreis") == (None, None, None, "reported_with_other_region")
+
+
+def published(warehouse, sql: str) -> dict[tuple[str, str], tuple[float, float]]:
+    return {(ags, level): (numerator, denominator) for ags, level, numerator, denominator in warehouse.execute(sql).fetchall()}
+
+
+@pytest.mark.parametrize(
+    "indicator, sql, tolerance_pp",
+    [
+        # annual averages are rounded per Kreis, so sums differ from the published Land by a few persons
+        ("ARB06", """SELECT ags, level, max(value) FILTER (WHERE person_group = 'foreign'), max(value) FILTER (WHERE person_group = 'total')
+                     FROM core.unemployment WHERE measure = 'unemployed' AND level IN ('land', 'deutschland') GROUP BY ags, level""", 0.1),
+        ("ARB03", """SELECT ags, level, max(employees) FILTER (WHERE nationality = 'foreign'), max(employees) FILTER (WHERE nationality = 'total')
+                     FROM core.employees_at_workplace WHERE sex = 'total' AND level IN ('land', 'deutschland') GROUP BY ags, level""", 0.01),
+        # school statistics round Kreis values to multiples of 3 or 5 in some Länder
+        ("BIL01", """SELECT ags, level, max(pupils) FILTER (WHERE pupil_group = 'foreign'), max(pupils) FILTER (WHERE pupil_group = 'total')
+                     FROM core.pupils WHERE school_type = 'total' AND level IN ('land', 'deutschland') GROUP BY ags, level""", 0.1),
+    ],
+)
+def test_land_and_germany_are_sums_of_kreis_counts_and_match_the_published_rows(warehouse, indicator, sql, tolerance_pp):
+    rows = published(warehouse, sql)
+    assert len(rows) == 17
+    for (ags, level), (numerator, denominator) in rows.items():
+        computed, computed_numerator, computed_denominator, flag = value(warehouse, indicator, ags, level)
+        assert flag is None
+        assert computed == pytest.approx(100 * numerator / denominator, abs=tolerance_pp), (indicator, ags)
+        assert computed_denominator == pytest.approx(denominator, rel=0.002), (indicator, ags)
+        assert computed_numerator == pytest.approx(numerator, rel=0.005), (indicator, ags)
+    kreis_sum = warehouse.execute(
+        "SELECT sum(numerator), sum(denominator) FROM marts.indicator_value WHERE indicator_id = ? AND level = 'kreis'", [indicator]
+    ).fetchone()
+    germany = value(warehouse, indicator, "00000000", "deutschland")
+    assert germany[1:3] == pytest.approx(kreis_sum), "Germany is the sum of all Kreise, each counted once"
+
+
+def test_ba_export_reconciles_with_the_regionaldatenbank(warehouse):
+    ba = warehouse.execute(
+        "SELECT value FROM raw.ba_unemployed_foreigners_by_sex WHERE reference_time = '2023' AND ges IS NULL"
+    ).fetchone()[0]
+    regio = warehouse.execute(
+        "SELECT value FROM core.unemployment WHERE level = 'deutschland' AND measure = 'unemployed' AND person_group = 'foreign'"
+    ).fetchone()[0]
+    assert ba == regio == 967226
+
+
+def test_descriptions_are_in_the_warehouse(warehouse):
+    undocumented = warehouse.execute(
+        "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
+        "WHERE schema_name IN ('staging', 'core', 'indicators', 'marts', 'raw', 'meta') AND (comment IS NULL OR comment = '')"
+    ).fetchall()
+    assert undocumented == []
+    value_column = warehouse.execute(
+        "SELECT comment FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = 'indicator_value' AND column_name = 'value'"
+    ).fetchone()[0]
+    assert "NULL when inputs are suppressed" in value_column
+
+
+def test_a_rerun_with_unchanged_files_loads_nothing(built, tmp_path):
+    summary, directory = built
+    copy = tmp_path / "imon.duckdb"
+    shutil.copy(summary.warehouse_path, copy)
+    shutil.copytree(directory / "landing", tmp_path / "landing")
+    rerun = pipeline(warehouse=str(copy))
+    assert {t.status for t in rerun.tables} == {"unchanged"}
+    assert rerun.models_built is None
+    assert rerun.exit_code == 0
+    connection = duckdb.connect(str(copy), read_only=True)
+    loads = connection.execute("SELECT status, count(*) FROM meta.table_load GROUP BY status ORDER BY status").fetchall()
+    assert loads == [("loaded", 9), ("unchanged", 9)]
+
+
+def test_a_corrupt_file_is_rejected_and_the_previous_data_stays(built, tmp_path, monkeypatch):
+    summary, directory = built
+    copy = tmp_path / "imon.duckdb"
+    shutil.copy(summary.warehouse_path, copy)
+    shutil.copytree(directory / "landing", tmp_path / "landing")
+    before = duckdb.connect(str(copy), read_only=True)
+    previous = before.execute("SELECT * FROM raw.ba_unemployed_foreigners_by_sex ORDER BY line_number").fetchall()
+    before.close()
+
+    # the BA export arrives with a number that is not one
+    sample = PROJECT_ROOT / "sources" / "sample" / "arbeitslose_auslaender_nachgeschlecht.csv"
+    corrupt = tmp_path / "arbeitslose_auslaender_nachgeschlecht.csv"
+    corrupt.write_bytes(sample.read_bytes().replace(b'"2019";"287.420"', b'"2019";"287.4x0"'))
+    tables = (PROJECT_ROOT / "sources" / "tables.yaml").read_text(encoding="utf-8")
+    tables_file = tmp_path / "tables.yaml"
+    tables_file.write_text(tables.replace("path: arbeitslose_auslaender_nachgeschlecht.csv", f"path: {corrupt}"), encoding="utf-8")
+    monkeypatch.setenv("IMON_TABLES_FILE", str(tables_file))
+
+    rerun = pipeline(warehouse=str(copy))
+    assert rerun.exit_code == 1 and rerun.outcome == "rejected"
+    rejected = [t for t in rerun.tables if t.status == "rejected"]
+    assert [t.name for t in rejected] == ["ba_unemployed_foreigners_by_sex"]
+    assert "ba_file arbeitslose_auslaender_nachgeschlecht" in rejected[0].message
+    assert "line 15" in rejected[0].message and "287.4x0" in rejected[0].message
+
+    after = duckdb.connect(str(copy), read_only=True)
+    assert after.execute("SELECT * FROM raw.ba_unemployed_foreigners_by_sex ORDER BY line_number").fetchall() == previous
+    assert after.execute("SELECT outcome FROM meta.run ORDER BY started_at DESC LIMIT 1").fetchone()[0] == "rejected"
+    assert after.execute(
+        "SELECT status FROM meta.table_load WHERE table_name = 'ba_unemployed_foreigners_by_sex' ORDER BY recorded_at DESC LIMIT 1"
+    ).fetchone()[0] == "rejected"
+
+
+def test_a_blocking_expectation_keeps_the_table_out(built, tmp_path, monkeypatch):
+    summary, directory = built
+    copy = tmp_path / "imon.duckdb"
+    shutil.copy(summary.warehouse_path, copy)
+    shutil.copytree(directory / "landing", tmp_path / "landing")
+    # the same BA file with the 2019 row twice: parses, but breaks "one value per region, time and category"
+    sample = PROJECT_ROOT / "sources" / "sample" / "arbeitslose_auslaender_nachgeschlecht.csv"
+    text = sample.read_bytes()
+    duplicate = tmp_path / "duplicated.csv"
+    row = b'"2019";"287.420";"355.611";"643.033"\n'
+    duplicate.write_bytes(text.replace(row, row + row) if row in text else text.replace(row.replace(b"\n", b"\r\n"), row.replace(b"\n", b"\r\n") * 2))
+    tables = (PROJECT_ROOT / "sources" / "tables.yaml").read_text(encoding="utf-8")
+    tables_file = tmp_path / "tables.yaml"
+    tables_file.write_text(tables.replace("path: arbeitslose_auslaender_nachgeschlecht.csv", f"path: {duplicate}"), encoding="utf-8")
+    monkeypatch.setenv("IMON_TABLES_FILE", str(tables_file))
+
+    rerun = pipeline(warehouse=str(copy))
+    assert rerun.exit_code == 1
+    rejected = {t.name: t for t in rerun.tables if t.status == "rejected"}
+    assert "compound columns to be unique" in rejected["ba_unemployed_foreigners_by_sex"].message
+    connection = duckdb.connect(str(copy), read_only=True)
+    examples = connection.execute(
+        "SELECT examples FROM meta.validation_result WHERE table_name = 'ba_unemployed_foreigners_by_sex' "
+        "AND expectation = 'expect_compound_columns_to_be_unique' AND NOT success"
+    ).fetchone()[0]
+    assert "line_number" in examples
+    assert connection.execute("SELECT count(*) FROM raw.ba_unemployed_foreigners_by_sex").fetchone()[0] == 30

@@ -1,0 +1,83 @@
+"""SQL unit tests: tests/sql/<schema>/<model>/<case>/ mirrors sql/<schema>/<model>.sql.
+
+A case folder holds one CSV per input table, named `<schema>.<table>.csv`, and `expected.csv`
+with the rows the model must return (compared on expected.csv's columns, in any order).
+An optional `variables.yaml` sets DuckDB variables (default: min_denominator 50).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from warehouse.models import LAYERS, _statement, read_model
+
+ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = ROOT / "sql"
+CASES_DIR = Path(__file__).resolve().parent / "sql"
+TEXT_COLUMNS = ("ags", "region_key", "level", "flag", "sex", "nationality", "measure", "person_group",
+                "status_group", "school_type", "pupil_group", "reporting_ags", "kreis_ags")
+
+
+def _cases() -> list[Path]:
+    return sorted(p for p in CASES_DIR.glob("*/*/*") if p.is_dir())
+
+
+def _load_csv(connection: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
+    header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+    types = {c: "VARCHAR" for c in header if c in TEXT_COLUMNS or c.endswith("_flag") or c.endswith("_ags")}
+    connection.execute(
+        f"CREATE TABLE {table} AS SELECT * FROM read_csv(?, header = true, types = {types!r})", [str(path)]
+    )
+
+
+def _rows(relation: duckdb.DuckDBPyRelation, columns: list[str]) -> list[tuple]:
+    return sorted(
+        (tuple(row) for row in relation.select(*columns).fetchall()),
+        key=lambda r: tuple("" if v is None else str(v) for v in r),
+    )
+
+
+def _same(actual, expected) -> bool:
+    if isinstance(expected, float) or isinstance(actual, float):
+        if actual is None or expected is None:
+            return actual is None and expected is None
+        return math.isclose(float(actual), float(expected), rel_tol=1e-9, abs_tol=1e-6)
+    return str(actual) == str(expected) if actual is not None and expected is not None else actual is expected
+
+
+@pytest.mark.parametrize("case", _cases(), ids=lambda p: "/".join(p.parts[-3:]))
+def test_model_case(case: Path) -> None:
+    schema, model_name = case.parts[-3], case.parts[-2]
+    assert schema in LAYERS, f"{case}: folder must be one of {LAYERS}"
+    model = read_model(SQL_DIR / schema / f"{model_name}.sql", schema)
+    connection = duckdb.connect()
+    variables = {"min_denominator": 50}
+    if (case / "variables.yaml").exists():
+        variables.update(yaml.safe_load((case / "variables.yaml").read_text()))
+    for name, value in variables.items():
+        connection.execute(f"SET VARIABLE {name} = ?", [value])
+    connection.execute((SQL_DIR / "_macros.sql").read_text(encoding="utf-8"))
+    for name in (*LAYERS, "raw"):
+        connection.execute(f"CREATE SCHEMA {name}")
+    for input_file in sorted(case.glob("*.*.csv")):
+        _load_csv(connection, input_file, input_file.name.removesuffix(".csv"))
+    connection.execute(_statement(model, SQL_DIR))
+    _load_csv(connection, case / "expected.csv", "expected")
+    columns = [c for c in connection.table("expected").columns]
+    actual = _rows(connection.table(model.qualified_name), columns)
+    expected = _rows(connection.table("expected"), columns)
+    assert len(actual) == len(expected), f"{len(actual)} rows, expected {len(expected)}:\n{actual}"
+    for got, want in zip(actual, expected):
+        assert all(_same(g, w) for g, w in zip(got, want)), f"\n got  {got}\n want {want}\n columns {columns}"
+
+
+def test_every_indicator_has_a_case() -> None:
+    """Each indicator file has at least one hand-computed case under tests/sql/indicators/."""
+    indicators = {p.stem for p in (SQL_DIR / "indicators").glob("*.sql")}
+    covered = {p.name for p in (CASES_DIR / "indicators").glob("*") if p.is_dir()}
+    assert indicators - covered == set()
