@@ -309,6 +309,10 @@ def deploy(
     pipeline.serve(name=name, cron=cron)
 
 
+# --- sub-commands from their own modules (one line each) -----------------------------------------
+# --- end of sub-commands ---------------------------------------------------------------------------
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 
