@@ -113,6 +113,8 @@ def _print_summary(summary) -> None:
         for indicator_id, parts in by_indicator.items():
             console.print(f"  {indicator_id:18} values for {', '.join(parts)}")
     console.print(f"warehouse: {summary.warehouse_path}")
+    if summary.data_docs:
+        console.print(f"validation report (Great Expectations Data Docs): {summary.data_docs.as_uri()}")
     if bad:
         errors.print("[red]Tables above were not loaded; the warehouse keeps their previous data. "
                      "Details: `imon status` and `imon validation`.[/red]")

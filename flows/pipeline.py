@@ -51,6 +51,7 @@ class RunSummary:
     indicators: list[tuple[str, str, int]]  # indicator id, level, regions with a value
     outcome: str
     build_error: str | None = None
+    data_docs: Path | None = None  # Great Expectations Data Docs of this run's validations
 
     @property
     def exit_code(self) -> int:
@@ -121,7 +122,8 @@ def _register_keys(connection) -> set[str]:
 
 
 @task(name="ingest", cache_policy=NO_CACHE)
-def ingest_table(spec: TableSpec, files: list[LandedFile], settings: Settings, run_id: str) -> TableOutcome:
+def ingest_table(spec: TableSpec, files: list[LandedFile], settings: Settings, run_id: str,
+                 gate: quality.QualityGate) -> TableOutcome:
     """Parse, validate and load one table unless its raw files are unchanged since the last load."""
     raw_files = _raw_files(files, settings)
     connection = connect(settings.warehouse_path)
@@ -137,9 +139,10 @@ def ingest_table(spec: TableSpec, files: list[LandedFile], settings: Settings, r
             return TableOutcome(spec.name, spec.label, "rejected", message=str(error))
         if spec.name != REGISTER_TABLE:
             frame = quality.annotate_region_keys(frame, _register_keys(connection))
-        report = quality.validate_frame(frame, quality.load_suite(settings.expectations_dir, spec.name),
-                                        table_name=spec.name)
+        report = gate.validate(frame, quality.load_suite_document(settings.expectations_dir, spec.name),
+                               table_name=spec.name, previous_row_count=loading.previous_row_count(connection, spec.name))
         loading.record_validation(connection, run_id=run_id, report=report)
+        loading.record_quarantine(connection, run_id=run_id, report=report)
         warnings = [w.describe() for w in report.warnings]
         if not report.passed:
             message = "; ".join(f.describe() for f in report.blocking_failures)
@@ -223,6 +226,7 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
     # 2.–4. Parse, validate, load: one table at a time (one DuckDB writer), the register first,
     # because the other tables' regional keys are checked against it.
     outcomes: list[TableOutcome] = []
+    gate = quality.QualityGate(docs_dir=settings.warehouse_path.parent / "data_docs")
     for spec in sorted(specs, key=lambda s: s.name != REGISTER_TABLE):
         try:
             files = pulls[spec.name].result()
@@ -233,7 +237,7 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
                                       source=spec.source, status="failed", message=str(error))
             connection.close()
         else:
-            outcome = ingest_table(spec, files, settings, run_id)
+            outcome = ingest_table(spec, files, settings, run_id, gate)
         progress.info("%-9s %s (%s)%s", outcome.status, spec.label, spec.name,
                       f": {outcome.rows:,} rows" if outcome.rows else "")
         outcomes.append(outcome)
@@ -262,4 +266,4 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
     connection.close()
     return RunSummary(run_id=run_id, mode=mode, warehouse_path=settings.warehouse_path, tables=outcomes,
                       models_built=built, indicators=_indicator_coverage(settings), outcome=outcome,
-                      build_error=build_error)
+                      build_error=build_error, data_docs=gate.docs_index if any(o.status != "unchanged" for o in outcomes) else None)

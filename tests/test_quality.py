@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import great_expectations as gx
 import pandas as pd
+import pytest
 
-from warehouse.quality import annotate_region_keys, validate_frame
+from warehouse.quality import QualityGate, annotate_region_keys, parts_against_totals, year_over_year_changes
 
 
 def frame(rows):
@@ -28,12 +28,17 @@ def test_region_keys_are_checked_against_the_register():
     ]
 
 
-def suite(*expectations):
-    return gx.ExpectationSuite(name="test", expectations=list(expectations))
+@pytest.fixture(scope="module")
+def gate(tmp_path_factory):
+    return QualityGate(docs_dir=tmp_path_factory.mktemp("docs"))
 
 
-def test_a_critical_failure_blocks_and_names_the_lines():
-    report = validate_frame(
+def suite(*expectations, checks=None):
+    return {"name": "test", "expectations": list(expectations), "meta": {"checks": checks or {}}}
+
+
+def test_a_critical_failure_blocks_and_names_the_lines(gate):
+    report = gate.validate(
         frame([(2, "09162", 1.0, None), (3, "09163", -4.0, None)]),
         suite({"type": "expect_column_values_to_be_between", "kwargs": {"column": "value", "min_value": 0}}),
         table_name="t",
@@ -43,13 +48,56 @@ def test_a_critical_failure_blocks_and_names_the_lines():
     assert failure.unexpected_count == 1
     assert failure.examples == [{"value": -4.0, "line_number": 3, "region_key": "09163"}]
     assert failure.describe() == "column values to be between (value): 1 rows, e.g. line 3 (value -4.0, region_key 09163)"
+    [rejected] = report.quarantine
+    assert rejected["line_number"] == 3 and '"value": -4.0' in rejected["row"]
+    assert gate.docs_index.exists()
 
 
-def test_a_warning_is_reported_but_does_not_block():
-    report = validate_frame(
+def test_a_warning_is_reported_but_does_not_block(gate):
+    report = gate.validate(
         frame([(2, "09162", 1.0, "?")]),
         suite({"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "value_flag", "value_set": ["-", "."]},
                "severity": "warning"}),
         table_name="t",
     )
     assert report.passed and len(report.warnings) == 1
+
+
+def long(rows):
+    return pd.DataFrame(rows, columns=["line_number", "reference_time", "region_key", "nat", "value_variable", "value", "value_flag"])
+
+
+def test_kreis_parts_must_add_up_to_the_published_land():
+    rows = long([
+        (2, "2023", "01", None, "ERWP06", 300.0, None),
+        (3, "2023", "01001", None, "ERWP06", 100.0, None),
+        (4, "2023", "01002", None, "ERWP06", 199.0, None),
+        (5, "2023", "02", None, "ERWP06", 50.0, None),
+        (6, "2023", "02000", None, "ERWP06", None, "."),   # a suppressed part: no comparison for Land 02
+    ])
+    derived = parts_against_totals(rows, "kreis", "land", ["ERWP06"])
+    assert derived[["region_key", "total", "parts_sum", "parts"]].values.tolist() == [["01", 300.0, 299.0, 2]]
+    assert derived["difference_pct"].iloc[0] == pytest.approx(-1 / 3)
+
+
+def test_a_shrinking_table_and_a_wrong_sum_are_blocked(gate):
+    rows = long([(2, "2023", "01", None, "ERWP06", 300.0, None), (3, "2023", "01001", None, "ERWP06", 100.0, None),
+                 (4, "2023", "01002", None, "ERWP06", 150.0, None)])
+    report = gate.validate(rows, suite(checks={
+        "row_count_may_shrink_pct": 10,
+        "parts_sum_to_total": [{"parts": "kreis", "total": "land", "tolerance_pct": 0.5}],
+    }), table_name="shrinking", previous_row_count=100)
+    failed = {o.check: o for o in report.blocking_failures}
+    assert set(failed) == {"suite", "kreis_sum_to_land"}
+    assert "shrank by more than 10 %" in failed["suite"].describe()
+    assert "line 2" in failed["kreis_sum_to_land"].describe()
+
+
+def test_a_large_change_against_the_previous_year_is_a_warning(gate):
+    rows = long([(2, "2022", "01001", None, "ERWP06", 1000.0, None), (3, "2023", "01001", None, "ERWP06", 1900.0, None),
+                 (4, "2022", "01002", None, "ERWP06", 1000.0, None), (5, "2023", "01002", None, "ERWP06", 1100.0, None)])
+    assert year_over_year_changes(rows)["change_pct"].tolist() == pytest.approx([90.0, 10.0])
+    report = gate.validate(rows, suite(checks={"year_over_year_warning_pct": 50}), table_name="yoy")
+    assert report.passed
+    [warning] = report.warnings
+    assert warning.check == "year_over_year" and "line 3" in warning.describe()

@@ -109,18 +109,42 @@ def record_table_load(
 def record_validation(connection: duckdb.DuckDBPyConnection, *, run_id: str, report: ValidationReport) -> None:
     """Store every expectation outcome of a table, with examples of failing rows."""
     connection.executemany(
-        "INSERT INTO meta.validation_result (run_id, table_name, expectation, column_name, severity, success, "
-        "unexpected_count, examples) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        'INSERT INTO meta.validation_result (run_id, table_name, "check", expectation, column_name, severity, success, '
+        "unexpected_count, examples, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            [run_id, report.table_name, o.expectation, o.column, o.severity, o.success, o.unexpected_count,
-             json.dumps(o.examples, default=str) if o.examples else None]
+            [run_id, report.table_name, o.check, o.expectation, o.column, o.severity, o.success, o.unexpected_count,
+             json.dumps(o.examples, default=str) if o.examples else None, o.notes]
             for o in report.outcomes
         ],
     )
 
 
+def record_quarantine(connection: duckdb.DuckDBPyConnection, *, run_id: str, report: ValidationReport) -> None:
+    """Keep the rows a blocking expectation rejected, so they can be inspected and corrected."""
+    if report.quarantine:
+        connection.executemany(
+            'INSERT INTO meta.quarantine (run_id, table_name, "check", expectation, column_name, line_number, reason, "row") '
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [[run_id, report.table_name, r["check"], r["expectation"], r["column"], r["line_number"], r["reason"], r["row"]]
+             for r in report.quarantine],
+        )
+
+
+def previous_row_count(connection: duckdb.DuckDBPyConnection, table_name: str) -> int | None:
+    """Rows of the table's last successful load, for the shrink check."""
+    row = connection.execute(
+        "SELECT row_count FROM meta.table_load WHERE table_name = ? AND status = 'loaded' ORDER BY recorded_at DESC LIMIT 1",
+        [table_name],
+    ).fetchone()
+    return row[0] if row else None
+
+
 def start_run(connection: duckdb.DuckDBPyConnection, *, run_id: str, mode: str) -> None:
-    """Record the start of a run."""
+    """Record the start of a run; a run still marked running was killed and is marked so."""
+    connection.execute(
+        "UPDATE meta.run SET outcome = 'interrupted', message = 'the process ended before the run finished' "
+        "WHERE outcome = 'running'"
+    )
     connection.execute(
         "INSERT INTO meta.run (run_id, started_at, mode, outcome) VALUES (?, ?, ?, 'running')",
         [run_id, datetime.now(timezone.utc), mode],

@@ -43,12 +43,14 @@ COMMENT ON TABLE meta.table_load IS 'One row per run and source table: loaded, u
 CREATE TABLE IF NOT EXISTS meta.validation_result (
     run_id      VARCHAR NOT NULL,
     table_name  VARCHAR NOT NULL,
+    "check"     VARCHAR NOT NULL DEFAULT 'suite',  -- suite, or a row-comparing check
     expectation VARCHAR NOT NULL,
     column_name VARCHAR,
     severity    VARCHAR NOT NULL,  -- critical (blocking) or warning
     success     BOOLEAN NOT NULL,
     unexpected_count BIGINT,
     examples    JSON,              -- a few failing rows with their line numbers
+    notes       VARCHAR,           -- what the expectation means, from the suite
     validated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE meta.validation_result IS 'Great Expectations results per run, table and expectation; failing ones keep a few example rows.';
@@ -61,3 +63,20 @@ CREATE TABLE IF NOT EXISTS meta.model_build (
     built_at    TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE meta.model_build IS 'Which SQL model was built in which run, with its row count and the hash of its SQL.';
+
+CREATE TABLE IF NOT EXISTS meta.quarantine (
+    run_id      VARCHAR NOT NULL,
+    table_name  VARCHAR NOT NULL,
+    "check"     VARCHAR NOT NULL,  -- suite, or the row-comparing check (kreis_sum_to_land, …)
+    expectation VARCHAR NOT NULL,
+    column_name VARCHAR,
+    line_number BIGINT,            -- line in the raw file; NULL when the whole table was refused
+    reason      VARCHAR,
+    "row"       JSON,              -- the rejected row as parsed (or the derived comparison row)
+    quarantined_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE meta.quarantine IS 'Rows a blocking expectation rejected, with the run, the check and the reason; the table they belong to was not loaded.';
+
+-- columns added after the first release; warehouses built before get them here
+ALTER TABLE meta.validation_result ADD COLUMN IF NOT EXISTS "check" VARCHAR DEFAULT 'suite';
+ALTER TABLE meta.validation_result ADD COLUMN IF NOT EXISTS notes VARCHAR;

@@ -1,8 +1,19 @@
-"""The quality gate: every parsed table is validated with its Great Expectations suite before loading.
+"""The quality gate: every parsed table is validated with Great Expectations before it is loaded.
 
 GX's SQL engine does not work on DuckDB (GX issues 10738, 11579), so the parsed pandas frames
-are validated. Suites live in expectations/<table>.json; an expectation with severity `critical`
-blocks the table, `warning` is reported and lets it pass.
+are validated. Suites live in expectations/<table>.json. An expectation with severity `critical`
+blocks the table (the previous data stays); `warning` is reported and lets it pass.
+
+Checks that compare rows with each other are declared in the suite's `meta.checks` and run as GX
+expectations on a derived frame (one row per comparison), so they land in the same results,
+the same Data Docs and the same quarantine as every other expectation:
+
+- `row_count_may_shrink_pct`: fewer rows than the last load by more than this blocks the table.
+- `year_over_year_warning_pct`: a value that changes by more than this against the previous
+  period of the same region and category is reported.
+- `parts_sum_to_total`: where a table publishes parts and their total (Kreise and their Land,
+  Gemeinden and Germany), the sum of the parts must match the total within a tolerance
+  (rounding, Zensus perturbation). Only groups whose parts are all present and unsuppressed count.
 """
 
 from __future__ import annotations
@@ -11,7 +22,6 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +29,8 @@ import pandas as pd
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
+SEVERITY_BLOCKING = "critical"
+LEVEL_OF_LENGTH = {2: "land", 3: "regierungsbezirk", 5: "kreis", 8: "gemeinde", 12: "gemeinde"}
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,7 @@ class ExpectationOutcome:
     unexpected_count: int | None
     examples: list[dict[str, Any]] = field(default_factory=list)
     notes: str | None = None
+    check: str = "suite"  # `suite`, or the derived check it belongs to
 
     def describe(self, examples: int = 3) -> str:
         """One line a statistician can act on: the rule, how many rows break it, and where."""
@@ -47,12 +60,13 @@ class ExpectationOutcome:
         return f"{what}{count}{where}"
 
 
-@dataclass(frozen=True)
+@dataclass
 class ValidationReport:
     """All outcomes for one table; `passed` is false when a critical expectation failed."""
 
     table_name: str
     outcomes: list[ExpectationOutcome]
+    quarantine: list[dict[str, Any]] = field(default_factory=list)  # the rows a blocking expectation rejected
 
     @property
     def passed(self) -> bool:
@@ -60,11 +74,11 @@ class ValidationReport:
 
     @property
     def blocking_failures(self) -> list[ExpectationOutcome]:
-        return [o for o in self.outcomes if not o.success and o.severity == "critical"]
+        return [o for o in self.outcomes if not o.success and o.severity == SEVERITY_BLOCKING]
 
     @property
     def warnings(self) -> list[ExpectationOutcome]:
-        return [o for o in self.outcomes if not o.success and o.severity != "critical"]
+        return [o for o in self.outcomes if not o.success and o.severity != SEVERITY_BLOCKING]
 
 
 def suite_path(expectations_dir: Path, table_name: str) -> Path:
@@ -72,27 +86,12 @@ def suite_path(expectations_dir: Path, table_name: str) -> Path:
     return expectations_dir / f"{table_name}.json"
 
 
-def load_suite(expectations_dir: Path, table_name: str):
-    """The suite of a table as a GX ExpectationSuite."""
-    import great_expectations as gx
-
+def load_suite_document(expectations_dir: Path, table_name: str) -> dict[str, Any]:
+    """The suite of a table as stored: GX expectations plus `meta.checks`."""
     path = suite_path(expectations_dir, table_name)
     if not path.exists():
         raise FileNotFoundError(f"no expectation suite for {table_name}: expected {path}")
-    return gx.ExpectationSuite(**json.loads(path.read_text(encoding="utf-8")))
-
-
-@lru_cache(maxsize=1)
-def _batch_definition():
-    """One ephemeral GX context per process, quiet (no progress bars, no analytics)."""
-    import great_expectations as gx
-
-    for name in ("great_expectations", "great_expectations.core", "great_expectations.data_context"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False, "metric_calculations": False}
-    source = context.data_sources.add_pandas("parsed_frames")
-    return source.add_dataframe_asset("parsed_frame").add_batch_definition_whole_dataframe("whole_frame")
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def annotate_region_keys(frame: pd.DataFrame, register_keys: set[str]) -> pd.DataFrame:
@@ -107,10 +106,10 @@ def annotate_region_keys(frame: pd.DataFrame, register_keys: set[str]) -> pd.Dat
     keys = frame["region_key"].astype("string")
     in_register = keys.isin(register_keys) | keys.eq("DG")
     berlin_bezirk = keys.str.fullmatch(r"110\d{5}") & keys.ne("11000000")
-    has_number = frame.get("value", pd.Series(index=frame.index, dtype="float64")).notna()
-    key_has_numbers = has_number.groupby(keys).transform("any")
     # REGBEZ lists Länder without Regierungsbezirke as <Land>0 (160 = Thüringen)
     land_as_regierungsbezirk = keys.str.fullmatch(r"\d{2}0") & keys.str[:2].isin(register_keys)
+    has_number = frame.get("value", pd.Series(index=frame.index, dtype="float64")).notna()
+    key_has_numbers = has_number.groupby(keys).transform("any")
     status = pd.Series("not_in_register", index=frame.index, dtype="string")
     status[~key_has_numbers.astype(bool)] = "not_in_register_no_values"
     status[land_as_regierungsbezirk.fillna(False).astype(bool)] = "land_as_regierungsbezirk"
@@ -119,41 +118,210 @@ def annotate_region_keys(frame: pd.DataFrame, register_keys: set[str]) -> pd.Dat
     return frame.assign(region_key_status=status)
 
 
-def validate_frame(frame: pd.DataFrame, suite, *, table_name: str, example_count: int = 5) -> ValidationReport:
-    """Validate a parsed frame against its suite; failing expectations keep a few example rows."""
-    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
-    index_columns = [c for c in ("line_number", "region_key") if c in frame.columns]
-    result = batch.validate(
-        suite,
-        result_format={
-            "result_format": "SUMMARY",
-            "unexpected_index_column_names": index_columns,
-            "partial_unexpected_count": example_count,
-        },
-    )
-    outcomes = []
-    for item in result.results:
-        config = item.expectation_config
-        details = item.result or {}
-        examples = details.get("partial_unexpected_index_list") or [
-            {"value": v} for v in (details.get("partial_unexpected_list") or [])
-        ]
-        if item.exception_info and item.exception_info.get("raised_exception"):
-            examples = [{"error": str(item.exception_info.get("exception_message"))[:300]}]
-        outcomes.append(
-            ExpectationOutcome(
-                expectation=config.type,
-                column=config.kwargs.get("column") or (",".join(config.kwargs["column_list"]) if "column_list" in config.kwargs else None),
-                severity=getattr(config.severity, "value", str(config.severity)),
-                success=bool(item.success),
-                unexpected_count=details.get("unexpected_count"),
-                examples=[_plain(e) for e in examples[:example_count]],
-                notes=(config.meta or {}).get("notes"),
-            )
-        )
-    return ValidationReport(table_name=table_name, outcomes=outcomes)
+# --- derived frames for the checks that compare rows ------------------------------------------------
+
+
+def _category_columns(frame: pd.DataFrame) -> list[str]:
+    """Classifying variables of the long format (their codes, not labels)."""
+    fixed = {"table_code", "line_number", "time_code", "reference_time", "region_variable", "region_key",
+             "region_label", "value_variable", "value_variable_label", "value_unit", "value", "value_flag",
+             "value_quality", "region_key_status", "source_file", "source_sha256"}
+    return [c for c in frame.columns if c not in fixed and not c.endswith("_label")]
+
+
+def parts_against_totals(frame: pd.DataFrame, parts: str, total: str, value_variables: list[str] | None) -> pd.DataFrame:
+    """One row per published total that has all its parts: the total, the sum of the parts and their difference in %."""
+    columns = ["line_number", "region_key", "reference_time", "total", "parts_sum", "parts", "difference_pct"]
+    if "region_key" not in frame.columns or "value" not in frame.columns:
+        return pd.DataFrame(columns=columns)
+    rows = frame
+    if value_variables:
+        rows = rows[rows["value_variable"].isin(value_variables)]
+    if "region_key_status" in rows.columns:
+        rows = rows[rows["region_key_status"].isin(["in_register"])]
+    keys = rows["region_key"].astype(str)
+    level = keys.map(lambda k: "deutschland" if k == "DG" else LEVEL_OF_LENGTH.get(len(k)))
+    prefix = {"land": 2, "kreis": 5, "deutschland": 0}[total]
+    part_rows = rows[level == parts].copy()
+    total_rows = rows[level == total].copy()
+    if part_rows.empty or total_rows.empty:
+        return pd.DataFrame(columns=columns)
+    part_keys = part_rows["region_key"].astype(str)
+    # a 12-digit ARS starts with the Kreis key like the AGS does
+    part_rows["parent_key"] = "DG" if prefix == 0 else part_keys.str[:prefix]
+    total_rows["parent_key"] = total_rows["region_key"].astype(str)
+    group = ["reference_time", "value_variable", *_category_columns(rows)]
+    part_rows[group] = part_rows[group].fillna("∅")
+    total_rows[group] = total_rows[group].fillna("∅")
+    sums = part_rows.groupby(["parent_key", *group], dropna=False).agg(
+        parts_sum=("value", "sum"), parts=("value", "size"), suppressed=("value", lambda v: v.isna().sum())
+    ).reset_index()
+    merged = total_rows.merge(sums, on=["parent_key", *group], how="inner")
+    merged = merged[(merged["suppressed"] == 0) & merged["value"].notna()]
+    merged = merged.rename(columns={"value": "total"})
+    merged["difference_pct"] = 100 * (merged["parts_sum"] - merged["total"]) / merged["total"].where(merged["total"] != 0)
+    merged.loc[(merged["total"] == 0) & (merged["parts_sum"] == 0), "difference_pct"] = 0.0
+    return merged[columns].reset_index(drop=True)
+
+
+def year_over_year_changes(frame: pd.DataFrame, minimum_value: float = 100) -> pd.DataFrame:
+    """One row per region, category and period with a previous period: the change in %."""
+    columns = ["line_number", "region_key", "reference_time", "previous", "value", "change_pct"]
+    if "value" not in frame.columns or frame["reference_time"].nunique() < 2:
+        return pd.DataFrame(columns=columns)
+    group = ["region_key", "value_variable", *_category_columns(frame)]
+    rows = frame[frame["value"].notna()].copy()
+    rows[group] = rows[group].fillna("∅")
+    rows = rows.sort_values([*group, "reference_time"])
+    rows["previous"] = rows.groupby(group)["value"].shift(1)
+    rows = rows[rows["previous"].notna() & (rows["previous"] >= minimum_value)]
+    rows["change_pct"] = 100 * (rows["value"] - rows["previous"]) / rows["previous"]
+    return rows[columns].reset_index(drop=True)
+
+
+# --- the gate ------------------------------------------------------------------------------------
+
+
+class QualityGate:
+    """Validates parsed frames for one run in one ephemeral GX context; Data Docs go to `docs_dir`."""
+
+    def __init__(self, docs_dir: Path | None = None, *, example_count: int = 5):
+        import great_expectations as gx
+
+        for name in ("great_expectations", "great_expectations.core", "great_expectations.data_context"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        self._gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = {"globally": False, "metric_calculations": False}
+        self.source = self.context.data_sources.add_pandas("parsed_frames")
+        self.docs_dir = docs_dir
+        self.example_count = example_count
+        if docs_dir:
+            self.context.add_data_docs_site(site_name="imon", site_config={
+                "class_name": "SiteBuilder",
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            })
+
+    @property
+    def docs_index(self) -> Path | None:
+        """The Data Docs page a run summary links to."""
+        return self.docs_dir / "index.html" if self.docs_dir else None
+
+    def validate(
+        self,
+        frame: pd.DataFrame,
+        document: dict[str, Any],
+        *,
+        table_name: str,
+        previous_row_count: int | None = None,
+    ) -> ValidationReport:
+        """Run the table's suite and its declared row-comparing checks; collect rejected rows."""
+        checks = (document.get("meta") or {}).get("checks") or {}
+        expectations = list(document.get("expectations") or [])
+        shrink = checks.get("row_count_may_shrink_pct")
+        if previous_row_count and shrink is not None:
+            expectations.append({
+                "type": "expect_table_row_count_to_be_between",
+                "kwargs": {"min_value": int(previous_row_count * (1 - shrink / 100))},
+                "meta": {"notes": f"The table shrank by more than {shrink} % against the last load ({previous_row_count} rows)"},
+            })
+        parts = [self._run(frame, expectations, suite_name=table_name, asset=table_name, check="suite")]
+
+        for number, declaration in enumerate(checks.get("parts_sum_to_total") or [], start=1):
+            derived = parts_against_totals(frame, declaration["parts"], declaration["total"], declaration.get("value_variables"))
+            tolerance = float(declaration.get("tolerance_pct", 0.5))
+            parts.append(self._run(derived, [{
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "difference_pct", "min_value": -tolerance, "max_value": tolerance},
+                "severity": declaration.get("severity", SEVERITY_BLOCKING),
+                "meta": {"notes": f"The {declaration['parts']} values must add up to the published {declaration['total']} "
+                                  f"total within {tolerance} %" + (f" ({declaration['note']})" if declaration.get("note") else "")},
+            }], suite_name=f"{table_name}.{declaration['parts']}_sum_to_{declaration['total']}", asset=f"{table_name}.sums_{number}",
+                check=f"{declaration['parts']}_sum_to_{declaration['total']}"))
+        yoy = checks.get("year_over_year_warning_pct")
+        if yoy is not None:
+            parts.append(self._run(year_over_year_changes(frame), [{
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "change_pct", "min_value": -float(yoy), "max_value": float(yoy)},
+                "severity": "warning",
+                "meta": {"notes": f"A value changed by more than {yoy} % against the previous period"},
+            }], suite_name=f"{table_name}.year_over_year", asset=f"{table_name}.year_over_year", check="year_over_year"))
+
+        outcomes = [o for part_outcomes, _ in parts for o in part_outcomes]
+        quarantine = [row for _, part_rows in parts for row in part_rows]
+        return ValidationReport(table_name=table_name, outcomes=outcomes, quarantine=quarantine)
+
+    def _run(self, frame: pd.DataFrame, expectations: list[dict], *, suite_name: str, asset: str, check: str):
+        """Validate one frame with one list of expectations through a GX checkpoint (which also feeds Data Docs)."""
+        gx = self._gx
+        suite = self.context.suites.add_or_update(gx.ExpectationSuite(name=suite_name, expectations=expectations))
+        try:
+            data_asset = self.source.get_asset(asset)
+        except LookupError:
+            data_asset = self.source.add_dataframe_asset(asset)
+        try:
+            batch_definition = data_asset.get_batch_definition("whole_frame")
+        except (KeyError, LookupError):
+            batch_definition = data_asset.add_batch_definition_whole_dataframe("whole_frame")
+        definition = self.context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=f"validate {suite_name}", data=batch_definition, suite=suite))
+        index_columns = [c for c in ("line_number", "region_key") if c in frame.columns]
+        actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["imon"])] if self.docs_dir else []
+        checkpoint = self.context.checkpoints.add_or_update(gx.Checkpoint(
+            name=f"checkpoint {suite_name}", validation_definitions=[definition], actions=actions,
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns,
+                           "partial_unexpected_count": self.example_count},
+        ))
+        result = checkpoint.run(batch_parameters={"dataframe": frame})
+        outcomes, quarantine = [], []
+        for validation in result.run_results.values():
+            for item in validation.results:
+                config = item.expectation_config
+                details = item.result or {}
+                examples = details.get("partial_unexpected_index_list") or [
+                    {"value": v} for v in (details.get("partial_unexpected_list") or [])]
+                if item.exception_info and item.exception_info.get("raised_exception"):
+                    examples = [{"error": str(item.exception_info.get("exception_message"))[:300]}]
+                severity = getattr(config.severity, "value", str(config.severity))
+                column = config.kwargs.get("column") or (",".join(config.kwargs["column_list"]) if "column_list" in config.kwargs else None)
+                notes = (config.meta or {}).get("notes")
+                outcomes.append(ExpectationOutcome(
+                    expectation=config.type, column=column, severity=severity, success=bool(item.success),
+                    unexpected_count=details.get("unexpected_count"),
+                    examples=[_plain(e) for e in examples[: self.example_count]], notes=notes, check=check,
+                ))
+                if not item.success and severity == SEVERITY_BLOCKING:
+                    quarantine.extend(_rejected_rows(frame, details, expectation=config.type, column=column, check=check,
+                                                     reason=notes or config.type))
+        return outcomes, quarantine
+
+
+def _rejected_rows(frame: pd.DataFrame, details: dict, *, expectation: str, column: str | None, check: str, reason: str) -> list[dict]:
+    """The frame rows a failing expectation names, as JSON-ready dicts (all of them, not only examples)."""
+    indexes = details.get("unexpected_index_list") or []
+    lines = {entry.get("line_number") for entry in indexes if isinstance(entry, dict) and entry.get("line_number") is not None}
+    if lines and "line_number" in frame.columns:
+        rows = frame[frame["line_number"].isin(lines)]
+    elif not indexes:
+        # a table-level expectation (row count, columns): the table itself is rejected, no row to name
+        return [{"check": check, "expectation": expectation, "column": column, "reason": reason, "line_number": None, "row": None}]
+    else:
+        rows = frame.head(0)
+    return [
+        {"check": check, "expectation": expectation, "column": column, "reason": reason,
+         "line_number": int(row["line_number"]) if "line_number" in row and pd.notna(row["line_number"]) else None,
+         "row": json.dumps({k: _plain_value(v) for k, v in row.items()}, ensure_ascii=False, default=str)}
+        for row in rows.to_dict(orient="records")
+    ]
+
+
+def _plain_value(value):
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
 
 
 def _plain(example: dict[str, Any]) -> dict[str, Any]:
     """numpy scalars → plain Python, so examples can be stored as JSON."""
-    return {k: (v.item() if hasattr(v, "item") else v) for k, v in example.items()}
+    return {k: _plain_value(v) for k, v in example.items()}
