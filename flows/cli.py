@@ -35,13 +35,17 @@ def _show_progress() -> None:
     logger.propagate = False
 
 
-def _connect_read_only(warehouse: Optional[Path]):
-    from warehouse.connection import connect
+def _connect_read_only(warehouse: Optional[Path], *, published: bool = True):
+    """Readers read the published snapshot; the office's own views (status, validation) the working file."""
+    from warehouse.connection import WarehouseBusyError, connect
+    from warehouse.publish import open_for_reading
 
     settings = load_settings(warehouse=warehouse)
     try:
+        if published:
+            return open_for_reading(settings, note=lambda text: errors.print(text, style="yellow", markup=False))
         return connect(settings.warehouse_path, read_only=True)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, WarehouseBusyError) as error:
         errors.print(str(error), style="red", markup=False)
         raise typer.Exit(2)
 
@@ -112,7 +116,10 @@ def _print_summary(summary) -> None:
         console.print(f"indicators: {len(by_indicator)} computed")
         for indicator_id, parts in by_indicator.items():
             console.print(f"  {indicator_id:18} values for {', '.join(parts)}")
+    for table in summary.withheld:
+        errors.print(f"{table}: failed its checks; readers keep the previously published version", style="red", markup=False)
     console.print(f"warehouse: {summary.warehouse_path}")
+    console.print(f"published: {summary.published}" if summary.published else "published: nothing new (readers keep the current snapshot)")
     if summary.data_docs:
         console.print(f"validation report (Great Expectations Data Docs): {summary.data_docs.as_uri()}")
     if bad:
@@ -169,7 +176,7 @@ def build(warehouse: Optional[Path] = WarehouseOption) -> None:
 @app.command()
 def status(warehouse: Optional[Path] = WarehouseOption) -> None:
     """What is loaded, from which raw files, and when; and the last runs."""
-    connection = _connect_read_only(warehouse)
+    connection = _connect_read_only(warehouse, published=False)
     files = connection.execute(
         """
         SELECT f.table_name, f.source || ' ' || f.table_code, f.path, left(f.sha256, 12), f.fetched_at::VARCHAR,
@@ -200,7 +207,7 @@ def status(warehouse: Optional[Path] = WarehouseOption) -> None:
 @app.command()
 def validation(warehouse: Optional[Path] = WarehouseOption) -> None:
     """The latest validation results per table: failed expectations first."""
-    connection = _connect_read_only(warehouse)
+    connection = _connect_read_only(warehouse, published=False)
     rows = connection.execute(
         """
         WITH latest AS (
@@ -312,6 +319,8 @@ def deploy(
 
 
 # --- sub-commands from their own modules (one line each) -----------------------------------------
+from flows import cli_sources; app.add_typer(cli_sources.app, name="sources")  # noqa: E402,E702
+from flows import cli_service; cli_service.register(app)  # serve, publish, keys  # noqa: E402,E702
 # --- end of sub-commands ---------------------------------------------------------------------------
 
 

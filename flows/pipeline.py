@@ -20,6 +20,7 @@ from sources.landing import LandedFile, land
 from sources.parse import parse_table
 from warehouse import loading, models, quality
 from warehouse.connection import connect
+from warehouse.publish import current_snapshot, publish
 
 REGISTER_TABLE = "municipality_register"
 
@@ -52,6 +53,8 @@ class RunSummary:
     outcome: str
     build_error: str | None = None
     data_docs: Path | None = None  # Great Expectations Data Docs of this run's validations
+    withheld: list[str] = field(default_factory=list)  # indicators that failed their checks, not published
+    published: Path | None = None  # the snapshot this run published
 
     @property
     def exit_code(self) -> int:
@@ -72,14 +75,18 @@ def _is_network_error(task, task_run, state) -> bool:
 @task(name="pull", retries=2, retry_delay_seconds=10, retry_condition_fn=_is_network_error, cache_policy=NO_CACHE)
 def pull_table(spec: TableSpec, settings: Settings) -> list[LandedFile]:
     """Fetch one table (live API, replayed sample, or a file) and land the raw bytes unchanged."""
+    from sources.genesis import download_table
+
     if spec.is_file_source:
         path = Path(spec.path or "")
         if spec.name == REGISTER_TABLE:
             path = settings.register_file
         elif not path.is_absolute():
-            path = settings.sample_dir / path
+            # a county's own files live in IMON_COUNTY_DATA_DIR, the bundled ones in sources/sample/
+            path = (settings.county_data_dir if spec.source == "county_file" else settings.sample_dir) / path
         if not path.is_file():
-            raise FetchError(f"file not found: {path}", source=spec.source, table=spec.table)
+            hint = "; put it there or set IMON_COUNTY_DATA_DIR" if spec.source == "county_file" else ""
+            raise FetchError(f"file not found: {path}{hint}", source=spec.source, table=spec.table)
         download = Download(
             body=path.read_bytes(), content_type="text/plain", filename=path.name,
             parameters={"file": path.name}, http_status=0, headers={},
@@ -87,8 +94,8 @@ def pull_table(spec: TableSpec, settings: Settings) -> list[LandedFile]:
         )
         downloads = [download]
     else:
-        client = client_for(spec.source, settings.environ)
-        downloads = [client.tablefile(spec.table, **spec.parameters)]
+        # one file, or one per Land when a Zensus table is too large for one request
+        downloads = download_table(client_for(spec.source, settings.environ), spec.table, spec.parameters)
     return [land(d, landing_dir=settings.landing_dir, source=spec.source, table=spec.table) for d in downloads]
 
 
@@ -145,7 +152,7 @@ def ingest_table(spec: TableSpec, files: list[LandedFile], settings: Settings, r
         loading.record_quarantine(connection, run_id=run_id, report=report)
         warnings = [w.describe() for w in report.warnings]
         if not report.passed:
-            message = "; ".join(f.describe() for f in report.blocking_failures)
+            message = f"{spec.label}: " + "; ".join(f.describe() for f in report.blocking_failures)
             loading.record_table_load(connection, status="rejected", files=raw_files, message=message, **common)
             return TableOutcome(spec.name, spec.label, "rejected", message=message, warnings=warnings)
         rows = loading.load_table(connection, title=spec.title, frame=frame, files=raw_files, **common)
@@ -178,6 +185,39 @@ def build_warehouse(settings: Settings, run_id: str, force: bool) -> int | None:
         connection.close()
 
 
+@task(name="audit indicators", cache_policy=NO_CACHE)
+def audit_indicators(settings: Settings, run_id: str, gate: quality.QualityGate) -> list[str]:
+    """Check every built indicator; put back the published version of those that fail. Returns their names."""
+    connection = connect(settings.warehouse_path)
+    try:
+        expected = dict(connection.execute(
+            "SELECT level, count(*) FROM core.region WHERE level IN ('deutschland', 'land', 'kreis') GROUP BY level"
+        ).fetchall())
+        withheld = []
+        for model in models.indicator_models(models.discover_models(settings.sql_dir)):
+            if not loading.table_exists(connection, "indicators", model.name):
+                continue
+            levels = {level: count for level, count in expected.items()
+                      if connection.execute(f"SELECT count(*) FROM {model.qualified_name} WHERE level = ?", [level]).fetchone()[0]}
+            report = quality.audit_indicator(gate, connection, model.qualified_name, model.header, levels)
+            loading.record_validation(connection, run_id=run_id, report=report)
+            loading.record_quarantine(connection, run_id=run_id, report=report)
+            if not report.passed:
+                withheld.append(model.qualified_name)
+                progress.error("withheld %s: %s", model.qualified_name, "; ".join(f.describe() for f in report.blocking_failures))
+        if withheld:
+            models.withhold_indicators(connection, settings.sql_dir, withheld, current_snapshot(settings.published_dir))
+        return withheld
+    finally:
+        connection.close()
+
+
+@task(name="publish", cache_policy=NO_CACHE)
+def publish_snapshot(settings: Settings, run_id: str) -> Path:
+    """Publish the working warehouse as the new read-only snapshot readers see."""
+    return publish(settings.warehouse_path, settings.published_dir, run_id=run_id, keep=settings.snapshots_to_keep)
+
+
 def _report_model(model: str, rows: int | None) -> None:
     if rows is None:
         progress.info("skipped   %s: its raw tables are not loaded", model)
@@ -193,6 +233,15 @@ def _indicator_coverage(settings: Settings) -> list[tuple[str, str, int]]:
             "FROM marts.indicator_value GROUP BY indicator_id, level ORDER BY indicator_id, "
             "list_position(['deutschland', 'land', 'kreis', 'gemeinde'], level)"
         ).fetchall()
+    finally:
+        connection.close()
+
+
+def loading_has_models(settings: Settings) -> bool:
+    """Is there a built warehouse worth publishing?"""
+    connection = connect(settings.warehouse_path)
+    try:
+        return loading.table_exists(connection, "marts", "indicator_value")
     finally:
         connection.close()
 
@@ -254,16 +303,29 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
     if built is not None:
         progress.info("built %d models", built)
 
-    # 6. Summarise.
+    # 6. Audit the indicators and publish: readers only ever see a snapshot that passed.
+    withheld: list[str] = []
+    published = None
+    if built is not None:
+        withheld = audit_indicators(settings, run_id, gate)
+    if build_error is None and (built is not None or current_snapshot(settings.published_dir) is None) \
+            and loading_has_models(settings):
+        published = publish_snapshot(settings, run_id)
+        progress.info("published %s", published.name)
+
+    # 7. Summarise.
     failed = [o for o in outcomes if o.status in ("rejected", "failed")]
     outcome = "success" if not failed else ("rejected" if all(o.status == "rejected" for o in failed) else "failed")
     messages = [f"{o.name}: {o.message}" for o in failed]
     if build_error:
         outcome = "failed"
         messages.append(f"build: {build_error}")
+    if withheld:
+        outcome = "rejected" if outcome == "success" else outcome
+        messages.append(f"indicators withheld from publication: {', '.join(withheld)}")
     connection = connect(settings.warehouse_path)
     loading.finish_run(connection, run_id=run_id, outcome=outcome, message="; ".join(messages) or None)
     connection.close()
     return RunSummary(run_id=run_id, mode=mode, warehouse_path=settings.warehouse_path, tables=outcomes,
                       models_built=built, indicators=_indicator_coverage(settings), outcome=outcome,
-                      build_error=build_error, data_docs=gate.docs_index if any(o.status != "unchanged" for o in outcomes) else None)
+                      build_error=build_error, withheld=withheld, published=published, data_docs=gate.docs_index if any(o.status != "unchanged" for o in outcomes) else None)

@@ -20,6 +20,7 @@ REQUIRED_COLUMNS = (
     "value_variable_code",
     "value_variable_label",
 )
+OPTIONAL_COLUMNS = ("statistics_label", "time_label", "value_q", "line_number")
 VARIABLE_COLUMN = re.compile(r"(\d+)_variable_code")
 VARIABLE_PARTS = ("variable_code", "variable_label", "variable_attribute_code", "variable_attribute_label")
 
@@ -154,6 +155,11 @@ def variable_slots(frame: pd.DataFrame, *, source: str, table: str) -> list[str]
     missing = [column for column in expected if column not in frame.columns]
     if missing:
         raise ParseError(f"missing column(s) {', '.join(missing)}", source=source, table=table, line=1)
+    # an unknown column means the layout changed: refuse rather than silently drop it
+    known = set(expected) | set(OPTIONAL_COLUMNS)
+    unknown = [column for column in frame.columns if column not in known]
+    if unknown:
+        raise ParseError(f"unknown column(s) {', '.join(unknown)} in the header", source=source, table=table, line=1)
     return slots
 
 

@@ -19,12 +19,13 @@ def test_region_keys_are_checked_against_the_register():
         (4, "11001001", 2.0, None),   # a Berlin Bezirk inside KREISE
         (5, "03152", None, "-"),      # Göttingen, dissolved 2016: only '-'
         (6, "03152", None, "-"),
-        (7, "99999", 3.0, None),      # unknown and carrying a number: reported
+        (7, "99999", 3.0, None),      # an unknown Kreis carrying a number: an error
         (8, "160", 4.0, None),        # REGBEZ: Thüringen has no Regierungsbezirk
+        (9, "010585859107", 7.0, None),  # a Gemeinde merged after the table's reference date: reported
     ]), {"09162", "16"})
     assert annotated["region_key_status"].tolist() == [
         "in_register", "in_register", "berlin_bezirk", "not_in_register_no_values", "not_in_register_no_values", "not_in_register",
-        "land_as_regierungsbezirk",
+        "land_as_regierungsbezirk", "gemeinde_not_in_register",
     ]
 
 

@@ -202,6 +202,34 @@ def build_models(
     return built
 
 
+def withhold_indicators(connection: duckdb.DuckDBPyConnection, sql_dir: Path, tables: list[str],
+                        previous_snapshot: Path | None) -> None:
+    """Put back the last published version of indicators that failed their checks (or none), then restack the marts."""
+    models = [m for m in discover_models(sql_dir)
+              if m.schema != "indicators" or _exists(connection, "indicators", m.name)]
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        if previous_snapshot:
+            connection.execute(f"ATTACH '{previous_snapshot}' AS previous_snapshot (READ_ONLY)")
+        for table in tables:
+            schema, name = table.split(".")
+            if previous_snapshot and connection.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous_snapshot' AND schema_name = ? AND table_name = ?",
+                [schema, name],
+            ).fetchone()[0]:
+                connection.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM previous_snapshot.{table}")
+            else:
+                connection.execute(f"DELETE FROM {table}")
+        _build_marts(connection, models)
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    finally:
+        if previous_snapshot:
+            connection.execute("DETACH DATABASE IF EXISTS previous_snapshot")
+
+
 def _exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return bool(connection.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", [schema, table]

@@ -99,7 +99,9 @@ def annotate_region_keys(frame: pd.DataFrame, register_keys: set[str]) -> pd.Dat
 
     Real tables list keys that are not in the current register: Kreise dissolved years ago
     (shown with `-` only: harmless, dropped later) and the Berlin Bezirke inside KREISE (known).
-    A key outside the register that carries numbers is reported.
+    A Land, Regierungsbezirk or Kreis key outside the register that carries numbers is an error
+    (`not_in_register`); a Gemeinde key is reported (`gemeinde_not_in_register`), because
+    Gemeinden merge every year and tables keep the territorial status of their reference date.
     """
     if "region_key" not in frame.columns:
         return frame
@@ -108,9 +110,11 @@ def annotate_region_keys(frame: pd.DataFrame, register_keys: set[str]) -> pd.Dat
     berlin_bezirk = keys.str.fullmatch(r"110\d{5}") & keys.ne("11000000")
     # REGBEZ lists Länder without Regierungsbezirke as <Land>0 (160 = Thüringen)
     land_as_regierungsbezirk = keys.str.fullmatch(r"\d{2}0") & keys.str[:2].isin(register_keys)
+    gemeinde = keys.str.len() >= 8
     has_number = frame.get("value", pd.Series(index=frame.index, dtype="float64")).notna()
     key_has_numbers = has_number.groupby(keys).transform("any")
     status = pd.Series("not_in_register", index=frame.index, dtype="string")
+    status[gemeinde.fillna(False).astype(bool)] = "gemeinde_not_in_register"
     status[~key_has_numbers.astype(bool)] = "not_in_register_no_values"
     status[land_as_regierungsbezirk.fillna(False).astype(bool)] = "land_as_regierungsbezirk"
     status[berlin_bezirk.fillna(False).astype(bool)] = "berlin_bezirk"
@@ -252,7 +256,8 @@ class QualityGate:
         quarantine = [row for _, part_rows in parts for row in part_rows]
         return ValidationReport(table_name=table_name, outcomes=outcomes, quarantine=quarantine)
 
-    def _run(self, frame: pd.DataFrame, expectations: list[dict], *, suite_name: str, asset: str, check: str):
+    def _run(self, frame: pd.DataFrame, expectations: list[dict], *, suite_name: str, asset: str, check: str,
+             index_columns: tuple[str, ...] = ("line_number", "region_key")):
         """Validate one frame with one list of expectations through a GX checkpoint (which also feeds Data Docs)."""
         gx = self._gx
         suite = self.context.suites.add_or_update(gx.ExpectationSuite(name=suite_name, expectations=expectations))
@@ -266,7 +271,7 @@ class QualityGate:
             batch_definition = data_asset.add_batch_definition_whole_dataframe("whole_frame")
         definition = self.context.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=f"validate {suite_name}", data=batch_definition, suite=suite))
-        index_columns = [c for c in ("line_number", "region_key") if c in frame.columns]
+        index_columns = [c for c in index_columns if c in frame.columns]
         actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["imon"])] if self.docs_dir else []
         checkpoint = self.context.checkpoints.add_or_update(gx.Checkpoint(
             name=f"checkpoint {suite_name}", validation_definitions=[definition], actions=actions,
@@ -322,6 +327,58 @@ def _plain_value(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def _plain(example: dict[str, Any]) -> dict[str, Any]:
-    """numpy scalars → plain Python, so examples can be stored as JSON."""
+def _plain(example: Any) -> dict[str, Any]:
+    """numpy scalars → plain Python, so examples can be stored as JSON (a bare index becomes `row`)."""
+    if not isinstance(example, dict):
+        return {"row": _plain_value(example)}
     return {k: _plain_value(v) for k, v in example.items()}
+
+
+# --- indicators, before they are published -------------------------------------------------------
+
+UNIT_RANGES = {"pct": (0.0, 100.0), "per_1000": (0.0, 1000.0), "percentage_points": (-100.0, 100.0)}
+
+
+def indicator_expectations(header: dict[str, Any], expected_regions: dict[str, int]) -> list[dict[str, Any]]:
+    """The checks every indicator passes before publication, from its catalogue header.
+
+    Shares lie within [0, 100] unless the header allows more (`max_value`, e.g. childcare counted
+    at the facility); the numerator is at most the denominator where the header says it is a part
+    of it (`numerator_within_denominator`, default for shares); each level has as many regions as
+    the register.
+    """
+    low, high = UNIT_RANGES.get(header.get("unit"), (None, None))
+    expectations: list[dict[str, Any]] = [
+        {"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": ["ags", "level", "period"]},
+         "meta": {"notes": "One value per region, level and period"}},
+    ]
+    if header.get("max_value") is not None:
+        high = float(header["max_value"])
+    if low is not None or high is not None:
+        expectations.append({"type": "expect_column_values_to_be_between",
+                             "kwargs": {"column": "value", "min_value": low, "max_value": high},
+                             "meta": {"notes": f"Values of a {header.get('unit')} indicator lie within [{low}, {high}]"}})
+    if header.get("numerator_within_denominator", header.get("unit") == "pct" and header.get("aggregate") == "counts"):
+        expectations.append({"type": "expect_column_values_to_be_between",
+                             "kwargs": {"column": "numerator_share_of_denominator", "max_value": 1.0},
+                             "meta": {"notes": "The numerator is a part of the denominator, so it cannot exceed it"}})
+    for level, count in expected_regions.items():
+        expectations.append({"type": "expect_column_values_to_be_between",
+                             "kwargs": {"column": f"regions_{level}", "min_value": count, "max_value": count},
+                             "meta": {"notes": f"Every period has one row per {level} of the register ({count})"}})
+    return expectations
+
+
+def audit_indicator(gate: QualityGate, connection, table: str, header: dict[str, Any],
+                    expected_regions: dict[str, int]) -> ValidationReport:
+    """Validate one built indicator table; a blocking failure keeps it out of the published snapshot."""
+    frame = connection.execute(f"""
+        SELECT *,
+               numerator / nullif(denominator, 0) AS numerator_share_of_denominator,
+               {", ".join(f"count(*) FILTER (WHERE level = '{level}') OVER (PARTITION BY period) AS regions_{level}"
+                          for level in expected_regions) or "NULL AS no_level"}
+        FROM {table}
+    """).df()
+    outcomes, quarantine = gate._run(frame, indicator_expectations(header, expected_regions),
+                                     suite_name=table, asset=table, check="indicator", index_columns=("ags", "level", "period"))
+    return ValidationReport(table_name=table, outcomes=outcomes, quarantine=quarantine)

@@ -13,6 +13,9 @@ columns:
 -- AK-2 = AK-3 + AK-4; SCHUTZST-X (ohne Schutzstatus) contains the AUSRPFL-* subgroups. The three
 -- top categories OF + AK-1 + X count every person once; the file has no total row. Cells are
 -- rounded to multiples of 5, so sums over citizenships carry rounding differences.
+-- 12531-0043 is fetched with compress=true, which drops the cells shown as '-' (nothing). For
+-- an authority area that is in the table, a missing status group therefore means no persons:
+-- here, and only here, an absent cell is a 0.
 WITH top_categories AS (
     SELECT
         ags AS reporting_ags,
@@ -29,7 +32,7 @@ WITH top_categories AS (
     WHERE level = 'kreis'
       AND protection_status IN ('SCHUTZST-OF', 'SCHUTZST-AK-1', 'SCHUTZST-X')
 ),
-by_group AS (
+published_groups AS (
     SELECT
         reporting_ags,
         period,
@@ -39,6 +42,17 @@ by_group AS (
         CASE WHEN bool_or(protection_seekers IS NULL) THEN NULL ELSE sum(protection_seekers) END AS protection_seekers
     FROM top_categories
     GROUP BY GROUPING SETS ((reporting_ags, period, reference_date, status_group), (reporting_ags, period, reference_date))
+),
+by_group AS (
+    SELECT
+        areas.reporting_ags,
+        areas.period,
+        areas.reference_date,
+        groups.status_group,
+        coalesce(published.protection_seekers, 0) AS protection_seekers
+    FROM (SELECT DISTINCT reporting_ags, period, reference_date FROM published_groups) AS areas
+    CROSS JOIN (VALUES ('total'), ('open'), ('recognised'), ('rejected')) AS groups (status_group)
+    LEFT JOIN published_groups AS published USING (reporting_ags, period, reference_date, status_group)
 ),
 area_population AS (
     SELECT
