@@ -174,8 +174,14 @@ def build(warehouse: Optional[Path] = WarehouseOption) -> None:
 
 
 @app.command()
-def status(warehouse: Optional[Path] = WarehouseOption) -> None:
+def status(
+    warehouse: Optional[Path] = WarehouseOption,
+    indicator: Optional[str] = typer.Option(None, "--indicator", "-i", help="What a published indicator rests on: its source tables, raw files and runs."),
+) -> None:
     """What is loaded, from which raw files, and when; and the last runs."""
+    if indicator:
+        _indicator_lineage(indicator.upper(), warehouse)
+        return
     connection = _connect_read_only(warehouse, published=False)
     files = connection.execute(
         """
@@ -202,6 +208,31 @@ def status(warehouse: Optional[Path] = WarehouseOption) -> None:
     ).fetchall()
     if problems:
         _print_rows("Not loaded in the last run (previous data kept)", ["table", "status", "why"], problems)
+
+
+def _indicator_lineage(indicator: str, warehouse: Optional[Path]) -> None:
+    """Published snapshot → indicator definition → source tables → raw files (sha256) → the runs that loaded them."""
+    from warehouse.publish import snapshot_label
+
+    connection = _connect_read_only(warehouse)
+    entry = connection.execute(
+        "SELECT name_en, version, sources, sql_file FROM marts.indicator_catalog WHERE indicator_id = ?", [indicator]
+    ).fetchone()
+    if not entry:
+        errors.print(f"no indicator {indicator} in the published catalogue (see `imon catalog`)", style="red", markup=False)
+        raise typer.Exit(2)
+    name, version, sources, sql_file = entry
+    console.print(f"{indicator} version {version}: {name}  (sql/indicators/{sql_file})")
+    console.print(f"published snapshot: run {snapshot_label(connection) or 'not published, working warehouse'}")
+    codes = [part.split()[-1] for part in sources.strip("[]").replace("'", "").split(",") if part.strip()]
+    rows = connection.execute(
+        """
+        SELECT f.table_code, f.source, f.table_name, f.path, f.sha256, f.fetched_at::VARCHAR, f.synthetic, f.loaded_run_id
+        FROM meta.raw_file f WHERE list_contains(?, f.table_code) ORDER BY f.table_code
+        """,
+        [codes],
+    ).fetchall()
+    _print_rows(f"{indicator} rests on", ["table", "source", "raw table", "raw file", "sha256", "fetched", "synthetic", "loaded in run"], rows)
 
 
 @app.command()

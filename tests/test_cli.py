@@ -76,3 +76,10 @@ def test_help_lists_the_commands():
     result = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
     for command in ("run", "pull", "build", "status", "validation", "sql", "indicators", "catalog", "deploy"):
         assert command in result.output
+
+
+def test_status_says_what_a_published_indicator_rests_on(built):
+    result = runner.invoke(app, ["status", "--indicator", "DEM09", "-w", str(built[0].warehouse_path)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "12531-0043" in result.output and "12411-01-01-4" in result.output
+    assert "published snapshot: run" in result.output
