@@ -164,7 +164,7 @@ def build(warehouse: Optional[Path] = WarehouseOption) -> None:
     connection = connect(settings.warehouse_path)
     try:
         built = build_models(connection, settings.sql_dir, run_id="manual-build",
-                             variables={"min_denominator": settings.min_denominator})
+                             variables=settings.model_variables())
     except ModelError as error:
         errors.print(str(error), style="red", markup=False)
         raise typer.Exit(1)
@@ -325,6 +325,68 @@ def indicators(
         errors.print(f"no indicator values for {name[0]} ({level} {region})")
         raise typer.Exit(1)
     _print_rows(f"{name[0]} ({level} {region})", ["indicator", "name", "period", "value", "Land", "Germany", "unit", "flag"], rows)
+
+
+@app.command()
+def regions(
+    region: str = typer.Argument(..., help="Key: Land 09, Kreis 09162, Gemeinde 09162000, Berlin Bezirk 11001001; or part of a name."),
+    warehouse: Optional[Path] = WarehouseOption,
+) -> None:
+    """A region: its parents, its history across register editions, and where its key goes on the target Gebietsstand."""
+    connection = _connect_read_only(warehouse)
+    if region.isdigit():
+        key = region.ljust(8, "0") if len(region) <= 8 else region
+        matches = connection.execute(
+            "SELECT ags, level FROM core.region_crosswalk WHERE ags = ? OR ags = ? GROUP BY ALL ORDER BY level", [key, region]
+        ).fetchall()
+        if len(region) == 5:
+            matches = [m for m in matches if m[1] == "kreis"] or matches
+    else:
+        matches = connection.execute(
+            "SELECT ags, level FROM core.region WHERE name ILIKE ? ORDER BY level, ags LIMIT 20", [f"%{region}%"]
+        ).fetchall()
+    if not matches:
+        errors.print(f"no region {region} in the register, its history or the curated regions", style="red", markup=False)
+        raise typer.Exit(2)
+    for ags, level in matches:
+        current = connection.execute(
+            """
+            SELECT r.name, r.ars, r.territorial_date, land.name, kreis.name, r.population
+            FROM core.region r
+            LEFT JOIN core.region land ON land.ags = r.land_ags AND land.level = 'land'
+            LEFT JOIN core.region kreis ON kreis.ags = r.kreis_ags AND kreis.level = 'kreis' AND r.level <> 'kreis'
+            WHERE r.ags = ? AND r.level = ?
+            """, [ags, level]).fetchone()
+        if current:
+            name, ars, territorial_date, land, kreis, population = current
+            console.print(f"[bold]{name}[/bold]  {level} {ags}" + (f"  ARS {ars}" if ars else "")
+                          + f"  (Gebietsstand {territorial_date})")
+            console.print("  in " + ", ".join(p for p in (kreis, land) if p) if (kreis or land) else "  Germany",
+                          highlight=False)
+            if population:
+                console.print(f"  population (register): {population:,}")
+        else:
+            console.print(f"[bold]{ags}[/bold] ({level}): no longer exists on the target Gebietsstand")
+        history = connection.execute(
+            "SELECT coalesce(name, ''), first_edition::VARCHAR, last_edition::VARCHAR, coalesce(valid_from::VARCHAR, 'known before'), "
+            "coalesce(valid_to::VARCHAR, 'still valid') FROM core.region_history WHERE ags = ? AND level = ?", [ags, level]).fetchall()
+        if history:
+            _print_rows("history", ["name", "first edition", "last edition", "valid from", "valid until"], history)
+        targets = connection.execute(
+            """
+            SELECT x.target_ags, coalesce(t.name, ''), x.weight, x.via, coalesce(c.change_date::VARCHAR, ''), coalesce(c.source, '')
+            FROM core.region_crosswalk x
+            LEFT JOIN core.region t ON t.ags = x.target_ags AND t.level = x.level
+            LEFT JOIN staging.territorial_changes c ON c.old_ags = x.ags AND c.level = x.level
+            WHERE x.ags = ? AND x.level = ?
+            """, [ags, level]).fetchall()
+        predecessors = connection.execute(
+            "SELECT x.ags, x.weight, x.via FROM core.region_crosswalk x WHERE x.target_ags = ? AND x.level = ? AND x.ags <> x.target_ags",
+            [ags, level]).fetchall()
+        if targets and targets[0][3] != "identity":
+            _print_rows("counts go to (target Gebietsstand)", ["target", "name", "weight", "via", "change", "source"], targets)
+        if predecessors:
+            _print_rows("former keys counted here", ["former key", "weight", "via"], predecessors)
 
 
 @app.command()

@@ -23,6 +23,9 @@ from warehouse.connection import connect
 from warehouse.publish import current_snapshot, publish
 
 REGISTER_TABLE = "municipality_register"
+# The register and the curated tables describe regions; they are loaded first, because every
+# other table's regional keys are checked against them.
+REFERENCE_LAYOUTS = ("gv100ad", "seed")
 
 # Progress lines for the person at the terminal; the CLI shows this logger, Prefect's own stays quiet.
 progress = logging.getLogger("imon.progress")
@@ -78,25 +81,38 @@ def pull_table(spec: TableSpec, settings: Settings) -> list[LandedFile]:
     from sources.genesis import download_table
 
     if spec.is_file_source:
-        path = Path(spec.path or "")
-        if spec.name == REGISTER_TABLE:
-            path = settings.register_file
-        elif not path.is_absolute():
-            # a county's own files live in IMON_COUNTY_DATA_DIR, the bundled ones in sources/sample/
-            path = (settings.county_data_dir if spec.source == "county_file" else settings.sample_dir) / path
-        if not path.is_file():
-            hint = "; put it there or set IMON_COUNTY_DATA_DIR" if spec.source == "county_file" else ""
-            raise FetchError(f"file not found: {path}{hint}", source=spec.source, table=spec.table)
-        download = Download(
-            body=path.read_bytes(), content_type="text/plain", filename=path.name,
-            parameters={"file": path.name}, http_status=0, headers={},
-            fetched_at=datetime.fromtimestamp(path.stat().st_mtime, timezone.utc), url=path.as_uri(),
-        )
-        downloads = [download]
+        downloads = [_file_download(path, spec) for path in _source_files(spec, settings)]
     else:
         # one file, or one per Land when a Zensus table is too large for one request
         downloads = download_table(client_for(spec.source, settings.environ), spec.table, spec.parameters)
     return [land(d, landing_dir=settings.landing_dir, source=spec.source, table=spec.table) for d in downloads]
+
+
+def _source_files(spec: TableSpec, settings: Settings) -> list[Path]:
+    """The files a file source reads: the register's editions, a county's file, or a bundled one."""
+    if spec.name == REGISTER_TABLE:
+        # the bundled (or configured) edition plus every later edition a user drops into IMON_REGISTER_DIR
+        paths = [settings.register_file, *sorted(settings.register_dir.glob("GV100AD_*.txt"))]
+    else:
+        path = Path(spec.path or "")
+        if not path.is_absolute():
+            # a county's own files live in IMON_COUNTY_DATA_DIR, the bundled ones in sources/sample/
+            path = (settings.county_data_dir if spec.source == "county_file" else settings.sample_dir) / path
+        paths = [path]
+    for path in paths:
+        if not path.is_file():
+            hint = "; put it there or set IMON_COUNTY_DATA_DIR" if spec.source == "county_file" else ""
+            raise FetchError(f"file not found: {path}{hint}", source=spec.source, table=spec.table)
+    return list(dict.fromkeys(p.resolve() for p in paths))
+
+
+def _file_download(path: Path, spec: TableSpec) -> Download:
+    """A file source read as if it had been downloaded, so it lands and traces like one."""
+    return Download(
+        body=path.read_bytes(), content_type="text/plain", filename=path.name,
+        parameters={"file": path.name}, http_status=0, headers={},
+        fetched_at=datetime.fromtimestamp(path.stat().st_mtime, timezone.utc), url=path.as_uri(),
+    )
 
 
 def _parse_files(spec: TableSpec, files: list[LandedFile], settings: Settings) -> pd.DataFrame:
@@ -119,13 +135,21 @@ def _raw_files(files: list[LandedFile], settings: Settings) -> list[loading.RawF
 
 
 def _register_keys(connection) -> set[str]:
-    """Every key of the register in the forms GENESIS tables use (short keys and 12-digit ARS)."""
-    if not loading.table_exists(connection, "raw", REGISTER_TABLE):
-        return set()
-    rows = connection.execute(
-        f"SELECT key FROM raw.{REGISTER_TABLE} UNION SELECT ars FROM raw.{REGISTER_TABLE} WHERE ars IS NOT NULL"
-    ).fetchall()
-    return {r[0] for r in rows}
+    """Every key any loaded register edition or the curated change list knows, in the forms GENESIS tables use.
+
+    Whether a key was valid on a row's reference date is settled in the core models
+    (core.region_history); here a key nobody knows is what the quality gate looks for.
+    """
+    keys: set[str] = set()
+    if loading.table_exists(connection, "raw", REGISTER_TABLE):
+        keys |= {r[0] for r in connection.execute(
+            f"SELECT key FROM raw.{REGISTER_TABLE} UNION SELECT ars FROM raw.{REGISTER_TABLE} WHERE ars IS NOT NULL"
+        ).fetchall()}
+    if loading.table_exists(connection, "raw", "territorial_changes"):
+        short = {"land": 2, "regierungsbezirk": 3, "kreis": 5, "gemeinde": 8}
+        for level, old, new in connection.execute("SELECT level, old_ags, new_ags FROM raw.territorial_changes").fetchall():
+            keys |= {old[: short.get(level, 8)], new[: short.get(level, 8)]}
+    return keys
 
 
 @task(name="ingest", cache_policy=NO_CACHE)
@@ -144,7 +168,7 @@ def ingest_table(spec: TableSpec, files: list[LandedFile], settings: Settings, r
         except SourceError as error:
             loading.record_table_load(connection, status="rejected", files=raw_files, message=str(error), **common)
             return TableOutcome(spec.name, spec.label, "rejected", message=str(error))
-        if spec.name != REGISTER_TABLE:
+        if spec.layout not in REFERENCE_LAYOUTS:
             frame = quality.annotate_region_keys(frame, _register_keys(connection))
         report = gate.validate(frame, quality.load_suite_document(settings.expectations_dir, spec.name),
                                table_name=spec.name, previous_row_count=loading.previous_row_count(connection, spec.name))
@@ -167,7 +191,8 @@ def build_warehouse(settings: Settings, run_id: str, force: bool) -> int | None:
 
     Raises ModelError naming the SQL file when a model fails; the previous build stays.
     """
-    fingerprint = models.fingerprint(settings.sql_dir)
+    # the SQL and the variables it reads (target Gebietsstand, minimum denominator) decide the build
+    fingerprint = models.fingerprint(settings.sql_dir, settings.model_variables())
     connection = connect(settings.warehouse_path)
     try:
         last = connection.execute(
@@ -176,7 +201,7 @@ def build_warehouse(settings: Settings, run_id: str, force: bool) -> int | None:
         if not force and last and last[0] == fingerprint and loading.table_exists(connection, "marts", "indicator_value"):
             return None
         built = models.build_models(connection, settings.sql_dir, run_id=run_id,
-                                    variables={"min_denominator": settings.min_denominator},
+                                    variables=settings.model_variables(),
                                     progress=_report_model)
         connection.execute("INSERT INTO meta.model_build (run_id, model, row_count, sql_sha256) VALUES (?, '*', ?, ?)",
                            [run_id, len(built), fingerprint])
@@ -261,7 +286,7 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
         unknown = sorted(set(tables) - {s.name for s in specs})
         if unknown:
             raise ValueError(f"unknown table(s): {', '.join(unknown)}; see sources/tables.yaml")
-        specs = [s for s in specs if s.name in tables or s.name == REGISTER_TABLE]
+        specs = [s for s in specs if s.name in tables or s.layout in REFERENCE_LAYOUTS]
     run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
     mode = run_mode(settings)
     connection = connect(settings.warehouse_path)
@@ -272,11 +297,11 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
     progress.info("pulling %d tables (%s)", len(specs), mode)
     pulls = {spec.name: pull_table.submit(spec, settings) for spec in specs}
 
-    # 2.–4. Parse, validate, load: one table at a time (one DuckDB writer), the register first,
-    # because the other tables' regional keys are checked against it.
+    # 2.–4. Parse, validate, load: one table at a time (one DuckDB writer), the register and the
+    # curated region tables first, because the other tables' regional keys are checked against them.
     outcomes: list[TableOutcome] = []
     gate = quality.QualityGate(docs_dir=settings.warehouse_path.parent / "data_docs")
-    for spec in sorted(specs, key=lambda s: s.name != REGISTER_TABLE):
+    for spec in sorted(specs, key=lambda s: (s.name != REGISTER_TABLE, s.layout not in REFERENCE_LAYOUTS)):
         try:
             files = pulls[spec.name].result()
         except SourceError as error:

@@ -23,7 +23,17 @@ class Settings:
     sql_dir: Path
     expectations_dir: Path
     register_file: Path
+    register_dir: Path  # later GV100AD editions a user drops in (GV100AD_*.txt), loaded beside register_file
     min_denominator: int
+    territorial_date: str | None  # target Gebietsstand (YYYY-MM-DD); None = the newest register edition
+    published_dir: Path  # published read-only snapshots and the CURRENT pointer
+    service_dir: Path  # the query service's own store: API keys, county uploads, request log
+    snapshots_to_keep: int = 5
+    disclosure_threshold: int = 3  # county-delivered counts below this are suppressed for all but the owner
+    sql_time_limit_seconds: float = 10.0
+    sql_row_limit: int = 10_000
+    sql_memory_limit: str = "512MB"
+    county_data_dir: Path = PROJECT_ROOT / "sources" / "county"  # county_file tables with a relative path
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def genesis_instance(self, name: str):
@@ -31,6 +41,13 @@ class Settings:
         from sources.genesis import instance_from_env
 
         return instance_from_env(name, self.environ)
+
+    def model_variables(self) -> dict[str, object]:
+        """DuckDB variables the SQL models read with getvariable()."""
+        variables: dict[str, object] = {"min_denominator": self.min_denominator}
+        if self.territorial_date:
+            variables["territorial_date"] = self.territorial_date
+        return variables
 
     def live_instances(self) -> list[str]:
         """Names of the instances whose credentials are set: these are pulled live."""
@@ -49,8 +66,18 @@ def load_settings(environ: Mapping[str, str] | None = None, *, warehouse: str | 
         tables_file=Path(env.get("IMON_TABLES_FILE") or PROJECT_ROOT / "sources" / "tables.yaml"),
         sample_dir=sample_dir,
         sql_dir=PROJECT_ROOT / "sql",
-        expectations_dir=PROJECT_ROOT / "expectations",
+        expectations_dir=Path(env.get("IMON_EXPECTATIONS_DIR") or PROJECT_ROOT / "expectations"),
         register_file=Path(env.get("IMON_REGISTER_FILE") or sample_dir / "GV100AD_301123.txt"),
+        register_dir=Path(env.get("IMON_REGISTER_DIR") or warehouse_path.parent / "register").resolve(),
         min_denominator=int(env.get("IMON_MIN_DENOMINATOR") or 50),
+        territorial_date=env.get("IMON_TERRITORIAL_DATE") or None,
+        county_data_dir=Path(env.get("IMON_COUNTY_DATA_DIR") or PROJECT_ROOT / "sources" / "county").resolve(),
+        published_dir=Path(env.get("IMON_PUBLISHED_DIR") or warehouse_path.parent / "published").resolve(),
+        service_dir=Path(env.get("IMON_SERVICE_DIR") or warehouse_path.parent / "service").resolve(),
+        snapshots_to_keep=int(env.get("IMON_SNAPSHOTS_KEEP") or 5),
+        disclosure_threshold=int(env.get("IMON_DISCLOSURE_THRESHOLD") or 3),
+        sql_time_limit_seconds=float(env.get("IMON_SQL_TIME_LIMIT") or 10),
+        sql_row_limit=int(env.get("IMON_SQL_ROW_LIMIT") or 10_000),
+        sql_memory_limit=env.get("IMON_SQL_MEMORY_LIMIT") or "512MB",
         environ=env,
     )

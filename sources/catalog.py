@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-FILE_SOURCES = ("file", "ba_file")
+FILE_SOURCES = ("file", "ba_file", "county_file")
 
 
 @dataclass(frozen=True)
@@ -23,12 +23,19 @@ class TableSpec:
     variables: tuple[str, ...] = ()
     value_variables: tuple[str, ...] = ()
     layout: str = "ffcsv"
+    # How to read the file beyond its layout: `classic_layout`, or for `layout: declared` the
+    # `declaration` (the flow hands this one field to parse_table).
     classic_layout: dict[str, Any] | None = None
     path: str | None = None
 
     @property
     def is_file_source(self) -> bool:
         return self.source in FILE_SOURCES
+
+    @property
+    def declaration(self) -> dict[str, Any] | None:
+        """The declaration of a `layout: declared` file (format, key, period and value columns)."""
+        return self.classic_layout if self.layout == "declared" else None
 
     @property
     def label(self) -> str:
@@ -42,6 +49,8 @@ def load_table_specs(path: Path) -> list[TableSpec]:
     specs: list[TableSpec] = []
     for position, entry in enumerate(document.get("tables") or [], start=1):
         missing = [key for key in ("name", "source", "table") if not entry.get(key)]
+        if entry.get("layout") == "declared":
+            missing += [key for key in ("path", "declaration") if not entry.get(key)]
         if missing:
             raise ValueError(f"{path}: table entry {position} lacks {', '.join(missing)}")
         specs.append(
@@ -54,7 +63,7 @@ def load_table_specs(path: Path) -> list[TableSpec]:
                 variables=tuple(entry.get("variables") or ()),
                 value_variables=tuple(entry.get("value_variables") or ()),
                 layout=entry.get("layout", "ffcsv"),
-                classic_layout=entry.get("classic_layout"),
+                classic_layout=entry.get("declaration") if entry.get("layout") == "declared" else entry.get("classic_layout"),
                 path=entry.get("path"),
             )
         )

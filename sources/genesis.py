@@ -48,6 +48,17 @@ STATUS_JOB_CREATED = 99
 STATUS_NO_OBJECTS = 104
 STATUS_TABLE_MISSING = 90
 
+# The offline replay (sources/replay.py) marks every answer with this header: the sample file it
+# served, or NOT_RECORDED when the sample holds no answer and it says 104 like the service would.
+REPLAY_HEADER = "X-Imon-Replay"
+NOT_RECORDED = "not-recorded"
+
+# Zensus 2022 regional keys are ARS-based; a Land is its 2-digit key (GEOBL1: 01 … 16), and its
+# Kreise and Gemeinden start with it, so `regionalkey=01*` selects Schleswig-Holstein and all below.
+# Unverified live: that the Zensus service accepts the `*` wildcard in regionalkey (documented for
+# GENESIS in general) and that a per-Land part is small enough for one request.
+LAND_KEYS = tuple(f"{land:02d}" for land in range(1, 17))
+
 _HIDDEN_HEADERS = {"username", "password", "authorization", "proxy-authorization", "cookie", "set-cookie"}
 _FILENAME = re.compile(r"""filename\*?\s*=\s*(?:UTF-8'')?"?([^";]+)"?""", re.IGNORECASE)
 _JOB_NAME = re.compile(r"^[\w.-]+$")
@@ -224,7 +235,14 @@ class GenesisClient:
 
     def metadata_table(self, table: str, *, language: str = "de") -> dict:
         """The table's metadata object (Code, Content, Time.From/To, Structure, Updated)."""
-        answer = self._post("metadata/table", {"name": table, "area": "all", "language": language}, table=table)
+        return self._metadata_object(self._metadata_answer(table, language), table)
+
+    def _metadata_answer(self, table: str, language: str = "de") -> _Answer:
+        """The raw answer of metadata/table (the check reads its headers too)."""
+        return self._post("metadata/table", {"name": table, "area": "all", "language": language}, table=table)
+
+    def _metadata_object(self, answer: _Answer, table: str) -> dict:
+        """The Object of a metadata/table answer; GenesisStatusError unless the status is success."""
         payload = self._expect_json(answer, "metadata/table", table)
         code, content, _ = _status(payload)
         if code == STATUS_OK_ADJUSTED:
@@ -458,20 +476,61 @@ class GenesisClient:
 
 
 def check_table(client: GenesisClient, table: str) -> dict:
-    """For `imon sources check`: does the table exist, its title and time range, or why not."""
-    result = {"source": client.instance.name, "table": table, "exists": False, "title": None,
-              "time_from": None, "time_to": None, "updated": None, "message": ""}
+    """For `imon sources check`: does the table exist, its title and time range, or why not.
+
+    `offline` is True when the answer came from the offline sample, not the service; then
+    `exists` is None when the sample holds no metadata for the table (unknown, not missing).
+    """
+    name = client.instance.name
+    result = {"source": name, "table": table, "exists": False, "title": None, "time_from": None,
+              "time_to": None, "updated": None, "offline": False, "message": ""}
+    answer = client._metadata_answer(table)
+    replayed = answer.response.headers.get(REPLAY_HEADER)
+    result["offline"] = replayed is not None
     try:
-        metadata = client.metadata_table(table)
+        metadata = client._metadata_object(answer, table)
     except GenesisStatusError as error:
         if error.code not in (STATUS_NO_OBJECTS, STATUS_TABLE_MISSING):
             raise
-        result["message"] = f"not found on {client.instance.name} (status {error.code}: {error.status_text})"
+        if replayed == NOT_RECORDED:
+            result.update(exists=None, message="not in the offline sample (no recorded metadata); "
+                                               f"set {credential_variables(client.instance)} to ask {name}")
+        else:
+            result["message"] = f"not found on {name} (status {error.code}: {error.status_text})"
         return result
     time_range = metadata.get("Time") or {}
     result.update(exists=True, title=metadata.get("Content"), time_from=time_range.get("From"),
-                  time_to=time_range.get("To"), updated=metadata.get("Updated"), message="ok")
+                  time_to=time_range.get("To"), updated=metadata.get("Updated"),
+                  message=f"offline sample ({replayed}), not asked live" if replayed else "ok")
     return result
+
+
+def download_table(client: GenesisClient, table: str, parameters: Mapping[str, Any] | None = None) -> list[Download]:
+    """Download a table as one file, or, where the instance has no jobs and it is too large, one file per Land."""
+    parameters = dict(parameters or {})
+    try:
+        return [client.tablefile(table, **parameters)]
+    except GenesisStatusError as error:
+        if error.code != STATUS_TOO_LARGE or client.instance.supports_jobs or parameters.get("regionalkey"):
+            raise
+    # Zensus offers no background jobs: fetch the table per Land and let the parser merge the parts.
+    # The Germany row (DG) is in no Land's part; Germany is the sum of the Länder.
+    logger.info("%s %s: too large for one request, fetching it per Land (regionalkey=01* … 16*)",
+                client.instance.name, table)
+    downloads = []
+    for land in LAND_KEYS:
+        try:
+            downloads.append(client.tablefile(table, **{**parameters, "regionalkey": f"{land}*"}))
+        except GenesisStatusError as error:
+            if error.code != STATUS_TOO_LARGE:
+                raise
+            raise GenesisStatusError(
+                f"even the part for Land {land} (regionalkey={land}*) is too large for one request and "
+                f"{client.instance.name} offers no background jobs; narrow the request in sources/tables.yaml "
+                "(startyear/endyear, regionalvariable or classifyingkey parameters)",
+                code=STATUS_TOO_LARGE, status_text=error.status_text, source=client.instance.name, table=table,
+            ) from None
+    return downloads
 
 
 def _status(payload: Mapping[str, Any]) -> tuple[int | None, str, str]:

@@ -12,14 +12,16 @@ import pandas as pd
 
 from sources.ba_export import parse_ba_export
 from sources.classic_csv import parse_classic
+from sources.declared_file import parse_declared_file
 from sources.errors import ParseError
 from sources.ffcsv import parse_ffcsv, parse_legacy_ffcsv
 from sources.gv100ad import parse_gv100ad
+from sources.seed import parse_seed
 
 ZIP_MAGIC = b"PK\x03\x04"
 UTF8_BOM = b"\xef\xbb\xbf"
 CLASSIC_TITLE = re.compile(r"(?:GENESIS-)?Tabelle:")
-DECLARED_LAYOUTS = ("ffcsv", "classic", "ba_export", "gv100ad")
+DECLARED_LAYOUTS = ("ffcsv", "classic", "ba_export", "gv100ad", "declared", "seed")
 # Only the classic download and the BA export may come as Windows-1252 (the classic download is).
 CP1252_LAYOUTS = ("classic", "ba_export")
 
@@ -31,19 +33,28 @@ def parse_table(
     table: str,
     layout: str = "ffcsv",
     classic_layout: dict | None = None,
+    declaration: dict | None = None,
 ) -> pd.DataFrame:
     """Parse one table file (bytes as delivered) into the long format of sources/README.md.
 
     The municipality register (layout `gv100ad`) is not a statistic: it gives one row per
-    register record, see sources/gv100ad.py.
+    register record, see sources/gv100ad.py. Layout `declared` (a county's own CSV or XLSX) is read
+    by its `declaration` (sources/declared_file.py); the flow passes it as `classic_layout`, the
+    field TableSpec keeps it in.
     """
     where = {"source": source, "table": table}
     if layout not in DECLARED_LAYOUTS:
         raise ParseError(f"unknown layout {layout!r} in sources/tables.yaml", **where)
+    if layout == "declared":
+        reject_non_data(body, **where)
+        declaration = declaration if declaration is not None else classic_layout
+        return parse_declared_file(body, declaration=declaration, **where)  # an XLSX is a zip: no unzipping
     body = unzip_single_member(body, **where) if body.startswith(ZIP_MAGIC) else body
     reject_non_data(body, **where)
     if layout == "gv100ad":
         return parse_gv100ad(body, **where)
+    if layout == "seed":
+        return parse_seed(body, **where)
     text, encoding = decode(body, **where)
     found = detect_layout(text, **where)
     check_layout(found, declared=layout, encoding=encoding, body=body, **where)

@@ -16,7 +16,7 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
-from sources.genesis import DEFAULT_BASE_URLS, Instance
+from sources.genesis import DEFAULT_BASE_URLS, NOT_RECORDED, REPLAY_HEADER, Instance
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class ReplayAdapter(BaseAdapter):
         else:
             step = self._next_step(index, answer)
             content = (self.manifest_path.parent / step["file"]).read_bytes()
-            headers = {**step.get("headers", {}), "X-Imon-Replay": step["file"]}
+            headers = {**step.get("headers", {}), REPLAY_HEADER: step["file"]}
         return self._response(request, content, headers)
 
     def close(self) -> None:
@@ -103,7 +103,8 @@ class ReplayAdapter(BaseAdapter):
         }
         content_type = "application/json" if service == "data" else "application/json;charset=UTF-8"
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        return body, {"Content-Type": content_type}
+        # The header tells "the sample has no answer" apart from "the service said 104" (imon sources check).
+        return body, {"Content-Type": content_type, REPLAY_HEADER: NOT_RECORDED}
 
     def _response(self, request: requests.PreparedRequest, content: bytes, headers: dict[str, Any]) -> requests.Response:
         """A requests Response with status 200 and the given body and headers."""

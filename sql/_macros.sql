@@ -59,3 +59,10 @@ CREATE OR REPLACE MACRO with_city_state_kreise(relation_name) AS TABLE
           SELECT 1 FROM query_table(relation_name) AS kreis
           WHERE kreis.level = 'kreis' AND kreis.ags = land.ags
       );
+
+-- Is a region key valid on a day? valid_to is the first day it no longer exists; NULL bounds are open.
+CREATE OR REPLACE MACRO valid_on(day, valid_from, valid_to) AS
+    day >= coalesce(valid_from, DATE '0001-01-01') AND day < coalesce(valid_to, DATE '9999-12-31');
+
+-- The day a fact refers to: its reference date, or the end of its year (school years, annual averages).
+CREATE OR REPLACE MACRO fact_day(reference_date, period) AS coalesce(reference_date, make_date(period, 12, 31));

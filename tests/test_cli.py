@@ -27,7 +27,7 @@ def test_run_prints_a_summary_without_noise(tmp_path):
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "offline sample" in output
-    assert "tables: 9 loaded, 0 unchanged, 0 rejected or failed" in output
+    assert "tables: 11 loaded, 0 unchanged, 0 rejected or failed" in output
     assert "indicators: 9 computed" in output
     for noise in ("Traceback", "telemetry", "Starting temporary server", "Stopping temporary server", "Task run"):
         assert noise not in output, noise

@@ -58,7 +58,7 @@ def test_thousands_separator_is_not_a_decimal_point():
     assert (frame["value"] == frame["value"].round()).all()
 
 
-@pytest.mark.parametrize("sign", ["*", "x"])
+@pytest.mark.parametrize("sign", ["*", "x", "X"])
 def test_ba_signs_are_flags(sign):
     lines = lines_of()
     lines[19] = lines[19].replace('"1.040.908"', f'"{sign}"')
@@ -104,3 +104,13 @@ def test_header_only_has_no_data_rows():
     with pytest.raises(ParseError, match="no data rows") as error:
         parse(body_of(lines_of()[:10]))
     assert_names(error, 11)
+
+
+def test_the_ba_suite_accepts_every_ba_sign_as_a_flag():
+    import json
+
+    from sources.ba_export import BA_SIGNS
+
+    suite = json.loads((SAMPLE.parent.parent / "expectations" / "ba_unemployed_foreigners_by_sex.json").read_text(encoding="utf-8"))
+    flags = next(e for e in suite["expectations"] if e["kwargs"].get("column") == "value_flag")
+    assert BA_SIGNS <= set(flags["kwargs"]["value_set"])

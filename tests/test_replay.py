@@ -76,18 +76,33 @@ def test_classic_layout_is_served_as_windows_1252():
 
 
 @pytest.mark.parametrize("source, table, time_to", [
-    ("regio", "12411-01-01-4", "31.12.2024"), ("zensus", "1000A-0000", "15.05.2022"),
+    ("regio", "12411-01-01-4", "31.12.2024"), ("regio", "13111-01-03-4", None), ("destatis", "12531-0043", None),
+    ("zensus", "1000A-0000", "15.05.2022"), ("zensus", "1000A-2022", "15.05.2022"),
 ])
 def test_recorded_metadata_is_replayed(source, table, time_to):
     result = check_table(client_for(source, {}), table)
 
-    assert result["exists"] is True and result["time_to"] == time_to
+    assert result["exists"] is True and result["offline"] is True
+    assert result["message"] == f"offline sample ({table}_metadata_response.json), not asked live"
+    if time_to:
+        assert result["time_to"] == time_to
+
+
+def test_the_replay_marks_an_answer_it_does_not_hold():
+    from sources.genesis import NOT_RECORDED, REPLAY_HEADER
+
+    response = client_for("regio", {}).session.post(DEFAULT_BASE_URLS["regio"] + "metadata/table", data={"name": "99999-01-01-4"})
+
+    assert response.headers[REPLAY_HEADER] == NOT_RECORDED
+    assert response.json()["Status"]["Code"] == 104
 
 
 def test_unknown_requests_get_status_104_like_the_service():
     client = client_for("regio", {})
 
-    assert check_table(client, "21111-01-03-4")["exists"] is False
+    unknown = check_table(client, "21111-01-03-4")
+    assert unknown["exists"] is None and unknown["offline"] is True  # unknown, not missing
+    assert unknown["message"].startswith("not in the offline sample")
     with pytest.raises(GenesisStatusError) as caught:
         client.tablefile("12411-01-01-4", language="en")
     assert caught.value.code == 104 and "keine Objekte" in caught.value.status_text

@@ -2,7 +2,10 @@
 
 A case folder holds one CSV per input table, named `<schema>.<table>.csv`, and `expected.csv`
 with the rows the model must return (compared on expected.csv's columns, in any order).
-An optional `variables.yaml` sets DuckDB variables (default: min_denominator 50).
+An optional `variables.yaml` sets DuckDB variables (default: min_denominator 50, target
+territorial date 2023-11-30). An indicator case without `core.region_crosswalk.csv` gets the
+identity crosswalk of the keys its inputs use (no territorial change in that case), and one without
+`core.region.csv` the regions its inputs name.
 """
 
 from __future__ import annotations
@@ -20,7 +23,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = ROOT / "sql"
 CASES_DIR = Path(__file__).resolve().parent / "sql"
 TEXT_COLUMNS = ("ags", "region_key", "level", "flag", "sex", "nationality", "measure", "person_group",
-                "status_group", "school_type", "pupil_group", "reporting_ags", "kreis_ags")
+                "status_group", "school_type", "pupil_group", "reporting_ags", "kreis_ags", "old_ags", "new_ags",
+                "via", "name", "parent_ags", "land_key", "kreis_key", "regierungsbezirk_key", "gemeindeverband_key",
+                "ars", "text_code", "key")
+
+
+DATE_COLUMNS = ("reference_date", "valid_from", "valid_to", "change_date", "territorial_date", "first_edition", "last_edition")
 
 
 def _cases() -> list[Path]:
@@ -30,6 +38,7 @@ def _cases() -> list[Path]:
 def _load_csv(connection: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
     header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
     types = {c: "VARCHAR" for c in header if c in TEXT_COLUMNS or c.endswith("_flag") or c.endswith("_ags")}
+    types.update({c: "DATE" for c in header if c in DATE_COLUMNS})
     connection.execute(
         f"CREATE TABLE {table} AS SELECT * FROM read_csv(?, header = true, types = {types!r})", [str(path)]
     )
@@ -56,7 +65,7 @@ def test_model_case(case: Path) -> None:
     assert schema in LAYERS, f"{case}: folder must be one of {LAYERS}"
     model = read_model(SQL_DIR / schema / f"{model_name}.sql", schema)
     connection = duckdb.connect()
-    variables = {"min_denominator": 50}
+    variables = {"min_denominator": 50, "target_territorial_date": "2023-11-30"}
     if (case / "variables.yaml").exists():
         variables.update(yaml.safe_load((case / "variables.yaml").read_text()))
     for name, value in variables.items():
@@ -66,6 +75,17 @@ def test_model_case(case: Path) -> None:
         connection.execute(f"CREATE SCHEMA {name}")
     for input_file in sorted(case.glob("*.*.csv")):
         _load_csv(connection, input_file, input_file.name.removesuffix(".csv"))
+    inputs_with_level = [f.name.removesuffix(".csv") for f in case.glob("core.*.csv")
+                         if "level" in f.read_text(encoding="utf-8").splitlines()[0].split(",")]
+    if schema == "indicators" and not (case / "core.region.csv").exists() and inputs_with_level:
+        connection.execute("CREATE TABLE core.region AS " + " UNION ".join(
+            f"SELECT DISTINCT ags, level FROM {name}" for name in inputs_with_level))
+    if schema == "indicators" and not (case / "core.region_crosswalk.csv").exists():
+        keys = " UNION ".join(f"SELECT DISTINCT ags FROM {f.name.removesuffix('.csv')}" for f in case.glob("core.*.csv"))
+        connection.execute(
+            "CREATE TABLE core.region_crosswalk AS SELECT ags, 'kreis' AS level, NULL::DATE AS valid_from, "
+            f"NULL::DATE AS valid_to, ags AS target_ags, 1.0::DOUBLE AS weight, 'identity' AS via FROM ({keys})"
+        )
     connection.execute(_statement(model, SQL_DIR))
     _load_csv(connection, case / "expected.csv", "expected")
     columns = [c for c in connection.table("expected").columns]

@@ -31,7 +31,9 @@ INDICATOR_COLUMNS = {
     "numerator": "Count in the numerator (sum of counts for Land and Germany).",
     "denominator": "Count in the denominator (sum of counts for Land and Germany); NULL where not published.",
     "flag": "Why a value is missing or special: numerator_suppressed, denominator_suppressed, "
-    "denominator_below_minimum, incomplete_aggregate, reported_with_other_region, merged_authority_area.",
+    "denominator_below_minimum, incomplete_aggregate, reported_with_other_region, merged_authority_area, "
+    "reaggregated_from_former_kreise.",
+    "territorial_date": "Gebietsstand the value is on: every region key is that of the register edition of this date.",
 }
 
 
@@ -93,9 +95,9 @@ def indicator_models(models: list[Model]) -> list[Model]:
     return sorted((m for m in models if m.schema == "indicators"), key=lambda m: m.header.get("id", m.name))
 
 
-def fingerprint(sql_dir: Path) -> str:
-    """One hash over every SQL file: if it changes, the models are rebuilt."""
-    digest = hashlib.sha256()
+def fingerprint(sql_dir: Path, variables: dict[str, Any] | None = None) -> str:
+    """One hash over every SQL file and the variables the models read: if it changes, they are rebuilt."""
+    digest = hashlib.sha256(repr(sorted((variables or {}).items())).encode())
     for path in sorted(sql_dir.rglob("*.sql")):
         digest.update(path.relative_to(sql_dir).as_posix().encode())
         digest.update(path.read_bytes())
@@ -121,7 +123,8 @@ def _statement(model: Model, sql_dir: Path) -> str:
     return (
         f"CREATE OR REPLACE TABLE {model.qualified_name} AS\n"
         f"SELECT '{header['id']}' AS indicator_id, {int(header['version'])} AS indicator_version,\n"
-        "       ags, level, period, reference_date, value, numerator, denominator, flag\n"
+        "       ags, level, period, reference_date, value, numerator, denominator, flag,\n"
+        "       CAST(getvariable('target_territorial_date') AS DATE) AS territorial_date\n"
         f"FROM (\n{inner}\n) AS indicator"
     )
 
@@ -181,6 +184,9 @@ def build_models(
                 if progress:
                     progress(model.qualified_name, None)
                 continue
+            if model.schema == "indicators" and _exists(connection, "core", "region"):
+                # every indicator states the Gebietsstand its values are on
+                connection.execute("SET VARIABLE target_territorial_date = (SELECT max(territorial_date) FROM core.region)")
             try:
                 connection.execute(_statement(model, sql_dir))
             except duckdb.Error as error:
@@ -241,7 +247,8 @@ def _build_marts(connection: duckdb.DuckDBPyConnection, models: list[Model]) -> 
     indicators = indicator_models(models)
     connection.execute(
         "CREATE OR REPLACE TABLE marts.indicator_value (indicator_id VARCHAR, indicator_version INTEGER, ags VARCHAR, "
-        "level VARCHAR, period INTEGER, reference_date DATE, value DOUBLE, numerator DOUBLE, denominator DOUBLE, flag VARCHAR)"
+        "level VARCHAR, period INTEGER, reference_date DATE, value DOUBLE, numerator DOUBLE, denominator DOUBLE, flag VARCHAR, "
+        "territorial_date DATE)"
     )
     for model in indicators:
         connection.execute(f"INSERT INTO marts.indicator_value BY NAME SELECT * FROM {model.qualified_name}")

@@ -87,6 +87,8 @@ def snapshots(published_dir: Path | str) -> list[Snapshot]:
 def rollback(published_dir: Path | str) -> Path:
     """Point CURRENT back at the snapshot published before the current one; the current one is withdrawn."""
     published_dir = Path(published_dir)
+    if current_snapshot(published_dir) is None:
+        raise NoSnapshotError(f"nothing is published in {published_dir}")
     with _locked(published_dir):
         entries = _read_manifest(published_dir)
         current = current_snapshot(published_dir)

@@ -2,17 +2,39 @@
 -- It follows `WITH base AS (<the indicator's SELECT>)`. `base` has one row per Kreis and period:
 --   ags, period, reference_date, numerator, denominator, flag (NULL, or a flag the indicator sets:
 --   merged_authority_area, reported_with_other_region).
--- Land and Germany are sums of the Kreis counts, never averages of ratios. A Land or Germany sum
--- with a suppressed Kreis in it is incomplete: its value and counts are NULL, flagged.
-, kreis AS (
-    SELECT ags, 'kreis' AS level, period, reference_date, numerator, denominator,
-           CASE
-               WHEN flag IS NOT NULL AND flag <> 'merged_authority_area' THEN flag
-               WHEN numerator IS NULL THEN 'numerator_suppressed'
-               WHEN denominator IS NULL THEN 'denominator_suppressed'
-               ELSE flag
-           END AS flag
+-- Kreis keys of an older territorial status are re-aggregated onto the target Gebietsstand
+-- through core.region_crosswalk (counts summed, split units weighted by population share).
+-- Land and Germany are sums of the Kreis counts, never averages of ratios. A sum with a
+-- suppressed part in it is incomplete: its value and counts are NULL, flagged.
+, on_target AS (
+    SELECT
+        crosswalk.target_ags AS ags,
+        base.period,
+        max(base.reference_date) AS reference_date,
+        sum(base.numerator * crosswalk.weight) AS numerator,
+        sum(base.denominator * crosswalk.weight) AS denominator,
+        bool_or(base.numerator IS NULL) AS numerator_missing,
+        bool_or(base.denominator IS NULL) AS denominator_missing,
+        max(base.flag) AS preset_flag,
+        count(DISTINCT base.ags) > 1 AS is_reaggregated
     FROM base
+    JOIN core.region_crosswalk AS crosswalk
+      ON crosswalk.ags = base.ags AND crosswalk.level = 'kreis' AND crosswalk.target_ags IS NOT NULL
+     AND valid_on(fact_day(base.reference_date, base.period), crosswalk.valid_from, crosswalk.valid_to)
+    GROUP BY crosswalk.target_ags, base.period
+),
+kreis AS (
+    SELECT ags, 'kreis' AS level, period, reference_date,
+           CASE WHEN numerator_missing THEN NULL ELSE numerator END AS numerator,
+           CASE WHEN denominator_missing THEN NULL ELSE denominator END AS denominator,
+           CASE
+               WHEN preset_flag IS NOT NULL AND preset_flag <> 'merged_authority_area' THEN preset_flag
+               WHEN numerator_missing THEN 'numerator_suppressed'
+               WHEN denominator_missing THEN 'denominator_suppressed'
+               WHEN is_reaggregated THEN 'reaggregated_from_former_kreise'
+               ELSE preset_flag
+           END AS flag
+    FROM on_target
 ),
 sums AS (
     SELECT
@@ -38,13 +60,13 @@ all_levels AS (
 SELECT
     ags, level, period, reference_date,
     CASE
-        WHEN flag IS NOT NULL AND flag <> 'merged_authority_area' THEN NULL
+        WHEN flag IS NOT NULL AND flag NOT IN ('merged_authority_area', 'reaggregated_from_former_kreise') THEN NULL
         WHEN denominator < getvariable('min_denominator') THEN NULL
         ELSE {{ scale }} * numerator / denominator
     END AS value,
     numerator, denominator,
     CASE
-        WHEN flag IS NOT NULL AND flag <> 'merged_authority_area' THEN flag
+        WHEN flag IS NOT NULL AND flag NOT IN ('merged_authority_area', 'reaggregated_from_former_kreise') THEN flag
         WHEN denominator < getvariable('min_denominator') THEN 'denominator_below_minimum'
         ELSE flag
     END AS flag

@@ -1,7 +1,7 @@
 /*
-description: Regions of Germany on the territorial status of the register edition, with their parents.
+description: Regions of Germany on the target Gebietsstand (the newest loaded GV100AD edition, or the one IMON_TERRITORIAL_DATE selects), with their parents; plus Germany and the curated special regions (Berlin Bezirke).
 grain: one row per ags and level (a kreisfreie Stadt is a Kreis and a Gemeinde with the same padded ags)
-sources: staging.municipality_register (GV100AD)
+sources: staging.municipality_register (GV100AD), staging.special_regions
 columns:
   ags: 8-character key; Germany 00000000.
   level: deutschland, land, regierungsbezirk, region, kreis, gemeindeverband, gemeinde.
@@ -9,9 +9,16 @@ columns:
   land_ags: ags of the Land the region lies in.
   kreis_ags: ags of the Kreis (for Kreise, Gemeindeverbände and Gemeinden).
   population: Inhabitants as given in the register edition (Gemeinden; summed for higher levels).
+  territorial_date: The Gebietsstand every indicator output is on.
 */
-WITH register AS (
+WITH target_edition AS (
+    SELECT max(territorial_date) AS territorial_date
+    FROM staging.municipality_register
+    WHERE territorial_date <= coalesce(CAST(getvariable('territorial_date') AS DATE), DATE '9999-12-31')
+),
+register AS (
     SELECT * FROM staging.municipality_register
+    WHERE territorial_date = (SELECT territorial_date FROM target_edition)
 ),
 gemeinde_totals AS (
     SELECT
@@ -59,3 +66,17 @@ germany AS (
 SELECT * FROM regions
 UNION ALL
 SELECT * FROM germany
+UNION ALL
+SELECT
+    s.ags,
+    s.level,
+    s.ags AS region_key,
+    NULL AS ars,
+    s.name,
+    NULL AS text_code,
+    left(s.ags, 2) || '000000' AS land_ags,
+    CASE WHEN s.parent_level = 'kreis' THEN s.parent_ags END AS kreis_ags,
+    NULL AS population,
+    NULL AS area_ha,
+    (SELECT territorial_date FROM target_edition) AS territorial_date
+FROM staging.special_regions AS s

@@ -12,7 +12,7 @@ denominator: foreign civilian labour force (BA Bezugsgröße, not published)
 sources: [regio 13211-02-05-4]
 lowest_level: kreis
 reference_date: annual average
-caveats: The Bezugsgröße is updated once a year, so the rate is overstated in years of strong immigration (2015/16, 2022). For 2017 the BA did not publish it at Kreis level.
+caveats: Published rates cannot be re-aggregated, so years before a territorial reform show only the regions that still exist. The Bezugsgröße is updated once a year, so the rate is overstated in years of strong immigration (2015/16, 2022). For 2017 the BA did not publish it at Kreis level.
 */
 WITH rates AS (
     SELECT
@@ -23,8 +23,10 @@ WITH rates AS (
         max(value) FILTER (WHERE measure = 'unemployment_rate_pct' AND person_group = 'foreign') AS rate,
         max(value_flag) FILTER (WHERE measure = 'unemployment_rate_pct' AND person_group = 'foreign') AS rate_flag,
         max(value) FILTER (WHERE measure = 'unemployed' AND person_group = 'foreign') AS foreign_unemployed
-    FROM core.unemployment
-    WHERE level IN ('kreis', 'land', 'deutschland')
+    FROM core.unemployment AS unemployment
+    -- a published rate cannot be re-aggregated: only regions of the target Gebietsstand
+    SEMI JOIN core.region AS region ON region.ags = unemployment.ags AND region.level = unemployment.level
+    WHERE unemployment.level IN ('kreis', 'land', 'deutschland')
     GROUP BY ags, level, period, reference_date
 )
 SELECT

@@ -12,7 +12,7 @@ denominator: 13211-02-05-4 ERWP10 total (subtracted, not divided)
 sources: [regio 13211-02-05-4]
 lowest_level: kreis
 reference_date: annual average
-caveats: A difference of two published, rounded rates (one decimal); see ARB04.
+caveats: Published rates cannot be re-aggregated, so years before a territorial reform show only the regions that still exist. A difference of two published, rounded rates (one decimal); see ARB04.
 */
 WITH rates AS (
     SELECT
@@ -22,8 +22,10 @@ WITH rates AS (
         reference_date,
         max(value) FILTER (WHERE person_group = 'foreign') AS foreign_rate,
         max(value) FILTER (WHERE person_group = 'total') AS total_rate
-    FROM core.unemployment
-    WHERE level IN ('kreis', 'land', 'deutschland') AND measure = 'unemployment_rate_pct'
+    FROM core.unemployment AS unemployment
+    -- a published rate cannot be re-aggregated: only regions of the target Gebietsstand
+    SEMI JOIN core.region AS region ON region.ags = unemployment.ags AND region.level = unemployment.level
+    WHERE unemployment.level IN ('kreis', 'land', 'deutschland') AND measure = 'unemployment_rate_pct'
     GROUP BY ags, level, period, reference_date
 )
 SELECT

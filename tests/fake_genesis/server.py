@@ -6,8 +6,12 @@ resultfile job flow) and can be told to misbehave on demand (see `FakeGenesis.in
 
 Recorded bytes are served unchanged. Constructed here, because no recording exists: the answers to
 wrong credentials on data services (modelled on logincheck's failure shape), the Zensus and token
-refusals of job=true, status 6, status 98/99 for tables other than 12531-0043, and the zips of split
-requests (rows of the recorded file filtered by regionalkey / startyear / endyear).
+refusals of job=true, status 6, status 98/99 for tables other than 12531-0043, the files of split
+requests (rows of the recorded file filtered by regionalkey / startyear / endyear), and the headers
+of the files served from sources/sample/ as the offline replay serves them (the classic-layout
+regio tables and Zensus 1000A-2022, whose metadata answer is the recorded one in sources/sample/).
+
+Run it for a demo with `python -m tests.fake_genesis --port 8081` (see tests/fake_genesis/__main__.py).
 """
 
 from __future__ import annotations
@@ -134,6 +138,7 @@ def recorded_answers() -> dict[tuple[str, str, str], Reply]:
     census = _interactions("1000A-0000")
     protection = _interactions("12531-0043")
     plain_csv = (SAMPLE / "13111-01-03-4_1749623409083_de_flat.csv").read_bytes()
+    json_headers = {"Content-Type": "application/json;charset=UTF-8"}
     return {
         ("regio", "data/tablefile", "12411-01-01-4"): _recorded_reply(regio[0]),
         ("regio", "metadata/table", "12411-01-01-4"): _recorded_reply(regio[1]),
@@ -143,6 +148,11 @@ def recorded_answers() -> dict[tuple[str, str, str], Reply]:
         ("regio", "metadata/table", "13111-01-03-4"): _recorded_reply(employees[1]),
         ("zensus", "data/tablefile", "1000A-0000"): _recorded_reply(census[0]),
         ("zensus", "metadata/table", "1000A-0000"): _recorded_reply(census[1]),
+        # Real files of sources/sample/ with the headers the offline replay gives them.
+        ("regio", "data/tablefile", "13211-02-05-4"): _sample_reply("13211-02-05-4.csv", "text/csv; charset=windows-1252"),
+        ("regio", "data/tablefile", "21111-01-03-4"): _sample_reply("21111-01-03-4.csv", "text/csv; charset=windows-1252"),
+        ("zensus", "data/tablefile", "1000A-2022"): _sample_reply("1000A-2022_1773175355216_de_flat.csv", "text/csv"),
+        ("zensus", "metadata/table", "1000A-2022"): Reply((SAMPLE / "1000A-2022_metadata_response.json").read_bytes(), json_headers),
         # 12531-0043 was only recorded through a job; its content is the job's result file.
         ("destatis", "data/tablefile", "12531-0043"): _recorded_reply(protection[408]),
         ("destatis", "metadata/table", "12531-0043"): _recorded_reply(protection[409]),
@@ -151,6 +161,11 @@ def recorded_answers() -> dict[tuple[str, str, str], Reply]:
         ("destatis", "job/pending", "12531-0043_175879554"): _recorded_reply(protection[2]),
         ("destatis", "job/done", "12531-0043_175879554"): _recorded_reply(protection[407]),
     }
+
+
+def _sample_reply(name: str, content_type: str) -> Reply:
+    """A file of sources/sample/ as a download with the given Content-Type."""
+    return Reply((SAMPLE / name).read_bytes(), {"Content-Type": content_type, "Content-Disposition": f"attachment; filename={name}"})
 
 
 def envelope(instance: str, endpoint: str, form: dict[str, str], code: int, content: str, kind: str = "Information") -> Reply:
@@ -167,11 +182,15 @@ def envelope(instance: str, endpoint: str, form: dict[str, str], code: int, cont
     return Reply(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), {"Content-Type": content_type})
 
 
-def _split_zip(reply: Reply, form: dict[str, str]) -> Reply:
-    """The recorded ffcsv zip reduced to the rows a regionalkey / startyear / endyear request asks for."""
-    with zipfile.ZipFile(io.BytesIO(reply.body)) as archive:
-        member = archive.namelist()[0]
-        text = archive.read(member).decode("utf-8-sig")
+def _split_reply(reply: Reply, form: dict[str, str]) -> Reply:
+    """The recorded ffcsv (zipped or plain) reduced to the rows a regionalkey / startyear / endyear request asks for."""
+    zipped = reply.body.startswith(b"PK")
+    if zipped:
+        with zipfile.ZipFile(io.BytesIO(reply.body)) as archive:
+            member = archive.infolist()[0]  # keeps the recorded name and date: equal requests get equal bytes
+            text = archive.read(member).decode("utf-8-sig")
+    else:
+        text = reply.body.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     header, data = rows[0], rows[1:]
     keys = [key for key in form.get("regionalkey", "").split(",") if key]
@@ -183,10 +202,12 @@ def _split_zip(reply: Reply, form: dict[str, str]) -> Reply:
         data = [row for row in data if row[time_column][:4] >= form["startyear"]]
     if form.get("endyear"):
         data = [row for row in data if row[time_column][:4] <= form["endyear"]]
-    lines = "".join(";".join(row) + "\n" for row in [header] + data)
+    content = "\ufeff".encode() + "".join(";".join(row) + "\n" for row in [header] + data).encode("utf-8")
+    if not zipped:
+        return Reply(content, dict(reply.headers))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(member, "\ufeff".encode() + lines.encode("utf-8"))
+        archive.writestr(zipfile.ZipInfo(member.filename, member.date_time), content, zipfile.ZIP_DEFLATED)
     return Reply(buffer.getvalue(), dict(reply.headers))
 
 
@@ -213,9 +234,9 @@ class FakeGenesis:
 
     # --- lifecycle ------------------------------------------------------------------
 
-    def start(self) -> "FakeGenesis":
-        """Listen on 127.0.0.1 on a free port, in a background thread."""
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler, bind_and_activate=False)
+    def start(self, port: int = 0) -> "FakeGenesis":
+        """Listen on 127.0.0.1 on `port` (0: a free one), in a background thread."""
+        server = ThreadingHTTPServer(("127.0.0.1", port), _Handler, bind_and_activate=False)
         server.request_queue_size = 64
         server.daemon_threads = True
         server.server_bind()
@@ -346,8 +367,8 @@ class FakeGenesis:
         if table in self.too_large and not split:
             return self._answers.get((instance, "job/too-large", table)) or envelope(
                 instance, "data/tablefile", form, 98, TOO_LARGE_TEXT, "Fehler")
-        if split and recorded.headers.get("Content-Type") == "application/zip":
-            return _split_zip(recorded, form)
+        if split and recorded.headers.get("Content-Type") in ("application/zip", "text/csv"):
+            return _split_reply(recorded, form)
         return recorded
 
     def _create_job(self, instance: str, table: str, form: dict[str, str], result: Reply) -> Reply:

@@ -1,0 +1,369 @@
+"""The query service: read endpoints, analysts' SQL, county uploads and the profile pages, on the published snapshot.
+
+Every /api request needs `Authorization: Bearer <key>` (401 without a valid one, 403 outside its
+rights). Published indicators are readable with any key; a county's uploads only with that county's
+key (as delivered) or the state office's (small counts suppressed). Every request is logged to
+`<service dir>/requests.log` with the key id, never the key.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+
+from flows.service import profile as queries
+from flows.service.auth import Caller, KeyStore
+from flows.service.formats import Format, plain, tabular_response
+from flows.service.readers import SnapshotReaders
+from flows.service.sql_guard import Refusal, check_statement, run_query
+from flows.service.uploads import CountyAreas, UploadRejected
+from warehouse.publish import NoSnapshotError, snapshots
+
+STATIC_DIR = Path(__file__).with_name("static")
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+SNAPSHOT_HEADER = "X-Imon-Snapshot"
+
+progress = logging.getLogger("imon.service")
+bearer = HTTPBearer(auto_error=False, scheme_name="API key",
+                    description="An API key from `imon keys create`, sent as `Authorization: Bearer imon_<id>_<secret>`.")
+api = APIRouter(prefix="/api")
+pages = APIRouter(include_in_schema=False)
+
+
+class SqlRequest(BaseModel):
+    """One read-only SELECT or WITH statement."""
+
+    sql: str = Field(..., examples=["SELECT indicator_id, value FROM marts.indicator_value WHERE ags = '09162000' AND level = 'kreis'"])
+
+
+class RequestLog:
+    """JSON lines in `<service dir>/requests.log`: who asked what, the answer's status and time; never a key."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+
+    def write(self, entry: dict[str, Any]) -> None:
+        line = json.dumps(entry, ensure_ascii=False, default=str)
+        with self._lock, open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+        progress.info("%s %s %s %s %sms", entry["status"], entry["method"], entry["path"],
+                      entry.get("key_id") or "-", entry["ms"])
+
+
+# --- access ----------------------------------------------------------------------------------------
+
+
+def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+    """The caller behind the bearer key; 401 if it is missing, unknown or revoked."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(401, "send an API key as `Authorization: Bearer <key>` (create one with `imon keys create`)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    found = request.app.state.keys.authenticate(credentials.credentials)
+    if found is None:
+        raise HTTPException(401, "the API key is unknown or revoked", headers={"WWW-Authenticate": "Bearer"})
+    request.state.caller = found
+    return found
+
+
+CallerDep = Annotated[Caller, Depends(caller)]
+FormatQuery = Annotated[Format, Query(alias="format", description="json (default), csv, parquet or xlsx")]
+
+
+def _snapshot(request: Request):
+    """The current snapshot for this request (503 if nothing is published); the request keeps it to the end."""
+    return request.app.state.readers.reading()
+
+
+def _headers(label: str) -> dict[str, str]:
+    return {SNAPSHOT_HEADER: label}
+
+
+# --- read endpoints ----------------------------------------------------------------------------------
+
+
+@api.get("/catalog", summary="The indicator catalogue", tags=["indicators"])
+def get_catalog(request: Request, who: CallerDep, fmt: FormatQuery = Format.json):
+    """Every indicator with its definition, unit, numerator, denominator, sources and caveats."""
+    with _snapshot(request) as (cursor, label, _):
+        table = queries.catalog(cursor)
+    return tabular_response(table, fmt, name="indicator_catalog", document={"snapshot": label}, headers=_headers(label))
+
+
+@api.get("/values", summary="Indicator values", tags=["indicators"])
+def get_values(
+    request: Request,
+    who: CallerDep,
+    indicator: Annotated[list[str] | None, Query(description="Indicator id, e.g. ARB06 (repeatable)")] = None,
+    region: Annotated[str | None, Query(description="Region key: DG, Land 09, Kreis 09162, Gemeinde 09162000")] = None,
+    level: Annotated[str | None, Query(description="deutschland, land, kreis or gemeinde")] = None,
+    land: Annotated[str | None, Query(description="Only regions in this Land, e.g. 09", pattern=r"^\d{2}$")] = None,
+    period_from: Annotated[int | None, Query(description="First reporting year")] = None,
+    period_to: Annotated[int | None, Query(description="Last reporting year")] = None,
+    fmt: FormatQuery = Format.json,
+):
+    """Rows of marts.indicator_value (with the region's name), filtered by indicator, region, level, Land and years."""
+    if level and level not in queries.LEVELS:
+        raise HTTPException(422, f"level must be one of {', '.join(queries.LEVELS)}")
+    key = queries.parse_region(region, level) if region else None
+    with _snapshot(request) as (cursor, label, _):
+        table = queries.indicator_values(cursor, indicators=indicator, region=key, level=level, land=land,
+                                         period_from=period_from, period_to=period_to)
+    return tabular_response(table, fmt, name="indicator_values", document={"snapshot": label}, headers=_headers(label))
+
+
+@api.get("/regions", summary="Regions", tags=["regions"])
+def get_regions(
+    request: Request,
+    who: CallerDep,
+    level: Annotated[str | None, Query(description="deutschland, land, kreis or gemeinde")] = None,
+    with_data: Annotated[bool, Query(description="Only regions with indicator values")] = True,
+    fmt: FormatQuery = Format.json,
+):
+    """Regions of the register with their Land; by default only those with indicator values."""
+    with _snapshot(request) as (cursor, label, _):
+        table = queries.regions(cursor, level=level, with_data=with_data)
+    return tabular_response(table, fmt, name="regions", document={"snapshot": label}, headers=_headers(label))
+
+
+@api.get("/regions/{region}/profile", summary="A region's profile", tags=["regions"])
+def get_profile(request: Request, region: str, who: CallerDep, fmt: FormatQuery = Format.json):
+    """All indicators of one region with its Land, Germany and peer-group (Vergleichsring) values.
+
+    JSON gives the region, its Land, Germany, the peer group with its members and definition, and
+    per indicator the catalogue entry and the series; CSV, Parquet and XLSX give the series as one table.
+    """
+    ags, level = queries.parse_region(region)
+    with _snapshot(request) as (cursor, label, _):
+        if fmt == Format.json:
+            document = queries.region_profile(cursor, ags, level)
+            return JSONResponse(plain({"snapshot": label, **document}), headers=_headers(label))
+        queries.region_profile(cursor, ags, level)  # 404 for an unknown region
+        table = queries.profile_table(cursor, ags, level)
+    return tabular_response(table, fmt, name=f"profile_{region}", headers=_headers(label))
+
+
+@api.get("/status", summary="Validation status of the published snapshot", tags=["snapshot"])
+def get_status(request: Request, who: CallerDep, fmt: FormatQuery = Format.json):
+    """Which run the snapshot comes from, when it was published, and the latest validation of each table."""
+    with _snapshot(request) as (cursor, label, path):
+        document = queries.status(cursor)
+        table = queries.validation_table(cursor)
+    if fmt != Format.json:
+        return tabular_response(table, fmt, name="validation_status", headers=_headers(label))
+    kept = [{"file": s.file, "run_id": s.run_id, "published_at": s.published_at, "withdrawn_at": s.withdrawn_at,
+             "current": s.file == path.name} for s in snapshots(request.app.state.settings.published_dir)]
+    passed = all(row["blocking_failures"] == 0 for row in table.to_pylist())
+    return JSONResponse(plain({"snapshot": label, "file": path.name, **document, "quality_gate_passed": passed,
+                               "tables": table.to_pylist(), "snapshots": kept}), headers=_headers(label))
+
+
+# --- analysts' SQL ----------------------------------------------------------------------------------------
+
+
+@api.post("/sql", summary="Read-only SQL", tags=["sql"], responses={
+    400: {"description": "Refused: not one SELECT, a forbidden statement or function, a DuckDB error, the memory limit"},
+    403: {"description": "The statement reads another county's upload area"},
+    408: {"description": "The time limit was reached"}})
+def post_sql(request: Request, body: SqlRequest, who: CallerDep, fmt: FormatQuery = Format.json):
+    """Run exactly one SELECT or WITH statement on the published snapshot.
+
+    No file or network access, no ATTACH, INSTALL, LOAD, COPY, SET, PRAGMA, EXPORT and no table
+    functions that read files; a time, memory and row limit (the answer says when rows were cut).
+    Your county's uploads are attached as `county_<5-digit key>`; the state office sees every county's.
+    """
+    settings, areas = request.app.state.settings, request.app.state.areas
+    attachments = areas.attachments(who)
+    check_statement(body.sql, county_catalogs=set(attachments))
+    if not request.app.state.sql_slots.acquire(timeout=settings.sql_time_limit_seconds):
+        raise HTTPException(503, "too many SQL queries are running; try again in a moment")
+    try:
+        with _snapshot(request) as (_, label, path):
+            result = run_query(path, body.sql, areas=attachments, time_limit_seconds=settings.sql_time_limit_seconds,
+                               memory_limit=settings.sql_memory_limit, row_limit=settings.sql_row_limit)
+    finally:
+        request.app.state.sql_slots.release()
+    headers = {**_headers(label), "X-Imon-Truncated": str(result.truncated).lower(), "X-Imon-Row-Limit": str(result.row_limit)}
+    if fmt != Format.json:
+        return tabular_response(result.table, fmt, name="query", headers=headers)
+    document = {
+        "snapshot": label,
+        "columns": result.table.column_names,
+        "types": [str(t) for t in result.table.schema.types],
+        "rows": [list(row.values()) for row in result.table.to_pylist()] if result.table.num_columns else [],
+        "row_count": result.table.num_rows,
+        "truncated": result.truncated,
+        "row_limit": result.row_limit,
+    }
+    if result.truncated:
+        document["message"] = f"the result has more than {result.row_limit} rows; only the first {result.row_limit} are returned"
+    return JSONResponse(plain(document), headers=headers)
+
+
+# --- county uploads ---------------------------------------------------------------------------------------
+
+
+@api.post("/uploads/{table}", status_code=201, summary="Upload a county table (CSV)", tags=["uploads"], responses={
+    403: {"description": "Only a county key uploads, into its own area"},
+    422: {"description": "The file failed validation; the answer names the rule and the lines"}})
+def post_upload(request: Request, table: str, who: CallerDep,
+                file: Annotated[UploadFile, File(description="CSV with header ags,period,variable,value[,note]")]):
+    """Validate a county's CSV and store it as `county_<county>.<table>` (replacing an earlier upload of that name).
+
+    Readable by the county itself and by the state office; for everyone but the county, counts below
+    the disclosure threshold are NULL with `value_flag = 'suppressed_below_threshold'`.
+    """
+    if who.is_state_office or not who.county:
+        raise HTTPException(403, "uploads go into a county's own area: use that county's key")
+    body = file.file.read(MAX_UPLOAD_BYTES + 1)
+    if len(body) > MAX_UPLOAD_BYTES:
+        raise HTTPException(413, f"the file is larger than {MAX_UPLOAD_BYTES // 1024 // 1024} MB")
+    result = request.app.state.areas.store(who.county, table, body, file_name=file.filename, key_id=who.key_id)
+    return {"county": result.county, "table": result.table, "catalog": f"county_{result.county}", "rows": result.rows,
+            "suppressed_for_others": result.suppressed_for_others,
+            "disclosure_threshold": request.app.state.settings.disclosure_threshold,
+            "upload_id": result.upload_id, "warnings": result.warnings}
+
+
+@api.get("/uploads", summary="County uploads you may read", tags=["uploads"])
+def get_uploads(request: Request, who: CallerDep):
+    """Your county's uploads; for the state office, every county's."""
+    areas = request.app.state.areas
+    counties = areas.counties() if who.is_state_office else [who.county]
+    return {"uploads": plain([entry for county in counties for entry in areas.tables(county)])}
+
+
+@api.get("/uploads/{county}/{table}", summary="Read a county upload", tags=["uploads"])
+def get_upload(request: Request, county: str, table: str, who: CallerDep, fmt: FormatQuery = Format.json):
+    """The rows of an upload: as delivered for the county itself, with small counts suppressed for the state office."""
+    if not who.may_read_county(county):
+        raise HTTPException(403, f"the uploads of county {county} are readable only by that county and the state office")
+    audience = "owner" if who.county == county else "shared"
+    path = request.app.state.areas.snapshot(county, audience)
+    if path is None:
+        raise HTTPException(404, f"county {county} has uploaded nothing")
+    connection = duckdb.connect(str(path), read_only=True)
+    try:
+        known = connection.execute("SELECT count(*) FROM main._uploads WHERE table_name = ?", [table]).fetchone()[0]
+        if not known:
+            raise HTTPException(404, f"county {county} has no upload named {table!r}")
+        data = connection.execute(f'SELECT * FROM main."{table}" ORDER BY line_number').to_arrow_table()
+    finally:
+        connection.close()
+    document = {"county": county, "table": table, "suppressed": audience == "shared",
+                "disclosure_threshold": request.app.state.settings.disclosure_threshold}
+    return tabular_response(data, fmt, name=f"county_{county}_{table}", document=document)
+
+
+# --- pages ------------------------------------------------------------------------------------------------
+
+
+@pages.get("/")
+def index():
+    return RedirectResponse("/profile")
+
+
+@pages.get("/profile")
+@pages.get("/profile/{region}")
+def profile_page(region: str | None = None):
+    return FileResponse(STATIC_DIR / "profile.html", media_type="text/html")
+
+
+@pages.get("/docs")
+def docs():
+    return get_swagger_ui_html(openapi_url="/openapi.json", title="imon query service",
+                               swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                               swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+                               swagger_favicon_url="/static/favicon.svg")
+
+
+# --- the application ----------------------------------------------------------------------------------------
+
+
+def create_app(settings) -> FastAPI:
+    """The service on the published snapshot of `settings` (flows.settings.Settings)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        app.state.readers.close()
+
+    app = FastAPI(
+        title="imon query service",
+        summary="Integration indicators for every Kreis, Land and Germany, read from the published snapshot.",
+        description="Send an API key as `Authorization: Bearer <key>`. Tabular endpoints answer in JSON, CSV, "
+                    "Parquet or XLSX (`?format=`). Every answer from the warehouse names its snapshot in the "
+                    f"`{SNAPSHOT_HEADER}` header.",
+        version="1",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.keys = KeyStore(Path(settings.service_dir) / "access.sqlite3")
+    app.state.areas = CountyAreas(Path(settings.service_dir) / "counties", disclosure_threshold=settings.disclosure_threshold)
+    app.state.readers = SnapshotReaders(settings.published_dir)
+    app.state.request_log = RequestLog(Path(settings.service_dir) / "requests.log")
+    app.state.sql_slots = threading.BoundedSemaphore(4)
+    app.include_router(api)
+    app.include_router(pages)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.middleware("http")
+    async def log_request(request: Request, call_next):
+        started = time.perf_counter()
+        request.state.caller = None  # the auth dependency fills it in
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            who = request.state.caller
+            request.app.state.request_log.write({
+                "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                "method": request.method, "path": request.url.path, "query": _redacted(request),
+                "status": status, "ms": round((time.perf_counter() - started) * 1000, 1),
+                "key_id": who.key_id if who else None, "role": who.role if who else None,
+                "county": who.county if who else None, "client": request.client.host if request.client else None,
+            })
+
+    @app.exception_handler(Refusal)
+    async def refused(request: Request, error: Refusal):
+        return JSONResponse({"detail": error.message, "refusal": error.kind}, status_code=error.status)
+
+    @app.exception_handler(UploadRejected)
+    async def rejected(request: Request, error: UploadRejected):
+        return JSONResponse({"detail": error.message, "failures": plain(error.failures)}, status_code=error.status)
+
+    @app.exception_handler(NoSnapshotError)
+    async def unpublished(request: Request, error: NoSnapshotError):
+        return JSONResponse({"detail": str(error)}, status_code=503)
+
+    @app.exception_handler(queries.UnknownRegion)
+    async def unknown_region(request: Request, error: queries.UnknownRegion):
+        return JSONResponse({"detail": str(error)}, status_code=404)
+
+    return app
+
+
+def _redacted(request: Request) -> str:
+    """The query string with anything that looks like a secret blanked out."""
+    secret = ("key", "token", "password", "secret", "authorization")
+    return "&".join(f"{k}={'***' if any(s in k.lower() for s in secret) else v}" for k, v in request.query_params.multi_items())

@@ -1,0 +1,172 @@
+"""Analysts' SQL: exactly one read-only SELECT, on a locked-down DuckDB, within time, memory and row limits.
+
+Two layers. `check_statement` refuses what is not one SELECT/WITH statement, names the refusal
+(ATTACH, COPY, PRAGMA, a file-reading table function, another county's area, …) and so gives a
+clear 4xx. `run_query` then runs the statement on a fresh in-memory DuckDB that has the published
+snapshot (and the caller's county areas) attached read-only, with external access disabled and the
+configuration locked before the first byte of user SQL runs: whatever the check misses, DuckDB refuses.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+# Read-only table functions an analyst may call; everything else (read_csv, glob, query, …) is refused.
+ALLOWED_TABLE_FUNCTIONS = frozenset({
+    "range", "generate_series", "unnest", "json_each", "json_tree",
+    "duckdb_tables", "duckdb_columns", "duckdb_views", "duckdb_schemas", "duckdb_constraints",
+    "duckdb_functions", "duckdb_types", "duckdb_keywords", "pragma_table_info", "summary",
+})
+# Statements that read: SELECT in its DuckDB spellings (DESCRIBE, SHOW, SUMMARIZE, FROM-first, VALUES, TABLE).
+READING_KEYWORDS = frozenset({"SELECT", "WITH", "FROM", "VALUES", "TABLE", "DESCRIBE", "SHOW", "SUMMARIZE", "("})
+NAMED_REFUSALS = {
+    "ATTACH": "ATTACH would open another database", "DETACH": "DETACH changes the attached databases",
+    "INSTALL": "INSTALL would download an extension", "LOAD": "LOAD would load an extension",
+    "COPY": "COPY reads or writes files", "EXPORT": "EXPORT writes files", "IMPORT": "IMPORT reads files",
+    "SET": "SET changes the configuration", "RESET": "RESET changes the configuration",
+    "PRAGMA": "PRAGMA changes or inspects the configuration", "CALL": "CALL runs a table function outside a SELECT",
+    "USE": "USE changes the default database", "CHECKPOINT": "CHECKPOINT writes to the database",
+}
+COUNTY_CATALOG = re.compile(r"^county_(\d{5})$", re.IGNORECASE)
+FILE_LIKE = re.compile(r"[/\\:]|\.(csv|tsv|txt|parquet|json|jsonl|ndjson|xlsx|duckdb|db|gz|zst)$", re.IGNORECASE)
+COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+
+
+class Refusal(Exception):
+    """A request the SQL endpoint will not run; `kind` names the rule, `status` is the HTTP status."""
+
+    def __init__(self, kind: str, message: str, status: int = 400):
+        super().__init__(message)
+        self.kind, self.message, self.status = kind, message, status
+
+
+@dataclass
+class QueryResult:
+    """The rows of a query (at most the row limit) and whether more rows were cut off."""
+
+    table: pa.Table
+    truncated: bool
+    row_limit: int
+
+
+def check_statement(sql: str, *, county_catalogs: set[str] = frozenset()) -> str:
+    """The statement if it is one read-only SELECT touching only allowed tables, else a Refusal naming why."""
+    if not sql or not sql.strip():
+        raise Refusal("empty", "send one SELECT or WITH statement in the field `sql`")
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as error:
+        raise Refusal("syntax", f"the statement does not parse: {_first_line(error)}") from error
+    meaningful = [s for s in statements if COMMENTS.sub("", s.query).strip(" \t\r\n;")]
+    if len(meaningful) != 1:
+        raise Refusal("multiple_statements", f"send exactly one statement, not {len(meaningful)}")
+    keyword = _first_keyword(sql)
+    if keyword in NAMED_REFUSALS:
+        raise Refusal(keyword.lower(), f"{keyword} is not allowed: {NAMED_REFUSALS[keyword]}; "
+                                       "the SQL endpoint runs one read-only SELECT or WITH statement")
+    statement = meaningful[0]
+    if statement.type != duckdb.StatementType.SELECT or keyword not in READING_KEYWORDS:
+        kind = statement.type.name.lower() if statement.type != duckdb.StatementType.SELECT else keyword.lower()
+        raise Refusal("not_a_select", f"only one SELECT or WITH statement is allowed, this is {kind.upper()}")
+    _check_tables(sql, county_catalogs)
+    return sql
+
+
+def run_query(snapshot: Path, sql: str, *, areas: dict[str, Path] | None = None, time_limit_seconds: float = 10,
+              memory_limit: str = "512MB", row_limit: int = 10_000, threads: int = 2) -> QueryResult:
+    """Run a checked statement on the snapshot, read-only and locked down; raises Refusal on a limit or error."""
+    connection = duckdb.connect(":memory:", config={"threads": threads, "memory_limit": memory_limit})
+    timer = threading.Timer(time_limit_seconds, connection.interrupt)
+    try:
+        connection.execute(f"ATTACH {_literal(snapshot)} AS imon (READ_ONLY)")
+        for name, path in (areas or {}).items():
+            connection.execute(f"ATTACH {_literal(path)} AS {name} (READ_ONLY)")
+        connection.execute("USE imon")
+        for setting in ("SET temp_directory = ''", "SET autoinstall_known_extensions = false",
+                        "SET autoload_known_extensions = false", "SET enable_external_access = false",
+                        "SET lock_configuration = true"):
+            connection.execute(setting)
+        timer.start()
+        try:
+            table = connection.sql(sql).limit(row_limit + 1).to_arrow_table()
+        except duckdb.InterruptException as error:
+            raise Refusal("time_limit", f"the query ran longer than the time limit of {time_limit_seconds:g} s "
+                                        "and was stopped; narrow it down or aggregate", status=408) from error
+        except duckdb.OutOfMemoryException as error:
+            raise Refusal("memory_limit", f"the query needs more than the memory limit of {memory_limit}; "
+                                          "narrow it down or aggregate", status=400) from error
+        except duckdb.PermissionException as error:
+            raise Refusal("external_access", f"refused by DuckDB: {_first_line(error)}", status=400) from error
+        except duckdb.Error as error:
+            raise Refusal("query_error", _first_line(error), status=400) from error
+        if table is None:  # pragma: no cover - check_statement lets only SELECTs through
+            raise Refusal("not_a_select", "the statement returned no result")
+    finally:
+        timer.cancel()
+        connection.close()
+    truncated = table.num_rows > row_limit
+    return QueryResult(table=table.slice(0, row_limit) if truncated else table, truncated=truncated, row_limit=row_limit)
+
+
+def _check_tables(sql: str, county_catalogs: set[str]) -> None:
+    """Walk DuckDB's own parse tree: table functions, file-like table names, other counties' areas."""
+    scratch = duckdb.connect(":memory:")
+    try:
+        serialized = json.loads(scratch.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
+    finally:
+        scratch.close()
+    if serialized.get("error"):
+        return  # DESCRIBE, SHOW and SUMMARIZE do not serialise; the locked-down connection still guards them
+    for node in _nodes(serialized):
+        kind = node.get("type")
+        if kind == "TABLE_FUNCTION":
+            name = (node.get("function") or {}).get("function_name", "").lower()
+            if name not in ALLOWED_TABLE_FUNCTIONS:
+                raise Refusal("table_function", f"the table function {name}() is not allowed (it reads files, "
+                                                "runs other SQL or inspects the server); allowed: "
+                                                + ", ".join(sorted(ALLOWED_TABLE_FUNCTIONS)))
+        elif kind == "BASE_TABLE":
+            name, catalog = node.get("table_name") or "", node.get("catalog_name") or ""
+            if FILE_LIKE.search(name):
+                raise Refusal("file_access", f"'{name}' reads a file; the SQL endpoint reads only the warehouse tables")
+            for part in (catalog, node.get("schema_name") or ""):
+                match = COUNTY_CATALOG.match(part)
+                if match and part.lower() not in county_catalogs:
+                    raise Refusal("county_area", f"{part} is the upload area of county {match.group(1)}; "
+                                                 "only that county and the state office may read it", status=403)
+
+
+def _nodes(tree):
+    """Every dict in a JSON tree."""
+    stack = [tree]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            yield item
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _first_keyword(sql: str) -> str:
+    text = COMMENTS.sub(" ", sql).strip()
+    if text.startswith("("):
+        return "("
+    match = re.match(r"[A-Za-z_]+", text)
+    return match.group(0).upper() if match else ""
+
+
+def _first_line(error: Exception) -> str:
+    """DuckDB's message without the echo of the statement that follows it."""
+    return str(error).split("\n\nLINE ")[0].strip() or type(error).__name__
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"

@@ -1,0 +1,129 @@
+"""Regions over time through the real flow: a second register edition, the curated changes, a
+selectable target Gebietsstand, and the special keys real data carries."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.pipeline import pipeline
+from flows.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+REGISTER = PROJECT_ROOT / "sources" / "sample" / "GV100AD_301123.txt"
+
+
+def older_edition() -> str:
+    """The 2023 edition as it would have looked on 31.12.2015: Göttingen (03159) was still
+    Landkreis Göttingen (03152) and Landkreis Osterode am Harz (03156). Constructed for the test."""
+    lines = []
+    for line in REGISTER.read_text(encoding="utf-8").splitlines():
+        line = line[:2] + "20151231" + line[10:]
+        if line.startswith("40") and line[10:15] == "03159":
+            lines.append(line[:10] + "03152" + line[15:22] + "Göttingen".ljust(50) + line[72:])
+            lines.append(line[:10] + "03156" + line[15:22] + "Osterode am Harz".ljust(50) + line[72:])
+        else:
+            lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def two_editions(built, tmp_path_factory):
+    """The session's warehouse with the 2015 edition dropped into the register directory and re-run."""
+    summary, directory = built
+    target = tmp_path_factory.mktemp("two_editions")
+    for name in ("landing", "published"):
+        shutil.copytree(directory / name, target / name)
+    shutil.copy(summary.warehouse_path, target / "imon.duckdb")
+    (target / "register").mkdir()
+    (target / "register" / "GV100AD_311215.txt").write_text(older_edition(), encoding="utf-8")
+    rerun = pipeline(warehouse=str(target / "imon.duckdb"))
+    return rerun, target
+
+
+def test_both_editions_are_loaded_and_the_newest_is_the_target(two_editions):
+    rerun, target = two_editions
+    assert rerun.exit_code == 0
+    assert {t.name: t.status for t in rerun.tables}["municipality_register"] == "loaded"
+    connection = duckdb.connect(str(target / "imon.duckdb"), read_only=True)
+    editions = connection.execute("SELECT DISTINCT territorial_date::VARCHAR FROM raw.municipality_register ORDER BY 1").fetchall()
+    assert editions == [("2015-12-31",), ("2023-11-30",)]
+    assert connection.execute("SELECT max(territorial_date)::VARCHAR FROM core.region").fetchone()[0] == "2023-11-30"
+    assert connection.execute("SELECT count(*) FROM core.region WHERE level = 'kreis'").fetchone()[0] == 400
+    history = dict((ags, (first, last, valid_to)) for ags, first, last, valid_to in connection.execute(
+        "SELECT ags, first_edition::VARCHAR, last_edition::VARCHAR, valid_to::VARCHAR FROM core.region_history "
+        "WHERE level = 'kreis' AND ags IN ('03152000', '03156000', '03159000', '09162000')").fetchall())
+    assert history == {
+        "03152000": ("2015-12-31", "2015-12-31", "2016-11-01"),   # the curated change list says when
+        "03156000": ("2015-12-31", "2015-12-31", "2016-11-01"),
+        "03159000": ("2023-11-30", "2023-11-30", None),
+        "09162000": ("2015-12-31", "2023-11-30", None),
+    }
+    crosswalk = connection.execute(
+        "SELECT ags, target_ags, weight, via FROM core.region_crosswalk WHERE level = 'kreis' AND ags IN ('03152000', '03156000') ORDER BY ags"
+    ).fetchall()
+    assert crosswalk == [("03152000", "03159000", 1.0, "change_list"), ("03156000", "03159000", 1.0, "change_list")]
+    states = {r[0] for r in connection.execute("SELECT DISTINCT territorial_date::VARCHAR FROM marts.indicator_value").fetchall()}
+    assert states == {"2023-11-30"}, "every output states its Gebietsstand"
+
+
+def test_an_older_target_gebietsstand_can_be_selected(two_editions, monkeypatch):
+    _, target = two_editions
+    copy = target.parent / "older_target"
+    shutil.copytree(target, copy)
+    monkeypatch.setenv("IMON_TERRITORIAL_DATE", "2015-12-31")
+    from warehouse.connection import connect
+    from warehouse.models import build_models
+
+    connection = connect(copy / "imon.duckdb")
+    build_models(connection, PROJECT_ROOT / "sql", run_id="older", variables={"min_denominator": 50, "territorial_date": "2015-12-31"})
+    kreise = {r[0] for r in connection.execute("SELECT ags FROM core.region WHERE level = 'kreis'").fetchall()}
+    assert {"03152000", "03156000"} <= kreise and "03159000" not in kreise
+    assert connection.execute("SELECT DISTINCT territorial_date::VARCHAR FROM marts.indicator_value").fetchall() == [("2015-12-31",)]
+    connection.close()
+
+
+def test_special_keys_are_known_and_never_counted_twice(warehouse):
+    # the 12 Berlin Bezirke are regions of their own, below the Kreis Berlin, never summed into it
+    bezirke = warehouse.execute("SELECT count(*) FROM core.region WHERE level = 'berlin_bezirk' AND kreis_ags = '11000000'").fetchone()[0]
+    assert bezirke == 12
+    # the cities inside Region Hannover, Städteregion Aachen and Regionalverband Saarbrücken are Gemeinden
+    cities = warehouse.execute(
+        "SELECT ags, level, kreis_ags FROM core.region WHERE ags IN ('03241001', '05334002', '10041100') AND level = 'gemeinde' ORDER BY ags"
+    ).fetchall()
+    assert cities == [("03241001", "gemeinde", "03241000"), ("05334002", "gemeinde", "05334000"), ("10041100", "gemeinde", "10041000")]
+    # 13111-01-03-4 publishes them inside KREISE as well: the Kreis values are not their sums plus them
+    hannover = warehouse.execute(
+        "SELECT level, employees FROM core.employees_at_workplace WHERE ags IN ('03241000', '03241001') "
+        "AND nationality = 'total' AND sex = 'total' ORDER BY level"
+    ).fetchall()
+    assert [level for level, _ in hannover] == ["gemeinde", "kreis"] and hannover[0][1] < hannover[1][1]
+    kreise_sum, germany = warehouse.execute(
+        "SELECT sum(denominator) FILTER (WHERE level = 'kreis'), max(denominator) FILTER (WHERE level = 'deutschland') "
+        "FROM marts.indicator_value WHERE indicator_id = 'ARB03'"
+    ).fetchone()
+    assert kreise_sum == germany
+    # dissolved Kreise shown with '-' are dropped, not zeros: Göttingen (alt) 03152 is in no indicator
+    assert warehouse.execute("SELECT count(*) FROM marts.indicator_value WHERE ags = '03152000'").fetchone()[0] == 0
+    # Bremen is a Land with two Kreise; Hamburg and Berlin are Land and Kreis at once
+    for land, kreise in (("04", 2), ("02", 1), ("11", 1)):
+        assert warehouse.execute(
+            "SELECT count(*) FROM marts.indicator_value WHERE indicator_id = 'ARB06' AND level = 'kreis' AND ags LIKE ?", [f"{land}%"]
+        ).fetchone()[0] == kreise
+
+
+def test_imon_regions_shows_parents_and_history(built):
+    runner = CliRunner()
+    result = runner.invoke(app, ["regions", "03159", "-w", str(built[0].warehouse_path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Göttingen" in result.output and "Niedersachsen" in result.output
+    assert "03152000" in result.output and "03156000" in result.output  # former keys counted here
+    old = runner.invoke(app, ["regions", "03152", "-w", str(built[0].warehouse_path)], env={"COLUMNS": "200"})
+    assert old.exit_code == 0 and "2016-11-01" in old.output and "Nds. GVBl." in old.output
+    bezirk = runner.invoke(app, ["regions", "11001001", "-w", str(built[0].warehouse_path)], env={"COLUMNS": "200"})
+    assert bezirk.exit_code == 0 and "Berlin-Mitte" in bezirk.output

@@ -1,0 +1,122 @@
+"""Many readers at once while publishes happen: `imon serve` in its own process, real HTTP clients on 127.0.0.1."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import duckdb
+import httpx
+import pytest
+
+try:
+    from service_support import ServiceProcess, bearer, create_keys, service_environ, service_settings
+except ImportError:
+    from tests.service_support import ServiceProcess, bearer, create_keys, service_environ, service_settings
+
+from warehouse.publish import publish
+
+CLIENTS = 16
+MUNICH_ARB06 = "SELECT value FROM marts.indicator_value WHERE indicator_id = 'ARB06' AND ags = '09162000' AND level = 'kreis'"
+
+
+def variant(source, target, marker: float):
+    """A copy of the warehouse whose München ARB06 value is `marker`: tells which snapshot an answer came from."""
+    shutil.copyfile(source, target)
+    connection = duckdb.connect(str(target))
+    connection.execute("UPDATE marts.indicator_value SET value = ? WHERE indicator_id = 'ARB06' AND ags = '09162000' "
+                       "AND level = 'kreis'", [marker])
+    connection.close()
+    return target
+
+
+@pytest.fixture(scope="module")
+def setup(built, tmp_path_factory):
+    summary = built[0]
+    directory = tmp_path_factory.mktemp("concurrency")
+    working = directory / "working.duckdb"
+    shutil.copyfile(summary.warehouse_path, working)
+    environ = service_environ(directory, working, IMON_SQL_TIME_LIMIT="120")
+    settings = service_settings(directory, working, IMON_SQL_TIME_LIMIT="120")
+    publish(working, settings.published_dir, run_id="initial")
+    with duckdb.connect(str(working), read_only=True) as connection:
+        initial = connection.execute(MUNICH_ARB06).fetchone()[0]
+    variants = {f"variant-{n}": variant(working, directory / f"variant-{n}.duckdb", 1000.0 + n) for n in (1, 2, 3)}
+    expected = {"initial": initial, **{label: 1000.0 + n for n, label in enumerate(variants, start=1)}}
+    keys = create_keys(settings, "09162")
+    with ServiceProcess(environ, directory / "serve.log") as service:
+        yield service, settings, keys, variants, expected
+
+
+def test_sixteen_clients_read_consistently_while_three_publishes_happen(setup):
+    service, settings, keys, variants, expected = setup
+    publishing_done = threading.Event()
+
+    def one_request(client: httpx.Client, number: int) -> tuple[str, float, str]:
+        kind = ("values", "profile", "sql")[number % 3]
+        if kind == "values":
+            response = client.get("/api/values", params={"region": "09162", "indicator": "ARB06"})
+            value = response.json()["data"][0]["value"] if response.status_code == 200 else None
+        elif kind == "profile":
+            response = client.get("/api/regions/09162/profile")
+            value = next(i for i in response.json()["indicators"] if i["indicator_id"] == "ARB06")["series"][0]["value"] \
+                if response.status_code == 200 else None
+        else:
+            response = client.post("/api/sql", json={"sql": MUNICH_ARB06})
+            value = response.json()["rows"][0][0] if response.status_code == 200 else None
+        assert response.status_code == 200, f"{kind}: {response.status_code} {response.text[:300]}"
+        return response.headers["x-imon-snapshot"], value, kind
+
+    def reader(worker: int) -> list[tuple[str, float, str]]:
+        answers = []
+        with httpx.Client(base_url=service.url, headers=bearer(keys["09162"] if worker % 2 else keys["state"]),
+                          timeout=60) as client:
+            after_done = 0
+            while len(answers) < 300 and (after_done < 3 or len(answers) < 6):  # bounded in count
+                answers.append(one_request(client, worker + len(answers)))
+                after_done += publishing_done.is_set()
+        return answers
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        futures = [pool.submit(reader, worker) for worker in range(CLIENTS)]
+        time.sleep(0.5)
+        for label, path in variants.items():
+            publish(path, settings.published_dir, run_id=label, keep=2)
+            time.sleep(0.3)
+        publishing_done.set()
+        answers = [answer for future in futures for answer in future.result(timeout=300)]
+
+    assert len(answers) >= CLIENTS * 6
+    for label, value, kind in answers:
+        assert value == pytest.approx(expected[label]), f"{kind} answer from snapshot {label} has value {value}"
+    seen = {label for label, _, _ in answers}
+    assert {"initial", "variant-3"} <= seen and len(seen) >= 3, seen
+    log = (settings.service_dir / "requests.log").read_text()
+    assert log.count('"status": 200') >= len(answers) and '"status": 500' not in log
+
+
+def test_a_query_started_before_a_publish_finishes_on_its_snapshot(setup):
+    service, settings, keys, variants, expected = setup
+    with httpx.Client(base_url=service.url, headers=bearer(keys["state"]), timeout=120) as client:
+        before = client.get("/api/status").json()["snapshot"]
+        slow = {"sql": f"SELECT ({MUNICH_ARB06}) AS value, (SELECT count(*) FROM range(400000000) t(i) WHERE i % 7 = 3) AS n"}
+        answer = {}
+
+        def run():
+            answer["response"] = client.post("/api/sql", json=slow)
+            answer["at"] = time.monotonic()
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        time.sleep(0.3)
+        publish(variants["variant-1"], settings.published_dir, run_id="during-the-query")
+        published_at = time.monotonic()
+        worker.join(timeout=120)
+        response = answer["response"]
+        assert response.status_code == 200, response.text
+        assert published_at < answer["at"], "the query finished before the publish: make it slower"
+        assert response.headers["x-imon-snapshot"] == before
+        assert response.json()["rows"][0][0] == pytest.approx(expected[before])
+        assert client.get("/api/status").json()["snapshot"] == "during-the-query"

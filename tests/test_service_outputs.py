@@ -1,0 +1,144 @@
+"""The read endpoints: values, catalogue, regions, a profile with Land, Germany and peer group, status; four formats."""
+
+from __future__ import annotations
+
+import io
+import statistics
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+try:
+    from service_support import running_service
+except ImportError:
+    from tests.service_support import running_service
+
+
+@pytest.fixture(scope="module")
+def service(built, tmp_path_factory):
+    summary = built[0]
+    with running_service(tmp_path_factory.mktemp("outputs"), summary.warehouse_path, summary.run_id) as running:
+        with running.client("09163") as client:
+            running.county = client
+            yield running
+
+
+def parse(response, fmt: str) -> pd.DataFrame:
+    """A tabular answer back into a frame, whatever its format."""
+    assert response.status_code == 200, response.text
+    if fmt == "json":
+        return pd.DataFrame(response.json()["data"])
+    if fmt == "csv":
+        return pd.read_csv(io.StringIO(response.text), dtype={"ags": str, "flag": str})
+    if fmt == "parquet":
+        return pq.read_table(io.BytesIO(response.content)).to_pandas()
+    return pd.read_excel(io.BytesIO(response.content), dtype={"ags": str, "flag": str})
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "parquet", "xlsx"])
+def test_indicator_values_filtered_in_every_format(service, warehouse, built, fmt):
+    response = service.county.get("/api/values", params={"indicator": "ARB06", "level": "kreis", "land": "09", "format": fmt})
+    frame = parse(response, fmt)
+    expected = warehouse.execute(
+        "SELECT ags, value FROM marts.indicator_value WHERE indicator_id = 'ARB06' AND level = 'kreis' "
+        "AND ags LIKE '09%' ORDER BY ags").fetchall()
+    assert len(frame) == len(expected) == 96
+    assert frame["ags"].tolist() == [a for a, _ in expected]
+    assert frame["value"].round(9).tolist() == [round(v, 9) for _, v in expected]
+    assert "München, Landeshauptstadt" in frame["region_name"].tolist()
+    assert response.headers["x-imon-snapshot"] == built[0].run_id
+
+
+def test_values_of_one_region_and_a_period_range(service):
+    body = service.county.get("/api/values", params={"region": "09162", "period_from": 2024, "period_to": 2024}).json()
+    assert {row["period"] for row in body["data"]} == {2024}
+    assert {row["ags"] for row in body["data"]} == {"09162000"}
+    assert {row["indicator_id"] for row in body["data"]} >= {"ARB03", "DEM09"}
+    germany = service.county.get("/api/values", params={"region": "DG", "indicator": ["ARB06", "BIL01"]}).json()["data"]
+    assert {(r["indicator_id"], r["level"]) for r in germany} == {("ARB06", "deutschland"), ("BIL01", "deutschland")}
+
+
+def test_profile_has_land_germany_and_the_peer_group_from_counts(service, warehouse):
+    profile = service.county.get("/api/regions/09162/profile").json()
+    assert profile["region"]["name"] == "München, Landeshauptstadt" and profile["land"]["name"] == "Bayern"
+    group = profile["peer_group"]
+    assert group["kreis_type"] == "kreisfreie Stadt" and group["size_class"] == "300,000 and more"
+    peers = warehouse.execute(
+        "SELECT ags FROM core.region WHERE level = 'kreis' AND text_code IN ('41', '42') AND population >= 300000 "
+        "AND ags <> '09162000' ORDER BY ags").fetchall()
+    assert [m["ags"] for m in group["members"]] == [p[0] for p in peers]
+    arb06 = next(i for i in profile["indicators"] if i["indicator_id"] == "ARB06")
+    row = arb06["series"][0]
+    assert round(row["value"], 1) == 49.0 and round(row["land_value"], 1) == 38.7 and round(row["germany_value"], 1) == 37.1
+    numerator, denominator = warehouse.execute(
+        "SELECT sum(numerator), sum(denominator) FROM marts.indicator_value WHERE indicator_id = 'ARB06' AND level = 'kreis' "
+        "AND period = ? AND ags IN (SELECT unnest(?))", [row["period"], [p[0] for p in peers]]).fetchone()
+    assert row["peer_method"] == "sum_of_counts" and row["peer_value"] == pytest.approx(100 * numerator / denominator)
+    assert arb06["definition"] and arb06["sources"] and arb06["unit"] == "pct"
+    assert any(p["is_region"] for p in arb06["peers"]) and len(arb06["peers"]) == len(peers) + 1
+
+
+def test_profile_of_a_published_rate_uses_the_median_of_the_peers(service, warehouse):
+    profile = service.county.get("/api/regions/09162/profile").json()
+    arb04 = next(i for i in profile["indicators"] if i["indicator_id"] == "ARB04")["series"][0]
+    values = [v for (v,) in warehouse.execute(
+        "SELECT value FROM marts.indicator_value WHERE indicator_id = 'ARB04' AND level = 'kreis' AND period = ? "
+        "AND value IS NOT NULL AND ags IN (SELECT ags FROM core.region WHERE level = 'kreis' AND text_code IN ('41', '42') "
+        "AND population >= 300000 AND ags <> '09162000')", [arb04["period"]]).fetchall()]
+    assert arb04["peer_method"] == "median_of_values" and arb04["peer_value"] == pytest.approx(statistics.median(values))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
+def test_profile_downloads_are_one_long_table(service, fmt):
+    frame = parse(service.county.get("/api/regions/09162/profile", params={"format": fmt}), fmt)
+    assert {"indicator_id", "period", "value", "land_value", "germany_value", "peer_value", "peer_method"} <= set(frame.columns)
+    assert len(frame) == 9 and set(frame["ags"]) == {"09162000"}
+
+
+def test_profiles_of_a_land_and_of_germany_have_no_peer_group(service):
+    land = service.county.get("/api/regions/09/profile").json()
+    assert land["region"]["level"] == "land" and land["peer_group"] is None and land["land"] is None
+    germany = service.county.get("/api/regions/DG/profile").json()
+    assert germany["region"]["level"] == "deutschland"
+    assert service.county.get("/api/regions/99999/profile").status_code == 404
+    assert service.county.get("/api/regions/9x/profile").status_code == 404
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "parquet", "xlsx"])
+def test_catalogue_in_every_format(service, fmt):
+    frame = parse(service.county.get("/api/catalog", params={"format": fmt}), fmt)
+    assert len(frame) == 9 and "definition" in frame.columns and "ARB06" in frame["indicator_id"].tolist()
+
+
+def test_regions_list_the_kreise_with_data(service):
+    kreise = service.county.get("/api/regions", params={"level": "kreis"}).json()["data"]
+    assert len(kreise) == 400 and all(k["has_data"] for k in kreise)
+    munich = next(k for k in kreise if k["ags"] == "09162000")
+    assert munich["land_name"] == "Bayern"
+
+
+def test_status_names_the_run_and_the_validation_of_every_table(service, built):
+    status = service.county.get("/api/status").json()
+    assert status["snapshot"] == built[0].run_id == status["publication"]["run_id"]
+    assert status["run"]["outcome"] == "success" and status["quality_gate_passed"] is True
+    names = {t["table_name"] for t in status["tables"]}
+    assert {"municipality_register", "unemployed_by_group", "protection_seekers"} <= names
+    assert all(t["blocking_failures"] == 0 for t in status["tables"])
+    assert [s["current"] for s in status["snapshots"]] == [True]
+    frame = parse(service.county.get("/api/status", params={"format": "csv"}), "csv")
+    assert "municipality_register" in frame["table_name"].tolist()
+
+
+def test_nothing_published_is_a_503(tmp_path, built):
+    try:
+        from service_support import ThreadedService, create_keys, service_settings
+    except ImportError:
+        from tests.service_support import ThreadedService, create_keys, service_settings
+    import httpx
+
+    settings = service_settings(tmp_path, built[0].warehouse_path)
+    key = create_keys(settings)["state"]
+    with ThreadedService(settings) as running:
+        response = httpx.get(f"{running.url}/api/catalog", headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 503 and "imon run" in response.json()["detail"]
