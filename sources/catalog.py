@@ -1,4 +1,4 @@
-"""The configured source tables (sources/tables.yaml) as typed specs."""
+"""The configured source tables (sources/tables.yaml and sources/tables.d/*.yaml) as typed specs."""
 
 from __future__ import annotations
 
@@ -27,6 +27,15 @@ class TableSpec:
     # `declaration` (the flow hands this one field to parse_table).
     classic_layout: dict[str, Any] | None = None
     path: str | None = None
+    # Codes of each classifying variable (without the total); what SQL models and the
+    # synthetic offline sample rely on.
+    categories: dict[str, list[str]] = field(default_factory=dict)
+    # How the offline sample answers: `real` (a recorded or downloaded file in sources/sample/)
+    # or `synthetic` (generated in the real format, marked synthetic everywhere it appears).
+    offline: str = "real"
+    synthetic: dict[str, Any] = field(default_factory=dict)
+    verified: bool = True  # table code checked against a real download or the recorded catalogue
+    defined_in: str = ""
 
     @property
     def is_file_source(self) -> bool:
@@ -43,8 +52,25 @@ class TableSpec:
         return f"{self.source} {self.table}"
 
 
+def table_files(path: Path) -> list[Path]:
+    """tables.yaml and, beside it, every tables.d/*.yaml (one file per domain)."""
+    path = Path(path)
+    return [path, *sorted((path.parent / "tables.d").glob("*.yaml"))]
+
+
 def load_table_specs(path: Path) -> list[TableSpec]:
-    """Read and check tables.yaml; a malformed entry is an error naming the entry."""
+    """Read and check tables.yaml and tables.d/*.yaml; a malformed entry is an error naming file and entry."""
+    specs: list[TableSpec] = []
+    for file in table_files(path):
+        specs.extend(_read_specs(file))
+    names = [s.name for s in specs]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"{path}: table names must be unique, repeated: {', '.join(duplicates)}")
+    return specs
+
+
+def _read_specs(path: Path) -> list[TableSpec]:
     document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     specs: list[TableSpec] = []
     for position, entry in enumerate(document.get("tables") or [], start=1):
@@ -53,6 +79,8 @@ def load_table_specs(path: Path) -> list[TableSpec]:
             missing += [key for key in ("path", "declaration") if not entry.get(key)]
         if missing:
             raise ValueError(f"{path}: table entry {position} lacks {', '.join(missing)}")
+        if entry.get("offline", "real") not in ("real", "synthetic"):
+            raise ValueError(f"{path}: table entry {position}: offline must be real or synthetic")
         specs.append(
             TableSpec(
                 name=entry["name"],
@@ -65,10 +93,11 @@ def load_table_specs(path: Path) -> list[TableSpec]:
                 layout=entry.get("layout", "ffcsv"),
                 classic_layout=entry.get("declaration") if entry.get("layout") == "declared" else entry.get("classic_layout"),
                 path=entry.get("path"),
+                categories={k: [str(c) for c in v] for k, v in (entry.get("categories") or {}).items()},
+                offline=entry.get("offline", "real"),
+                synthetic=entry.get("synthetic") or {},
+                verified=bool(entry.get("verified", True)),
+                defined_in=Path(path).name,
             )
         )
-    names = [s.name for s in specs]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ValueError(f"{path}: table names must be unique, repeated: {', '.join(duplicates)}")
     return specs

@@ -14,7 +14,7 @@ from warehouse.models import LAYERS, discover_models, indicator_models
 
 SPECS = load_table_specs(PROJECT_ROOT / "sources" / "tables.yaml")
 MODELS = discover_models(PROJECT_ROOT / "sql")
-INDICATOR_KEYS = ("id", "version", "name_de", "name_en", "domain", "unit", "aggregate", "definition",
+INDICATOR_KEYS = ("id", "version", "name_de", "name_en", "domain", "unit", "aggregate", "formula", "definition", "reference_sets",
                   "numerator", "denominator", "sources", "lowest_level", "reference_date", "caveats")
 
 

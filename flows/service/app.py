@@ -101,9 +101,9 @@ def _headers(label: str) -> dict[str, str]:
 @api.get("/catalog", summary="The indicator catalogue", tags=["indicators"])
 def get_catalog(request: Request, who: CallerDep, fmt: FormatQuery = Format.json):
     """Every indicator with its definition, unit, numerator, denominator, sources and caveats."""
-    with _snapshot(request) as (cursor, label, _):
-        table = queries.catalog(cursor)
-    return tabular_response(table, fmt, name="indicator_catalog", document={"snapshot": label}, headers=_headers(label))
+    with _snapshot(request) as read:
+        table = read.memo("catalog", lambda: queries.catalog(read.cursor))
+    return tabular_response(table, fmt, name="indicator_catalog", document={"snapshot": read.label}, headers=_headers(read.label))
 
 
 @api.get("/values", summary="Indicator values", tags=["indicators"])
@@ -122,10 +122,10 @@ def get_values(
     if level and level not in queries.LEVELS:
         raise HTTPException(422, f"level must be one of {', '.join(queries.LEVELS)}")
     key = queries.parse_region(region, level) if region else None
-    with _snapshot(request) as (cursor, label, _):
-        table = queries.indicator_values(cursor, indicators=indicator, region=key, level=level, land=land,
+    with _snapshot(request) as read:
+        table = queries.indicator_values(read.cursor, indicators=indicator, region=key, level=level, land=land,
                                          period_from=period_from, period_to=period_to)
-    return tabular_response(table, fmt, name="indicator_values", document={"snapshot": label}, headers=_headers(label))
+    return tabular_response(table, fmt, name="indicator_values", document={"snapshot": read.label}, headers=_headers(read.label))
 
 
 @api.get("/regions", summary="Regions", tags=["regions"])
@@ -137,9 +137,9 @@ def get_regions(
     fmt: FormatQuery = Format.json,
 ):
     """Regions of the register with their Land; by default only those with indicator values."""
-    with _snapshot(request) as (cursor, label, _):
-        table = queries.regions(cursor, level=level, with_data=with_data)
-    return tabular_response(table, fmt, name="regions", document={"snapshot": label}, headers=_headers(label))
+    with _snapshot(request) as read:
+        table = read.memo(("regions", level, with_data), lambda: queries.regions(read.cursor, level=level, with_data=with_data))
+    return tabular_response(table, fmt, name="regions", document={"snapshot": read.label}, headers=_headers(read.label))
 
 
 @api.get("/regions/{region}/profile", summary="A region's profile", tags=["regions"])
@@ -150,21 +150,21 @@ def get_profile(request: Request, region: str, who: CallerDep, fmt: FormatQuery 
     per indicator the catalogue entry and the series; CSV, Parquet and XLSX give the series as one table.
     """
     ags, level = queries.parse_region(region)
-    with _snapshot(request) as (cursor, label, _):
+    with _snapshot(request) as read:
+        document = read.memo(("profile", ags, level), lambda: plain(queries.region_profile(read.cursor, ags, level)))
         if fmt == Format.json:
-            document = queries.region_profile(cursor, ags, level)
-            return JSONResponse(plain({"snapshot": label, **document}), headers=_headers(label))
-        queries.region_profile(cursor, ags, level)  # 404 for an unknown region
-        table = queries.profile_table(cursor, ags, level)
-    return tabular_response(table, fmt, name=f"profile_{region}", headers=_headers(label))
+            return JSONResponse({"snapshot": read.label, **document}, headers=_headers(read.label))
+        table = queries.profile_table(read.cursor, ags, level)
+    return tabular_response(table, fmt, name=f"profile_{region}", headers=_headers(read.label))
 
 
 @api.get("/status", summary="Validation status of the published snapshot", tags=["snapshot"])
 def get_status(request: Request, who: CallerDep, fmt: FormatQuery = Format.json):
     """Which run the snapshot comes from, when it was published, and the latest validation of each table."""
-    with _snapshot(request) as (cursor, label, path):
-        document = queries.status(cursor)
-        table = queries.validation_table(cursor)
+    with _snapshot(request) as read:
+        label, path = read.label, read.path
+        document = queries.status(read.cursor)
+        table = queries.validation_table(read.cursor)
     if fmt != Format.json:
         return tabular_response(table, fmt, name="validation_status", headers=_headers(label))
     kept = [{"file": s.file, "run_id": s.run_id, "published_at": s.published_at, "withdrawn_at": s.withdrawn_at,
@@ -194,8 +194,9 @@ def post_sql(request: Request, body: SqlRequest, who: CallerDep, fmt: FormatQuer
     if not request.app.state.sql_slots.acquire(timeout=settings.sql_time_limit_seconds):
         raise HTTPException(503, "too many SQL queries are running; try again in a moment")
     try:
-        with _snapshot(request) as (_, label, path):
-            result = run_query(path, body.sql, areas=attachments, time_limit_seconds=settings.sql_time_limit_seconds,
+        with _snapshot(request) as read:
+            label = read.label
+            result = run_query(read.path, body.sql, areas=attachments, time_limit_seconds=settings.sql_time_limit_seconds,
                                memory_limit=settings.sql_memory_limit, row_limit=settings.sql_row_limit)
     finally:
         request.app.state.sql_slots.release()

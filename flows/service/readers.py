@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 import duckdb
 
 from warehouse.publish import NoSnapshotError, current_snapshot, snapshot_label
+
+
+MEMO_SIZE = 1024
 
 
 @dataclass
@@ -18,6 +22,31 @@ class _Open:
     connection: duckdb.DuckDBPyConnection
     label: str
     users: int = 0
+    memo: OrderedDict = field(default_factory=OrderedDict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass
+class Read:
+    """One request's view of a snapshot: a cursor, the snapshot's label and file, and its answer cache."""
+
+    cursor: duckdb.DuckDBPyConnection
+    label: str
+    path: Path
+    _entry: _Open
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """`compute()` once per snapshot and key: a snapshot never changes, so neither does the answer."""
+        with self._entry.lock:
+            if key in self._entry.memo:
+                self._entry.memo.move_to_end(key)
+                return self._entry.memo[key]
+        value = compute()
+        with self._entry.lock:
+            self._entry.memo[key] = value
+            while len(self._entry.memo) > MEMO_SIZE:
+                self._entry.memo.popitem(last=False)
+        return value
 
 
 class SnapshotReaders:
@@ -40,8 +69,8 @@ class SnapshotReaders:
         return path
 
     @contextmanager
-    def reading(self) -> Iterator[tuple[duckdb.DuckDBPyConnection, str, Path]]:
-        """(cursor, snapshot label, snapshot path) of the current snapshot for one request."""
+    def reading(self) -> Iterator[Read]:
+        """The current snapshot for one request: it stays open (and current for this request) until the end."""
         path = self.current()
         with self._lock:
             entry = self._open.get(path)
@@ -51,7 +80,7 @@ class SnapshotReaders:
             entry.users += 1
         cursor = entry.connection.cursor()
         try:
-            yield cursor, entry.label, path
+            yield Read(cursor, entry.label, path, entry)
         finally:
             cursor.close()
             self._release(path)

@@ -7,6 +7,8 @@ domain: Arbeitsmarkt
 unit: pct
 scale: 100
 aggregate: counts
+formula: "100 · ERW032[NAT=NATA] / ERW032[NAT total]"
+reference_sets: "NI 5-2-1, K"
 definition: Foreign employees at their place of work on 30.06. divided by all employees at their place of work, times 100.
 numerator: 13111-01-03-4 ERW032, NAT = NATA, GES total
 denominator: 13111-01-03-4 ERW032, NAT total, GES total

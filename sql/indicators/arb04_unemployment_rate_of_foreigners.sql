@@ -6,6 +6,8 @@ name_en: Registered unemployment rate of foreigners (all civilian labour force)
 domain: Arbeitsmarkt
 unit: pct
 aggregate: none
+formula: "published ERWP10[ERWAQ8=ARBEITSQUO07] (BA: foreign unemployed / foreign civilian labour force · 100)"
+reference_sets: "RA AI0805, L E5, W A.3.4, NI 5-3-2, K"
 definition: The rate the Bundesagentur für Arbeit publishes - foreign registered unemployed divided by the foreign civilian labour force, times 100, annual average. Taken as published for Kreise, Länder and Germany, because the labour force it rests on is not published.
 numerator: 13211-02-05-4 ERWP06, ERWAQ7 = ARBEITSLOS08 (shown for reference)
 denominator: foreign civilian labour force (BA Bezugsgröße, not published)

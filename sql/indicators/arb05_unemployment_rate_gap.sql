@@ -6,6 +6,8 @@ name_en: Gap between the unemployment rate of foreigners and the total rate
 domain: Arbeitsmarkt
 unit: percentage_points
 aggregate: none
+formula: "ARB04 − ERWP10[total] (percentage points)"
+reference_sets: "NI 5-3-3, L E5"
 definition: Published unemployment rate of foreigners minus the published total unemployment rate (both on all civilian labour force), in percentage points.
 numerator: 13211-02-05-4 ERWP10, ERWAQ8 = ARBEITSQUO07
 denominator: 13211-02-05-4 ERWP10 total (subtracted, not divided)

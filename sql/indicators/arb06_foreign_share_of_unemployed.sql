@@ -7,6 +7,8 @@ domain: Arbeitsmarkt
 unit: pct
 scale: 100
 aggregate: counts
+formula: "100 · ERWP06[ERWAQ7=ARBEITSLOS08] / ERWP06[total]"
+reference_sets: "RA AI0809, IN a_alo_ausländer"
 definition: Foreign registered unemployed divided by all registered unemployed (annual averages), times 100.
 numerator: 13211-02-05-4 ERWP06, ERWAQ7 = ARBEITSLOS08 (ausländisch)
 denominator: 13211-02-05-4 ERWP06 total

@@ -7,6 +7,8 @@ domain: Bildung
 unit: pct
 scale: 100
 aggregate: counts
+formula: "100 · BIL003[NAT=NATA, BILSA8=INSGESAMT1] / BIL003[BILSA8=INSGESAMT1]"
+reference_sets: "K, W"
 definition: Foreign pupils at general schools divided by all pupils at general schools (all school types), start of the school year, times 100.
 numerator: 21111-01-03-4 BIL003, school type total, NAT = NATA
 denominator: 21111-01-03-4 BIL003, school type total

@@ -7,6 +7,8 @@ domain: Demografie
 unit: per_1000
 scale: 1000
 aggregate: counts
+formula: "1000 · BEV030[SCHST2 ∈ {OF, AK-1, X}] / BEVSTD[total]"
+reference_sets: "L A8, A9, IN a_schutzs_bev"
 definition: Protection seekers in the Ausländerzentralregister on 31.12. divided by the population on 31.12., times 1,000.
 numerator: 12531-0043 BEV030, all protection statuses (offen + anerkannt + ohne), all citizenships and sexes
 denominator: 12411-01-01-4 BEVSTD, total

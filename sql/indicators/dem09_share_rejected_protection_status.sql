@@ -7,6 +7,8 @@ domain: Demografie
 unit: pct
 scale: 100
 aggregate: counts
+formula: "100 · BEV030[SCHST2=SCHUTZST-X] / BEV030[all]"
+reference_sets: "L A9"
 definition: Protection seekers with rejected protection status on 31.12. divided by all protection seekers, times 100. Ohne Schutzstatus (abgelehnt) includes persons obliged to leave (ausreisepflichtig).
 numerator: 12531-0043 BEV030, SCHST2 = SCHUTZST-X
 denominator: 12531-0043 BEV030, SCHUTZST-OF + SCHUTZST-AK-1 + SCHUTZST-X
