@@ -390,8 +390,17 @@ def regions(
 
 
 @app.command()
-def catalog(warehouse: Optional[Path] = WarehouseOption) -> None:
+def catalog(
+    warehouse: Optional[Path] = WarehouseOption,
+    markdown: Optional[Path] = typer.Option(None, "--markdown", help="Write the catalogue as a Markdown page to this file (from the SQL headers, no warehouse needed)."),
+) -> None:
     """The indicator catalogue: id, name, unit, sources."""
+    if markdown:
+        from warehouse.catalog_page import catalog_markdown
+
+        markdown.write_text(catalog_markdown(load_settings().sql_dir), encoding="utf-8")
+        errors.print(f"wrote {markdown}")
+        return
     connection = _connect_read_only(warehouse)
     rows = connection.execute(
         "SELECT indicator_id, version, name_en, unit, sources, sql_file FROM marts.indicator_catalog ORDER BY indicator_id"

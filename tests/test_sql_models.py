@@ -25,7 +25,7 @@ CASES_DIR = Path(__file__).resolve().parent / "sql"
 TEXT_COLUMNS = ("ags", "region_key", "level", "flag", "sex", "nationality", "measure", "person_group",
                 "status_group", "school_type", "pupil_group", "reporting_ags", "kreis_ags", "old_ags", "new_ags",
                 "via", "name", "parent_ags", "land_key", "kreis_key", "regierungsbezirk_key", "gemeindeverband_key",
-                "ars", "text_code", "key")
+                "ars", "text_code", "key", "group_id", "group_name", "indicator_id", "peer_method", "aggregate", "series_breaks")
 
 
 DATE_COLUMNS = ("reference_date", "valid_from", "valid_to", "change_date", "territorial_date", "first_edition", "last_edition")

@@ -8,6 +8,7 @@ shared pieces (macros, templates), not tables.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
@@ -17,7 +18,7 @@ from typing import Any
 import duckdb
 import yaml
 
-LAYERS = ("staging", "core", "indicators")
+LAYERS = ("staging", "core", "indicators", "marts")
 HEADER = re.compile(r"\A\s*/\*(.*?)\*/", re.DOTALL)
 
 INDICATOR_COLUMNS = {
@@ -34,6 +35,10 @@ INDICATOR_COLUMNS = {
     "denominator_below_minimum, incomplete_aggregate, reported_with_other_region, merged_authority_area, "
     "reaggregated_from_former_kreise.",
     "territorial_date": "Gebietsstand the value is on: every region key is that of the register edition of this date.",
+}
+MART_COLUMNS = {
+    **INDICATOR_COLUMNS,
+    "is_synthetic": "True when a source table of the indicator was generated for the offline sample: not an official value.",
 }
 
 
@@ -174,9 +179,13 @@ def build_models(
         for name, value in (variables or {}).items():
             connection.execute(f"SET VARIABLE {name} = ?", [value])
         connection.execute((sql_dir / "_macros.sql").read_text(encoding="utf-8"))
-        for schema in (*LAYERS, "marts"):
+        for schema in LAYERS:
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        generated = False
         for model in models:
+            if model.schema == "marts" and not generated:
+                _build_marts(connection, [m for m in models if m.qualified_name not in missing])
+                generated = True
             absent = {r for r in model.references if r in missing or (
                 r.startswith("raw.") and not _exists(connection, *r.split(".")))}
             if absent:
@@ -187,6 +196,8 @@ def build_models(
             if model.schema == "indicators" and _exists(connection, "core", "region"):
                 # every indicator states the Gebietsstand its values are on
                 connection.execute("SET VARIABLE target_territorial_date = (SELECT max(territorial_date) FROM core.region)")
+            if model.schema == "indicators":
+                _archive_earlier_version(connection, model)
             try:
                 connection.execute(_statement(model, sql_dir))
             except duckdb.Error as error:
@@ -200,7 +211,8 @@ def build_models(
             built.append((model.qualified_name, rows))
             if progress:
                 progress(model.qualified_name, rows)
-        _build_marts(connection, [m for m in models if m.qualified_name not in missing])
+        if not generated:
+            _build_marts(connection, [m for m in models if m.qualified_name not in missing])
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
@@ -227,6 +239,9 @@ def withhold_indicators(connection: duckdb.DuckDBPyConnection, sql_dir: Path, ta
             else:
                 connection.execute(f"DELETE FROM {table}")
         _build_marts(connection, models)
+        for model in models:
+            if model.schema == "marts":
+                connection.execute(_statement(model, sql_dir))
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
@@ -236,44 +251,98 @@ def withhold_indicators(connection: duckdb.DuckDBPyConnection, sql_dir: Path, ta
             connection.execute("DETACH DATABASE IF EXISTS previous_snapshot")
 
 
+def _archive_earlier_version(connection: duckdb.DuckDBPyConnection, model: Model) -> None:
+    """Keep the values and the definition of an indicator version that a changed formula replaces.
+
+    Indicators are reviewed and revised: a new `version` in the header rebuilds the indicator, and
+    the values of the earlier version stay retrievable in marts.indicator_value_archive (with their
+    catalogue entry in marts.indicator_catalog_archive).
+    """
+    if not _exists(connection, model.schema, model.name):
+        return
+    version = int(model.header["version"])
+    earlier = connection.execute(
+        f"SELECT DISTINCT indicator_version FROM {model.qualified_name} WHERE indicator_version <> ?", [version]
+    ).fetchall()
+    if not earlier:
+        return
+    connection.execute(
+        "CREATE TABLE IF NOT EXISTS marts.indicator_value_archive AS "
+        "SELECT *, CAST(NULL AS TIMESTAMPTZ) AS archived_at FROM marts.indicator_value WHERE false"
+    )
+    connection.execute(
+        f"INSERT INTO marts.indicator_value_archive BY NAME SELECT *, now() AS archived_at FROM {model.qualified_name} "
+        "WHERE indicator_version <> ?", [version]
+    )
+    if _exists(connection, "marts", "indicator_catalog"):
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS marts.indicator_catalog_archive AS "
+            "SELECT *, CAST(NULL AS TIMESTAMPTZ) AS archived_at FROM marts.indicator_catalog WHERE false"
+        )
+        connection.execute(
+            "INSERT INTO marts.indicator_catalog_archive BY NAME SELECT *, now() AS archived_at FROM marts.indicator_catalog "
+            "WHERE indicator_id = ? AND version <> ?", [model.header["id"], version]
+        )
+
+
 def _exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return bool(connection.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", [schema, table]
     ).fetchone()[0])
 
 
+def _source_codes(header: dict[str, Any]) -> list[str]:
+    """Table codes an indicator's header names in `sources` (entries look like "regio 13211-02-05-4")."""
+    sources = header.get("sources") or []
+    if isinstance(sources, str):
+        sources = [part for part in re.split(r"[,\[\]]", sources) if part.strip()]
+    return [str(entry).split()[-1] for entry in sources]
+
+
 def _build_marts(connection: duckdb.DuckDBPyConnection, models: list[Model]) -> None:
     """marts.indicator_value (all indicator tables stacked) and marts.indicator_catalog (their headers)."""
     indicators = indicator_models(models)
+    synthetic_codes = {row[0] for row in connection.execute(
+        "SELECT DISTINCT table_code FROM meta.raw_file WHERE synthetic"
+    ).fetchall()} if _exists(connection, "meta", "raw_file") else set()
     connection.execute(
         "CREATE OR REPLACE TABLE marts.indicator_value (indicator_id VARCHAR, indicator_version INTEGER, ags VARCHAR, "
         "level VARCHAR, period INTEGER, reference_date DATE, value DOUBLE, numerator DOUBLE, denominator DOUBLE, flag VARCHAR, "
-        "territorial_date DATE)"
+        "territorial_date DATE, is_synthetic BOOLEAN)"
     )
     for model in indicators:
-        connection.execute(f"INSERT INTO marts.indicator_value BY NAME SELECT * FROM {model.qualified_name}")
+        synthetic = any(code in synthetic_codes for code in _source_codes(model.header))
+        connection.execute(
+            f"INSERT INTO marts.indicator_value BY NAME SELECT *, {synthetic} AS is_synthetic FROM {model.qualified_name}"
+        )
     connection.execute(
         "COMMENT ON TABLE marts.indicator_value IS "
-        + _quote("Every indicator value, one row per indicator, region, level and period; stacked from the indicators schema.")
+        + _quote("Every indicator value, one row per indicator, region, level and period; stacked from the indicators schema. "
+                 "Rows with is_synthetic rest on generated offline data, not on official statistics.")
     )
-    for column, text in INDICATOR_COLUMNS.items():
+    for column, text in MART_COLUMNS.items():
         connection.execute(f"COMMENT ON COLUMN marts.indicator_value.{column} IS {_quote(text)}")
-    catalog_columns = ("id", "version", "name_de", "name_en", "domain", "unit", "scale", "definition",
-                       "numerator", "denominator", "sources", "lowest_level", "reference_date", "caveats")
-    rows = [
-        [str(m.header.get(c)) if isinstance(m.header.get(c), (list, dict)) else m.header.get(c) for c in catalog_columns]
-        + [m.qualified_name, m.path.name]
-        for m in indicators
-    ]
+    catalog_columns = ("id", "version", "name_de", "name_en", "domain", "unit", "scale", "aggregate", "formula", "definition",
+                       "numerator", "denominator", "sources", "lowest_level", "reference_date", "reference_sets", "caveats",
+                       "max_value", "small_counts")
+    rows = []
+    for m in indicators:
+        values = [", ".join(map(str, m.header[c])) if isinstance(m.header.get(c), list) else m.header.get(c)
+                  for c in catalog_columns]
+        series_breaks = json.dumps(m.header.get("series_breaks") or [], ensure_ascii=False, default=str)
+        synthetic = any(code in synthetic_codes for code in _source_codes(m.header))
+        rows.append(values + [series_breaks, synthetic, m.qualified_name, m.path.name])
     connection.execute(
         "CREATE OR REPLACE TABLE marts.indicator_catalog (indicator_id VARCHAR PRIMARY KEY, version INTEGER, "
-        "name_de VARCHAR, name_en VARCHAR, domain VARCHAR, unit VARCHAR, scale DOUBLE, definition VARCHAR, "
-        "numerator VARCHAR, denominator VARCHAR, sources VARCHAR, lowest_level VARCHAR, reference_date VARCHAR, "
-        "caveats VARCHAR, table_name VARCHAR, sql_file VARCHAR)"
+        "name_de VARCHAR, name_en VARCHAR, domain VARCHAR, unit VARCHAR, scale DOUBLE, aggregate VARCHAR, formula VARCHAR, "
+        "definition VARCHAR, numerator VARCHAR, denominator VARCHAR, sources VARCHAR, lowest_level VARCHAR, "
+        "reference_date VARCHAR, reference_sets VARCHAR, caveats VARCHAR, max_value DOUBLE, small_counts BOOLEAN, "
+        "series_breaks JSON, is_synthetic BOOLEAN, table_name VARCHAR, sql_file VARCHAR)"
     )
     if rows:
-        connection.executemany(f"INSERT INTO marts.indicator_catalog VALUES ({', '.join(['?'] * 16)})", rows)
+        connection.executemany(f"INSERT INTO marts.indicator_catalog VALUES ({', '.join(['?'] * len(rows[0]))})", rows)
     connection.execute(
         "COMMENT ON TABLE marts.indicator_catalog IS "
-        + _quote("The indicator catalogue, one row per indicator, read from the headers of sql/indicators/*.sql.")
+        + _quote("The indicator catalogue, one row per indicator, read from the headers of sql/indicators/*.sql. "
+                 "is_synthetic: a source table of the indicator is generated offline data.")
     )

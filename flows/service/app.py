@@ -30,13 +30,14 @@ from flows.service import profile as queries
 from flows.service.auth import Caller, KeyStore
 from flows.service.formats import Format, plain, tabular_response
 from flows.service.readers import SnapshotReaders
-from flows.service.sql_guard import Refusal, check_statement, run_query
+from flows.service.sql_guard import QueryEngines, Refusal, check_statement
 from flows.service.uploads import CountyAreas, UploadRejected
 from warehouse.publish import NoSnapshotError, snapshots
 
 STATIC_DIR = Path(__file__).with_name("static")
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 SNAPSHOT_HEADER = "X-Imon-Snapshot"
+SQL_SLOTS = 4  # analysts' queries running at once; each may use the memory limit
 
 progress = logging.getLogger("imon.service")
 bearer = HTTPBearer(auto_error=False, scheme_name="API key",
@@ -196,8 +197,8 @@ def post_sql(request: Request, body: SqlRequest, who: CallerDep, fmt: FormatQuer
     try:
         with _snapshot(request) as read:
             label = read.label
-            result = run_query(read.path, body.sql, areas=attachments, time_limit_seconds=settings.sql_time_limit_seconds,
-                               memory_limit=settings.sql_memory_limit, row_limit=settings.sql_row_limit)
+            result = request.app.state.engines.run(read.path, body.sql, areas=attachments, row_limit=settings.sql_row_limit,
+                                                   time_limit_seconds=settings.sql_time_limit_seconds)
     finally:
         request.app.state.sql_slots.release()
     headers = {**_headers(label), "X-Imon-Truncated": str(result.truncated).lower(), "X-Imon-Row-Limit": str(result.row_limit)}
@@ -304,6 +305,7 @@ def create_app(settings) -> FastAPI:
     async def lifespan(app: FastAPI):
         yield
         app.state.readers.close()
+        app.state.engines.close()
 
     app = FastAPI(
         title="imon query service",
@@ -321,7 +323,8 @@ def create_app(settings) -> FastAPI:
     app.state.areas = CountyAreas(Path(settings.service_dir) / "counties", disclosure_threshold=settings.disclosure_threshold)
     app.state.readers = SnapshotReaders(settings.published_dir)
     app.state.request_log = RequestLog(Path(settings.service_dir) / "requests.log")
-    app.state.sql_slots = threading.BoundedSemaphore(4)
+    app.state.sql_slots = threading.BoundedSemaphore(SQL_SLOTS)
+    app.state.engines = QueryEngines(memory_limit=settings.sql_memory_limit, idle_per_key=2)
     app.include_router(api)
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

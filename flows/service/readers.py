@@ -14,7 +14,7 @@ import duckdb
 from warehouse.publish import NoSnapshotError, current_snapshot, snapshot_label
 
 
-MEMO_SIZE = 1024
+MEMO_SIZE = 512
 
 
 @dataclass

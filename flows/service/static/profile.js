@@ -82,9 +82,7 @@ async function fillRegionPicker(selectedKey) {
       const key = shortKey(region.ags, region.level);
       const label = region.level === "land" ? `${region.name} (Land)` :
         region.level === "gemeinde" ? `  ${region.name} (Gemeinde ${key})` : `${region.name} (${key})`;
-      const option = element("option", { value: key, text: label });
-      if (key === selectedKey) option.selected = true;
-      group.append(option);
+      group.append(element("option", { value: key, text: label, ...(key === selectedKey ? { selected: "" } : {}) }));
     }
     select.append(group);
   }
