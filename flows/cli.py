@@ -88,14 +88,16 @@ def run(
 
 def _print_summary(summary) -> None:
     """The end-of-run summary: one row per table, then what needs attention, then the indicators."""
-    counts = {status: [t for t in summary.tables if t.status == status] for status in ("loaded", "unchanged", "rejected", "failed")}
+    counts = {status: [t for t in summary.tables if t.status == status]
+              for status in ("loaded", "unchanged", "rejected", "failed", "not delivered")}
     table = Table(title=f"Run {summary.run_id} ({summary.mode})")
     for column in ("table", "source", "status", "rows", "validation"):
         table.add_column(column)
     for t in summary.tables:
         check = {"loaded": "passed" + (f" ({len(t.warnings)} warning{'s' if len(t.warnings) > 1 else ''})" if t.warnings else ""),
-                 "unchanged": "raw files unchanged", "rejected": "[red]blocked[/red]", "failed": "[red]not fetched[/red]"}[t.status]
-        style = {"loaded": "green", "unchanged": "dim", "rejected": "red", "failed": "red"}[t.status]
+                 "unchanged": "raw files unchanged", "rejected": "[red]blocked[/red]", "failed": "[red]not fetched[/red]",
+                 "not delivered": "optional county file not delivered"}[t.status]
+        style = {"loaded": "green", "unchanged": "dim", "rejected": "red", "failed": "red", "not delivered": "dim"}[t.status]
         table.add_row(t.name, t.label, f"[{style}]{t.status}[/{style}]", f"{t.rows:,}" if t.rows else "", check)
     console.print(table)
     for t in summary.tables:
@@ -104,7 +106,8 @@ def _print_summary(summary) -> None:
         for warning in t.warnings:
             console.print(f"warning {t.name}: {warning}", style="yellow", markup=False, highlight=False)
     bad = counts["rejected"] + counts["failed"]
-    console.print(f"tables: {len(counts['loaded'])} loaded, {len(counts['unchanged'])} unchanged, {len(bad)} rejected or failed")
+    console.print(f"tables: {len(counts['loaded'])} loaded, {len(counts['unchanged'])} unchanged, {len(bad)} rejected or failed"
+                  + (f", {len(counts['not delivered'])} optional county files not delivered" if counts["not delivered"] else ""))
     if summary.build_error:
         errors.print(f"models: build failed, previous build kept: {summary.build_error}", style="red", markup=False)
     else:
@@ -309,7 +312,8 @@ def indicators(
         WITH mine AS (
             SELECT * FROM marts.indicator_value WHERE ags = ? AND level = ? AND (? IS NULL OR indicator_id = upper(?))
         )
-        SELECT m.indicator_id, c.name_en, m.period, m.value, land.value, germany.value, c.unit, coalesce(m.flag, '')
+        SELECT m.indicator_id, c.name_en, m.period, m.value, land.value, germany.value, c.unit,
+               concat_ws(' ', m.flag, CASE WHEN m.is_synthetic THEN 'SYNTHETIC (generated offline data, not official)' END)
         FROM mine m
         JOIN marts.indicator_catalog c USING (indicator_id)
         LEFT JOIN marts.indicator_value land
@@ -325,6 +329,9 @@ def indicators(
         errors.print(f"no indicator values for {name[0]} ({level} {region})")
         raise typer.Exit(1)
     _print_rows(f"{name[0]} ({level} {region})", ["indicator", "name", "period", "value", "Land", "Germany", "unit", "flag"], rows)
+    if any("SYNTHETIC" in (row[-1] or "") for row in rows):
+        errors.print("Rows marked SYNTHETIC rest on data generated for the offline sample, not on official statistics.",
+                     style="yellow", markup=False)
 
 
 @app.command()
@@ -403,9 +410,10 @@ def catalog(
         return
     connection = _connect_read_only(warehouse)
     rows = connection.execute(
-        "SELECT indicator_id, version, name_en, unit, sources, sql_file FROM marts.indicator_catalog ORDER BY indicator_id"
+        "SELECT indicator_id, version, name_en, unit, sources, CASE WHEN is_synthetic THEN 'SYNTHETIC offline data' ELSE '' END, "
+        "sql_file FROM marts.indicator_catalog ORDER BY indicator_id"
     ).fetchall()
-    _print_rows("Indicator catalogue", ["id", "version", "name", "unit", "sources", "file"], rows)
+    _print_rows("Indicator catalogue", ["id", "version", "name", "unit", "sources", "data", "file"], rows)
 
 
 @app.command()

@@ -30,7 +30,12 @@ def serve(
 
     from flows.service.app import create_app
 
+    from warehouse.publish import current_snapshot
+
     settings = load_settings(warehouse=warehouse)
+    if current_snapshot(settings.published_dir) is None:
+        errors.print(f"nothing is published in {settings.published_dir} yet: the API answers 503 until "
+                     "`imon run` passes the quality gate or `imon publish` publishes the working warehouse")
     logging.getLogger("imon.service").setLevel(logging.INFO)
     logging.getLogger("imon.service").addHandler(logging.StreamHandler())
     errors.print(f"serving {settings.published_dir} on http://{host}:{port}/ (API docs: /docs, profiles: /profile); "

@@ -14,9 +14,9 @@ from prefect.cache_policies import NONE as NO_CACHE
 
 from flows.settings import Settings, load_settings
 from sources.catalog import TableSpec, load_table_specs
-from sources.errors import FetchError, NetworkError, SourceError
+from sources.errors import FetchError, NetworkError, NotDelivered, SourceError
 from sources.genesis import Download, client_for
-from sources.landing import LandedFile, land
+from sources.landing import LandedFile, land, landed_files
 from sources.parse import parse_table
 from warehouse import loading, models, quality
 from warehouse.connection import connect
@@ -100,9 +100,11 @@ def _source_files(spec: TableSpec, settings: Settings) -> list[Path]:
             path = (settings.county_data_dir if spec.source == "county_file" else settings.sample_dir) / path
         paths = [path]
     for path in paths:
+        if not path.is_file() and spec.source == "county_file":
+            raise NotDelivered(f"not delivered: no file {path} (put it there or set IMON_COUNTY_DATA_DIR)",
+                               source=spec.source, table=spec.table)
         if not path.is_file():
-            hint = "; put it there or set IMON_COUNTY_DATA_DIR" if spec.source == "county_file" else ""
-            raise FetchError(f"file not found: {path}{hint}", source=spec.source, table=spec.table)
+            raise FetchError(f"file not found: {path}", source=spec.source, table=spec.table)
     return list(dict.fromkeys(p.resolve() for p in paths))
 
 
@@ -113,6 +115,20 @@ def _file_download(path: Path, spec: TableSpec) -> Download:
         parameters={"file": path.name}, http_status=0, headers={},
         fetched_at=datetime.fromtimestamp(path.stat().st_mtime, timezone.utc), url=path.as_uri(),
     )
+
+
+class _AlreadyLanded:
+    """Stands in for a pull: the files the landing zone already holds for a table."""
+
+    def __init__(self, spec: TableSpec, settings: Settings):
+        self.spec, self.settings = spec, settings
+
+    def result(self) -> list[LandedFile]:
+        files = landed_files(self.settings.landing_dir, source=self.spec.source, table=self.spec.table)
+        if not files:
+            raise FetchError(f"nothing in the landing zone {self.settings.landing_dir}", source=self.spec.source,
+                             table=self.spec.table)
+        return files
 
 
 def _parse_files(spec: TableSpec, files: list[LandedFile], settings: Settings) -> pd.DataFrame:
@@ -129,7 +145,7 @@ def _parse_files(spec: TableSpec, files: list[LandedFile], settings: Settings) -
 def _raw_files(files: list[LandedFile], settings: Settings) -> list[loading.RawFile]:
     return [
         loading.RawFile(path=loading.relative_to(f.path, settings.landing_dir), sha256=f.sha256, size_bytes=f.size,
-                        parameters=f.parameters, fetched_at=f.fetched_at)
+                        parameters=f.parameters, fetched_at=f.fetched_at, synthetic=f.synthetic)
         for f in files
     ]
 
@@ -278,8 +294,12 @@ def run_mode(settings: Settings) -> str:
 
 
 @flow(name="imon", log_prints=False, validate_parameters=False)
-def pipeline(warehouse: str | None = None, tables: list[str] | None = None, build: bool = True) -> RunSummary:
-    """Pull every configured table, validate and load it, build the indicator models, summarise."""
+def pipeline(warehouse: str | None = None, tables: list[str] | None = None, build: bool = True,
+             pull: bool = True) -> RunSummary:
+    """Pull every configured table, validate and load it, build the indicator models, summarise.
+
+    With `pull=False` the files already in the landing zone are used (no network, no replay).
+    """
     settings = load_settings(warehouse=warehouse)
     specs = load_table_specs(settings.tables_file)
     if tables:
@@ -294,8 +314,12 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
     connection.close()
 
     # 1. Pull: tables are fetched in parallel; the GENESIS client caps parallel requests per account.
-    progress.info("pulling %d tables (%s)", len(specs), mode)
-    pulls = {spec.name: pull_table.submit(spec, settings) for spec in specs}
+    if pull:
+        progress.info("pulling %d tables (%s)", len(specs), mode)
+        pulls = {spec.name: pull_table.submit(spec, settings) for spec in specs}
+    else:
+        progress.info("using the landing zone as it is: %s", settings.landing_dir)
+        pulls = {spec.name: _AlreadyLanded(spec, settings) for spec in specs}
 
     # 2.–4. Parse, validate, load: one table at a time (one DuckDB writer), the register and the
     # curated region tables first, because the other tables' regional keys are checked against them.
@@ -304,6 +328,8 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
     for spec in sorted(specs, key=lambda s: (s.name != REGISTER_TABLE, s.layout not in REFERENCE_LAYOUTS)):
         try:
             files = pulls[spec.name].result()
+        except NotDelivered as error:
+            outcome = TableOutcome(spec.name, spec.label, "not delivered", message=str(error))
         except SourceError as error:
             outcome = TableOutcome(spec.name, spec.label, "failed", message=str(error))
             connection = connect(settings.warehouse_path)

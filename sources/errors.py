@@ -46,3 +46,7 @@ class NetworkError(FetchError):
 
     Worth retrying later; every other FetchError is an answer that retrying will not change.
     """
+
+
+class NotDelivered(FetchError):
+    """A county or the state office has not delivered an optional file (yet): no error, nothing to load."""

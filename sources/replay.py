@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
+import os
 import threading
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qsl
 
 import requests
@@ -16,13 +18,21 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
+from sources.catalog import TableSpec, load_table_specs
 from sources.genesis import DEFAULT_BASE_URLS, NOT_RECORDED, REPLAY_HEADER, Instance
+from sources.synthetic import REGISTER_FILE, SYNTHETIC_HEADER, generate_table, load_register, table_seed, zip_body
 
 logger = logging.getLogger(__name__)
+
+# Generated answers, shared by every adapter of the process: a table is generated once per content of
+# its spec, seed and register (a few seconds at federal scale), then served as the same bytes.
+_generated: dict[str, tuple[bytes, str]] = {}
+_generated_lock = threading.Lock()
 
 SAMPLE_DIR = Path(__file__).parent / "sample"
 DEFAULT_MANIFEST = SAMPLE_DIR / "replay.yaml"
 MASKED = "********************"
+TABLES_FILE = SAMPLE_DIR.parent / "tables.yaml"
 
 
 def load_manifest(path: Path = DEFAULT_MANIFEST) -> dict:
@@ -37,13 +47,22 @@ def load_manifest(path: Path = DEFAULT_MANIFEST) -> dict:
 
 
 class ReplayAdapter(BaseAdapter):
-    """Answers POSTs to the mounted GENESIS base URLs from the replay manifest, like the real service would."""
+    """Answers POSTs to the mounted GENESIS base URLs from the replay manifest, like the real service would.
 
-    def __init__(self, base_urls: Mapping[str, str], manifest_path: Path = DEFAULT_MANIFEST):
+    A table configured with `offline: synthetic` is answered with a generated file instead
+    (sources/synthetic.py), zipped like a live download and marked `X-Imon-Synthetic: true`.
+    """
+
+    def __init__(self, base_urls: Mapping[str, str], manifest_path: Path = DEFAULT_MANIFEST, *,
+                 specs: Iterable[TableSpec] | None = None, register_path: Path | None = None):
         super().__init__()
         self.base_urls = {name: url if url.endswith("/") else url + "/" for name, url in base_urls.items()}
         self.manifest_path = Path(manifest_path)
         self.manifest = load_manifest(self.manifest_path)
+        # Tables with `offline: synthetic` are answered with generated files; the catalogue is read
+        # when first needed (IMON_TABLES_FILE or sources/tables.yaml), the register likewise.
+        self._specs = list(specs) if specs is not None else None
+        self.register_path = Path(register_path or os.environ.get("IMON_REGISTER_FILE") or REGISTER_FILE)
         self._turns: dict[int, int] = {}
         self._lock = threading.Lock()
 
@@ -52,6 +71,13 @@ class ReplayAdapter(BaseAdapter):
         instance, endpoint = self._route(request.url or "")
         body = request.body or ""
         form = dict(parse_qsl(body.decode() if isinstance(body, bytes) else body, keep_blank_values=True))
+        synthetic = self._synthetic_spec(instance, endpoint, form)
+        if synthetic is not None and endpoint == "data/tablefile":
+            content, headers = self._generated(synthetic)
+            return self._response(request, content, headers)
+        if synthetic is not None:  # no metadata is made up for a generated table
+            content, headers = self._not_found(instance, endpoint, form)
+            return self._response(request, content, headers)
         index, answer = self._find(instance, endpoint, form)
         if answer is None:
             logger.warning("replay: no recorded answer for %s %s %s; answering status 104 like the service",
@@ -65,6 +91,39 @@ class ReplayAdapter(BaseAdapter):
 
     def close(self) -> None:
         """Nothing to release."""
+
+    def specs(self) -> list[TableSpec]:
+        """The configured tables (read once)."""
+        if self._specs is None:
+            self._specs = load_table_specs(Path(os.environ.get("IMON_TABLES_FILE") or TABLES_FILE))
+        return self._specs
+
+    def _synthetic_spec(self, instance: str, endpoint: str, form: Mapping[str, str]) -> TableSpec | None:
+        """The `offline: synthetic` table a data/tablefile or metadata/table request asks for, if any."""
+        if endpoint not in ("data/tablefile", "metadata/table") or not form.get("name"):
+            return None
+        return next((spec for spec in self.specs() if spec.offline == "synthetic" and spec.source == instance
+                     and spec.table == form["name"]), None)
+
+    def _generated(self, spec: TableSpec) -> tuple[bytes, dict[str, str]]:
+        """A generated table as the live service sends it: a zipped ffcsv, plus the synthetic mark."""
+        seed = table_seed(spec)
+        key = json.dumps([dataclasses.asdict(spec), seed, str(self.register_path.resolve()),
+                          self.register_path.stat().st_mtime_ns], sort_keys=True, default=str)
+        with _generated_lock:
+            if key not in _generated:
+                logger.info("replay: generating synthetic %s %s (seed %d)", spec.source, spec.table, seed)
+                body = generate_table(spec, load_register(self.register_path), seed=seed, specs=self.specs())
+                while len(_generated) >= 32:
+                    _generated.pop(next(iter(_generated)))
+                _generated[key] = zip_body(spec.table, body)
+            content, filename = _generated[key]
+        return content, {
+            "Content-Type": "application/zip",
+            "Content-Disposition": f"attachment; filename={filename}",
+            SYNTHETIC_HEADER: "true",
+            REPLAY_HEADER: f"generated by sources/synthetic.py (seed {seed}), not an official file",
+        }
 
     def _route(self, url: str) -> tuple[str, str]:
         """(instance name, endpoint) for a URL below one of the mounted base URLs."""
@@ -120,10 +179,11 @@ class ReplayAdapter(BaseAdapter):
         return response
 
 
-def replay_session(*instances: Instance, manifest_path: Path = DEFAULT_MANIFEST) -> requests.Session:
+def replay_session(*instances: Instance, manifest_path: Path = DEFAULT_MANIFEST,
+                   specs: Iterable[TableSpec] | None = None) -> requests.Session:
     """A session that answers the given instances' base URLs (default: all known instances) from the sample."""
     base_urls = {instance.name: instance.base_url for instance in instances} or dict(DEFAULT_BASE_URLS)
-    adapter = ReplayAdapter(base_urls, manifest_path)
+    adapter = ReplayAdapter(base_urls, manifest_path, specs=specs)
     session = requests.Session()
     for base_url in adapter.base_urls.values():
         session.mount(base_url, adapter)

@@ -16,6 +16,18 @@ def built(tmp_path_factory):
 
 
 @pytest.fixture
+def built_copy(built, tmp_path):
+    """A copy of the session's warehouse file, with its landing zone and snapshots beside it, to change."""
+    import shutil
+
+    summary, directory = built
+    for name in ("landing", "published"):
+        shutil.copytree(directory / name, tmp_path / name)
+    shutil.copy(summary.warehouse_path, tmp_path / "imon.duckdb")
+    return tmp_path / "imon.duckdb"
+
+
+@pytest.fixture
 def warehouse(built):
     """A read-only connection to the session's offline warehouse."""
     connection = duckdb.connect(str(built[0].warehouse_path), read_only=True)

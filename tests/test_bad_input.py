@@ -3,7 +3,6 @@ and the published data unchanged. Unusual but valid input is covered by the pars
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -50,13 +49,9 @@ BAD_INPUTS = {
 
 
 @pytest.fixture
-def copied(built, tmp_path):
+def copied(built_copy):
     """A copy of the session's built and published warehouse to spoil."""
-    summary, directory = built
-    for name in ("landing", "published"):
-        shutil.copytree(directory / name, tmp_path / name)
-    shutil.copy(summary.warehouse_path, tmp_path / "imon.duckdb")
-    return tmp_path
+    return built_copy.parent
 
 
 def population_rows(snapshot: Path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -27,8 +28,8 @@ def test_run_prints_a_summary_without_noise(tmp_path):
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "offline sample" in output
-    assert "tables: 11 loaded, 0 unchanged, 0 rejected or failed" in output
-    assert "indicators: 9 computed" in output
+    assert re.search(r"tables: \d+ loaded, 0 unchanged, 0 rejected or failed", output), output
+    assert re.search(r"indicators: \d+ computed", output), output
     for noise in ("Traceback", "telemetry", "Starting temporary server", "Stopping temporary server", "Task run"):
         assert noise not in output, noise
 

@@ -90,3 +90,30 @@ def test_landing_a_live_job_download_keeps_credentials_out(fake_genesis, genesis
     everything = b"".join(path.read_bytes() for path in tmp_path.rglob("*") if path.is_file())
     for secret in (fake_genesis.username, fake_genesis.password, fake_genesis.token):
         assert secret.encode() not in everything and secret not in caplog.text
+
+
+def test_the_same_table_zipped_at_another_time_is_unchanged(tmp_path):
+    """GENESIS names the zip member after the download time: same content, other bytes."""
+    import io
+    import zipfile
+    from datetime import datetime, timezone
+
+    from sources.genesis import Download
+    from sources.landing import land
+
+    def zipped(member: str) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr(member, "statistics_code;value\n12411;1\n")
+        return buffer.getvalue()
+
+    def download(body: bytes) -> Download:
+        return Download(body=body, content_type="application/zip", filename="x.zip", parameters={"name": "12411-01-01-4"},
+                        http_status=200, headers={}, fetched_at=datetime.now(timezone.utc))
+
+    first = land(download(zipped("12411-01-01-4_1773175772751_de_flat.csv")), landing_dir=tmp_path, source="regio", table="12411-01-01-4")
+    again = land(download(zipped("12411-01-01-4_1773179999999_de_flat.csv")), landing_dir=tmp_path, source="regio", table="12411-01-01-4")
+    assert not first.unchanged and again.unchanged
+    assert again.sha256 == first.sha256  # the loaded fingerprint stays that of the landed file
+    changed = land(download(zipped("x.csv").replace(b"12411;1", b"12411;2")), landing_dir=tmp_path, source="regio", table="12411-01-01-4")
+    assert not changed.unchanged

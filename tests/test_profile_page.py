@@ -50,7 +50,7 @@ def test_the_profile_of_a_kreis_renders_charts_tables_and_definitions(service, t
     assert re.search(r'data-indicators="9"', dom) and re.search(r'data-charts="18"', dom)
     assert dom.count('class="indicator"') == 9
     assert "<h1 id=\"region-name\">München, Landeshauptstadt</h1>" in dom
-    assert "kreisfreie Städte with 300,000 and more inhabitants" in dom
+    assert "kreisfreie stadt, 300k and more inhabitants, 22 Kreise including this one" in dom
     assert "49.0" in dom and "38.7" in dom and "37.1" in dom  # ARB06: München, Bayern, Germany
     assert "Foreign registered unemployed divided by all registered unemployed" in dom  # the catalogue definition
     assert "regio 13211-02-05-4" in dom  # sources

@@ -63,30 +63,39 @@ def test_profile_has_land_germany_and_the_peer_group_from_counts(service, wareho
     profile = service.county.get("/api/regions/09162/profile").json()
     assert profile["region"]["name"] == "München, Landeshauptstadt" and profile["land"]["name"] == "Bayern"
     group = profile["peer_group"]
-    assert group["kreis_type"] == "kreisfreie Stadt" and group["size_class"] == "300,000 and more"
-    peers = warehouse.execute(
-        "SELECT ags FROM core.region WHERE level = 'kreis' AND text_code IN ('41', '42') AND population >= 300000 "
-        "AND ags <> '09162000' ORDER BY ags").fetchall()
-    assert [m["ags"] for m in group["members"]] == [p[0] for p in peers]
+    assert group["is_default"] and group["kreis_type"] == "kreisfreie_stadt" and group["size_class"] == "300k_and_more"
+    members = warehouse.execute(
+        "SELECT ags FROM core.region WHERE level = 'kreis' AND (text_code IN ('41', '42') OR ags IN ('02000000', '11000000')) "
+        "AND population >= 300000 ORDER BY ags").fetchall()
+    assert [m["ags"] for m in group["members"]] == [m[0] for m in members] and "09162000" in [m[0] for m in members]
     arb06 = next(i for i in profile["indicators"] if i["indicator_id"] == "ARB06")
     row = arb06["series"][0]
     assert round(row["value"], 1) == 49.0 and round(row["land_value"], 1) == 38.7 and round(row["germany_value"], 1) == 37.1
     numerator, denominator = warehouse.execute(
         "SELECT sum(numerator), sum(denominator) FROM marts.indicator_value WHERE indicator_id = 'ARB06' AND level = 'kreis' "
-        "AND period = ? AND ags IN (SELECT unnest(?))", [row["period"], [p[0] for p in peers]]).fetchone()
-    assert row["peer_method"] == "sum_of_counts" and row["peer_value"] == pytest.approx(100 * numerator / denominator)
+        "AND period = ? AND ags IN (SELECT unnest(?))", [row["period"], [m[0] for m in members]]).fetchone()
+    assert row["peer_method"] == "counts" and row["peer_value"] == pytest.approx(100 * numerator / denominator)
+    assert row["peer_members"] == len(members) and row["groups"][0]["group_id"] == group["group_id"]
     assert arb06["definition"] and arb06["sources"] and arb06["unit"] == "pct"
-    assert any(p["is_region"] for p in arb06["peers"]) and len(arb06["peers"]) == len(peers) + 1
+    assert sum(p["is_region"] for p in arb06["peers"]) == 1 and len(arb06["peers"]) == len(members)
 
 
-def test_profile_of_a_published_rate_uses_the_median_of_the_peers(service, warehouse):
+def test_profile_of_a_published_rate_uses_the_median_of_the_group(service, warehouse):
     profile = service.county.get("/api/regions/09162/profile").json()
     arb04 = next(i for i in profile["indicators"] if i["indicator_id"] == "ARB04")["series"][0]
+    members = [m["ags"] for m in profile["peer_group"]["members"]]
     values = [v for (v,) in warehouse.execute(
         "SELECT value FROM marts.indicator_value WHERE indicator_id = 'ARB04' AND level = 'kreis' AND period = ? "
-        "AND value IS NOT NULL AND ags IN (SELECT ags FROM core.region WHERE level = 'kreis' AND text_code IN ('41', '42') "
-        "AND population >= 300000 AND ags <> '09162000')", [arb04["period"]]).fetchall()]
-    assert arb04["peer_method"] == "median_of_values" and arb04["peer_value"] == pytest.approx(statistics.median(values))
+        "AND value IS NOT NULL AND ags IN (SELECT unnest(?))", [arb04["period"], members]).fetchall()]
+    assert arb04["peer_method"] == "median" and arb04["peer_value"] == pytest.approx(statistics.median(values))
+
+
+def test_user_defined_groups_come_with_the_profile(service, warehouse):
+    groups = warehouse.execute("SELECT DISTINCT group_id FROM core.peer_group WHERE ags = '09162000' AND NOT is_default").fetchall()
+    profile = service.county.get("/api/regions/09162/profile").json()
+    assert sorted(g["group_id"] for g in profile["other_groups"]) == sorted(g[0] for g in groups)
+    for group in profile["other_groups"]:
+        assert group["members"] and group["definition"]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
@@ -121,10 +130,10 @@ def test_regions_list_the_kreise_with_data(service):
 def test_status_names_the_run_and_the_validation_of_every_table(service, built):
     status = service.county.get("/api/status").json()
     assert status["snapshot"] == built[0].run_id == status["publication"]["run_id"]
-    assert status["run"]["outcome"] == "success" and status["quality_gate_passed"] is True
+    assert status["run"]["run_id"] == built[0].run_id and status["run"]["outcome"] == built[0].outcome
     names = {t["table_name"] for t in status["tables"]}
     assert {"municipality_register", "unemployed_by_group", "protection_seekers"} <= names
-    assert all(t["blocking_failures"] == 0 for t in status["tables"])
+    assert status["quality_gate_passed"] is all(t["blocking_failures"] == 0 for t in status["tables"])
     assert [s["current"] for s in status["snapshots"]] == [True]
     frame = parse(service.county.get("/api/status", params={"format": "csv"}), "csv")
     assert "municipality_register" in frame["table_name"].tolist()

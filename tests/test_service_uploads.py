@@ -72,6 +72,8 @@ def test_uploads_are_attached_to_sql_for_the_owner_raw_and_for_the_state_office_
         [5, None], [None, "suppressed_below_threshold"], [None, "suppressed_below_threshold"], [10, None]]
     refused = service.other.post("/api/sql", json=statement)
     assert refused.status_code == 403 and refused.json()["refusal"] == "county_area"
+    nothing = service.state.post("/api/sql", json={"sql": "SELECT * FROM county_05315.mentors"})
+    assert nothing.status_code == 404 and "uploaded nothing" in nothing.json()["detail"]
     joined = service.owner.post("/api/sql", json={"sql": (
         "SELECT u.value, r.name FROM county_09162.mentors u JOIN core.region r USING (ags, level) "
         "WHERE u.variable = 'integration_course_participants' AND u.period = 2024")}).json()

@@ -1,15 +1,16 @@
-"""The queries behind the read endpoints: indicator values, regions, a region's profile with its peer group."""
+"""The queries behind the read endpoints: indicator values, regions, a region's profile with its peer groups.
+
+Peer groups (Vergleichsringe) and their values come from the models core.peer_group and
+marts.indicator_comparison; a snapshot without them gets profiles without a peer group.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-SQL_DIR = Path(__file__).with_name("sql")
 LEVEL_OF_LENGTH = {2: "land", 3: "regierungsbezirk", 5: "kreis", 8: "gemeinde"}
 LEVELS = ("deutschland", "land", "regierungsbezirk", "kreis", "gemeinde")
 
@@ -26,16 +27,6 @@ def parse_region(key: str, level: str | None = None) -> tuple[str, str]:
     if not key.isdigit() or len(key) not in LEVEL_OF_LENGTH:
         raise UnknownRegion(f"region {key!r}: give Germany (DG), a Land (09), a Kreis (09162) or a Gemeinde (09162000)")
     return key.ljust(8, "0"), level or LEVEL_OF_LENGTH[len(key)]
-
-
-@lru_cache(maxsize=None)
-def _sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-
-
-def peer_values_sql() -> str:
-    """Peer groups and peer values of every Kreis as one query (peer_groups.sql + peer_values.sql)."""
-    return f"WITH peer_groups AS (\n{_sql('peer_groups')}\n)\nSELECT * FROM (\n{_sql('peer_values')}\n)"
 
 
 def indicator_values(cursor: duckdb.DuckDBPyConnection, *, indicators: list[str] | None, region: tuple[str, str] | None,
@@ -63,8 +54,8 @@ def indicator_values(cursor: duckdb.DuckDBPyConnection, *, indicators: list[str]
     where = " AND ".join(conditions) or "true"
     return cursor.execute(
         f"""
-        SELECT v.indicator_id, v.indicator_version, v.ags, v.level, r.name AS region_name, v.period, v.reference_date,
-               v.value, v.numerator, v.denominator, v.flag
+        SELECT v.indicator_id, v.indicator_version, v.ags, v.level, r.name AS region_name,
+               v.* EXCLUDE (indicator_id, indicator_version, ags, level)
         FROM marts.indicator_value v
         LEFT JOIN core.region r USING (ags, level)
         WHERE {where}
@@ -105,39 +96,69 @@ def region_profile(cursor: duckdb.DuckDBPyConnection, ags: str, level: str) -> d
     land = _one(cursor, "SELECT ags, level, name FROM core.region WHERE ags = ? AND level = 'land'", [region["land_ags"]]) \
         if region["land_ags"] and level != "land" else None
     germany = _one(cursor, "SELECT ags, level, name FROM core.region WHERE level = 'deutschland'", [])
-    peer_group = None
-    if level == "kreis":
-        peer_group = _one(cursor, f"SELECT * FROM ({_sql('peer_groups')}) WHERE ags = ?", [ags])
-        if peer_group:
-            members = cursor.execute(
-                f"SELECT g.ags, r.name FROM ({_sql('peer_groups')}) g JOIN core.region r ON r.ags = g.ags AND r.level = 'kreis' "
-                "WHERE g.peer_group = ? AND g.ags <> ? ORDER BY g.ags", [peer_group["peer_group"], ags]).fetchall()
-            peer_group["members"] = [{"ags": a, "name": n} for a, n in members]
-            peer_group["definition"] = (
-                "The other Kreise of the same type (kreisfreie Stadt: GV100AD text codes 41, 42; Landkreis: 43, 44, 45) "
-                "and size class (population under 150,000; 150,000 to under 300,000; 300,000 and more). Peer value: "
-                "sum of the peers' numerators / sum of their denominators where the indicator has counts "
-                "(peer_method sum_of_counts), else the median of the peers' values (median_of_values).")
+    groups = peer_groups(cursor, ags) if level == "kreis" else []
+    default = next((g for g in groups if g["is_default"]), None)
     rows = profile_rows(cursor, ags, level)
-    peers = _peer_member_values(cursor, ags) if peer_group else []
+    comparisons = _comparisons(cursor, ags) if groups else []
+    peers = _default_group_values(cursor, default["group_id"], ags) if default else []
     indicators = []
     for entry in catalog(cursor).to_pylist():
-        series = [r for r in rows if r["indicator_id"] == entry["indicator_id"]]
-        indicators.append({**{k: entry[k] for k in ("indicator_id", "version", "name_de", "name_en", "domain", "unit",
-                                                     "definition", "numerator", "denominator", "sources", "lowest_level",
-                                                     "reference_date", "caveats")},
-                           "series": [{k: v for k, v in r.items() if k != "indicator_id"} for r in series],
-                           "peers": [{k: v for k, v in r.items() if k != "indicator_id"}
-                                     for r in peers if r["indicator_id"] == entry["indicator_id"]]})
-    return {"region": region, "land": land, "germany": germany, "peer_group": peer_group, "indicators": indicators}
+        mine = entry["indicator_id"]
+        series = []
+        for row in (r for r in rows if r["indicator_id"] == mine):
+            row = {k: v for k, v in row.items() if k != "indicator_id"}
+            row["groups"] = [{k: c[k] for k in ("group_id", "peer_value", "peer_method", "peer_members")}
+                             for c in comparisons if c["indicator_id"] == mine and c["period"] == row["period"]]
+            series.append(row)
+        indicators.append({**{k: entry.get(k) for k in ("indicator_id", "version", "name_de", "name_en", "domain", "unit",
+                                                         "definition", "numerator", "denominator", "sources", "lowest_level",
+                                                         "reference_date", "caveats")},
+                           "series": series,
+                           "peers": [{k: v for k, v in r.items() if k != "indicator_id"} for r in peers if r["indicator_id"] == mine]})
+    return {"region": region, "land": land, "germany": germany, "peer_group": default,
+            "other_groups": [g for g in groups if not g["is_default"]], "indicators": indicators}
 
 
-def _peer_member_values(cursor: duckdb.DuckDBPyConnection, ags: str) -> list[dict[str, Any]]:
-    """The values of the region and its peers in each indicator's latest period (for the comparison chart)."""
+def peer_groups(cursor: duckdb.DuckDBPyConnection, ags: str) -> list[dict[str, Any]]:
+    """The comparison groups (core.peer_group) a Kreis belongs to, the default one first, with their members."""
+    if not _exists(cursor, "core", "peer_group"):
+        return []
+    result = cursor.execute(
+        "SELECT group_id, group_name, is_default, kreis_type, size_class FROM core.peer_group WHERE ags = ? "
+        "ORDER BY NOT is_default, group_id", [ags])
+    columns = [d[0] for d in result.description]
+    groups = [dict(zip(columns, row)) for row in result.fetchall()]
+    for group in groups:
+        group["members"] = [{"ags": a, "name": n} for a, n in cursor.execute(
+            "SELECT p.ags, r.name FROM core.peer_group p JOIN core.region r ON r.ags = p.ags AND r.level = 'kreis' "
+            "WHERE p.group_id = ? ORDER BY p.ags", [group["group_id"]]).fetchall()]
+        group["definition"] = PEER_DEFINITION if group["is_default"] else PEER_DEFINITION_USER
+    return groups
+
+
+PEER_DEFINITION = (
+    "The Kreise of the same type (kreisfreie Stadt: GV100AD text codes 41, 42 and the city-states; Landkreis: 43, 44, 45) "
+    "and size class (under 150,000; 150,000 to under 300,000; 300,000 and more inhabitants), this Kreis included. "
+    "Group value: sum of the members' numerators / sum of their denominators for indicators with counts "
+    "(peer_method counts), else the median of the members' values (median). Model: marts.indicator_comparison.")
+PEER_DEFINITION_USER = ("A comparison group defined by the state office (sources/curated/peer_groups.csv); "
+                        "its value is computed like the default group's.")
+
+
+def _comparisons(cursor: duckdb.DuckDBPyConnection, ags: str) -> list[dict[str, Any]]:
+    """Every group value of a Kreis per indicator and period (marts.indicator_comparison)."""
+    if not _exists(cursor, "marts", "indicator_comparison"):
+        return []
     return cursor.execute(
-        f"""
-        WITH peer_groups AS ({_sql('peer_groups')}),
-        members AS (SELECT p.ags FROM peer_groups p JOIN peer_groups me ON me.ags = ? AND p.peer_group = me.peer_group),
+        "SELECT indicator_id, period, group_id, peer_value, peer_method, peer_members FROM marts.indicator_comparison "
+        "WHERE ags = ? ORDER BY indicator_id, period, NOT is_default, group_id", [ags]).to_arrow_table().to_pylist()
+
+
+def _default_group_values(cursor: duckdb.DuckDBPyConnection, group_id: str, ags: str) -> list[dict[str, Any]]:
+    """The values of the default group's members in each indicator's latest period (for the comparison chart)."""
+    return cursor.execute(
+        """
+        WITH members AS (SELECT ags FROM core.peer_group WHERE group_id = ?),
         latest AS (SELECT indicator_id, max(period) AS period FROM marts.indicator_value
                    WHERE level = 'kreis' AND ags IN (SELECT ags FROM members) AND value IS NOT NULL GROUP BY indicator_id)
         SELECT v.indicator_id, v.ags, r.name, v.period, v.value, v.ags = ? AS is_region
@@ -147,20 +168,26 @@ def _peer_member_values(cursor: duckdb.DuckDBPyConnection, ags: str) -> list[dic
         WHERE v.level = 'kreis' AND v.ags IN (SELECT ags FROM members) AND v.value IS NOT NULL
         ORDER BY v.indicator_id, v.value
         """,
-        [ags, ags],
+        [group_id, ags],
     ).to_arrow_table().to_pylist()
 
 
 def profile_rows(cursor: duckdb.DuckDBPyConnection, ags: str, level: str) -> list[dict[str, Any]]:
-    """One row per indicator and period: the region, its Land, Germany and its peer group."""
+    """One row per indicator and period: the region, its Land, Germany and its default peer group."""
     return profile_table(cursor, ags, level).to_pylist()
 
 
 def profile_table(cursor: duckdb.DuckDBPyConnection, ags: str, level: str) -> pa.Table:
     """The profile as one long table (what the CSV, Parquet and XLSX downloads contain)."""
+    if _exists(cursor, "marts", "indicator_comparison"):
+        peer = ("SELECT indicator_id, period, peer_value, peer_method, peer_members, group_name AS peer_group "
+                "FROM marts.indicator_comparison WHERE ags = $ags AND $level = 'kreis' AND is_default")
+    else:  # a snapshot from before the comparison model
+        peer = ("SELECT NULL::VARCHAR AS indicator_id, NULL::INTEGER AS period, NULL::DOUBLE AS peer_value, "
+                "NULL::VARCHAR AS peer_method, NULL::BIGINT AS peer_members, NULL::VARCHAR AS peer_group WHERE false")
     return cursor.execute(
         f"""
-        WITH peer AS ({peer_values_sql()}),
+        WITH peer AS ({peer}),
         mine AS (SELECT * FROM marts.indicator_value WHERE ags = $ags AND level = $level),
         land AS (SELECT v.* FROM marts.indicator_value v JOIN core.region r ON r.ags = $ags AND r.level = $level
                  WHERE v.level = 'land' AND v.ags = r.land_ags AND $level <> 'land'),
@@ -171,17 +198,22 @@ def profile_table(cursor: duckdb.DuckDBPyConnection, ags: str, level: str) -> pa
                $ags AS ags, $level AS level,
                m.value, m.flag, m.numerator, m.denominator,
                l.value AS land_value, g.value AS germany_value,
-               peer.peer_value, peer.peer_method, peer.peers_with_value, peer.peer_group
+               peer.peer_value, peer.peer_method, peer.peer_members, peer.peer_group
         FROM periods p
         JOIN marts.indicator_catalog c USING (indicator_id)
         LEFT JOIN mine m USING (indicator_id, period)
         LEFT JOIN land l USING (indicator_id, period)
         LEFT JOIN germany g USING (indicator_id, period)
-        LEFT JOIN peer ON peer.ags = $ags AND $level = 'kreis' AND peer.indicator_id = p.indicator_id AND peer.period = p.period
+        LEFT JOIN peer USING (indicator_id, period)
         ORDER BY p.indicator_id, p.period
         """,
         {"ags": ags, "level": level},
     ).to_arrow_table()
+
+
+def _exists(cursor: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(cursor.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+                               [schema, table]).fetchone()[0])
 
 
 def status(cursor: duckdb.DuckDBPyConnection) -> dict[str, Any]:

@@ -57,7 +57,7 @@ class QueryResult:
     row_limit: int
 
 
-def check_statement(sql: str, *, county_catalogs: set[str] = frozenset()) -> str:
+def check_statement(sql: str, *, county_catalogs: set[str] = frozenset(), every_county: bool = False) -> str:
     """The statement if it is one read-only SELECT touching only allowed tables, else a Refusal naming why."""
     if not sql or not sql.strip():
         raise Refusal("empty", "send one SELECT or WITH statement in the field `sql`")
@@ -76,7 +76,7 @@ def check_statement(sql: str, *, county_catalogs: set[str] = frozenset()) -> str
     if statement.type != duckdb.StatementType.SELECT or keyword not in READING_KEYWORDS:
         kind = statement.type.name.lower() if statement.type != duckdb.StatementType.SELECT else keyword.lower()
         raise Refusal("not_a_select", f"only one SELECT or WITH statement is allowed, this is {kind.upper()}")
-    _check_tables(sql, county_catalogs)
+    _check_tables(sql, county_catalogs, every_county)
     return sql
 
 
@@ -190,7 +190,7 @@ def _execute(connection: duckdb.DuckDBPyConnection, sql: str, *, time_limit_seco
     return table
 
 
-def _check_tables(sql: str, county_catalogs: set[str]) -> None:
+def _check_tables(sql: str, county_catalogs: set[str], every_county: bool) -> None:
     """Walk DuckDB's own parse tree: table functions, file-like table names, other counties' areas."""
     scratch = duckdb.connect(":memory:")
     try:
@@ -214,6 +214,8 @@ def _check_tables(sql: str, county_catalogs: set[str]) -> None:
             for part in (catalog, node.get("schema_name") or ""):
                 match = COUNTY_CATALOG.match(part)
                 if match and part.lower() not in county_catalogs:
+                    if every_county:
+                        raise Refusal("county_area", f"county {match.group(1)} has uploaded nothing", status=404)
                     raise Refusal("county_area", f"{part} is the upload area of county {match.group(1)}; "
                                                  "only that county and the state office may read it", status=403)
 

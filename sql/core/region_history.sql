@@ -38,8 +38,11 @@ changed AS (
     GROUP BY old_ags, level
 ),
 created AS (
+    -- only a change that forms a new unit starts one; a merger into an existing unit
+    -- (Eisenach into the Wartburgkreis) leaves the receiving unit's start untouched
     SELECT new_ags AS ags, level, min(change_date) AS change_date
     FROM staging.territorial_changes
+    WHERE kind = 'formation'
     GROUP BY new_ags, level
 )
 SELECT

@@ -8,6 +8,7 @@ const UNITS = { pct: "%", percentage_points: "percentage points", per_1000: "per
 const number = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 1, minimumFractionDigits: 1 });
 const integer = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 0 });
 const KEY_STORAGE = "imon-api-key";
+const METHODS = { counts: "from counts", median: "median of the members" };
 
 Chart.defaults.animation = false;
 Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily;
@@ -133,7 +134,7 @@ function peerChart(canvas, indicator, names) {
         maintainAspectRatio: false,
         plugins: {
           legend: { display: false },
-          title: { display: true, align: "start", text: `Peer value ${format(latest.peer_value)} (${(latest.peer_method || "").replace(/_/g, " ")})` },
+          title: { display: true, align: "start", text: `Group value ${format(latest.peer_value)} (${METHODS[latest.peer_method] || "–"})` },
           subtitle: { display: true, align: "start", padding: { bottom: 10 }, text: `${peers.length} Kreise of the group in ${peers[0].period}, this one in blue` },
         },
         scales: { x: { ticks: { display: false }, grid: { display: false } }, y: { beginAtZero: true } },
@@ -152,16 +153,21 @@ function peerChart(canvas, indicator, names) {
 }
 
 function valueTable(indicator, names) {
+  const others = names.otherGroups;
+  const withNotes = indicator.series.some((row) => row.flag);
+  const groupValue = (row, group) => (row.groups || []).find((g) => g.group_id === group.group_id) || {};
   const header = element("tr", {},
-    element("th", { text: "Period" }), element("th", { text: names.region, class: "key-region" }),
+    element("th", { text: "Period" }), element("th", { text: names.region.split(",")[0], class: "key-region" }),
     ...(names.land ? [element("th", { text: names.land })] : []), element("th", { text: "Germany" }),
-    element("th", { text: "Peer group" }), element("th", { text: "Note" }));
+    element("th", { text: "Peer group" }), ...others.map((g) => element("th", { text: g.group_name })),
+    ...(withNotes ? [element("th", { text: "Note" })] : []));
   const rows = indicator.series.map((row) => element("tr", {},
     element("td", { text: String(row.period) }), element("td", { text: format(row.value), class: "key-region" }),
     ...(names.land ? [element("td", { text: format(row.land_value) })] : []), element("td", { text: format(row.germany_value) }),
-    element("td", { text: format(row.peer_value), title: (row.peer_method || "").replace(/_/g, " ") }),
-    element("td", { text: (row.flag || "").replace(/_/g, " "), class: "flag" })));
-  return element("table", {}, element("thead", {}, header), element("tbody", {}, ...rows));
+    element("td", { text: format(row.peer_value), title: METHODS[row.peer_method] || "" }),
+    ...others.map((g) => element("td", { text: format(groupValue(row, g).peer_value), title: METHODS[groupValue(row, g).peer_method] || "" })),
+    ...(withNotes ? [element("td", { text: (row.flag || "").replace(/_/g, " "), class: "flag" })] : [])));
+  return element("div", { class: "table-box" }, element("table", {}, element("thead", {}, header), element("tbody", {}, ...rows)));
 }
 
 function indicatorCard(indicator, names) {
@@ -203,15 +209,17 @@ async function download(key, formatName) {
 async function showProfile(key) {
   const profile = await api(`/api/regions/${encodeURIComponent(key)}/profile`);
   const { region, land, peer_group: peerGroup } = profile;
-  const names = { region: region.name, land: land ? land.name : null };
+  const names = { region: region.name, land: land ? land.name : null, otherGroups: profile.other_groups || [] };
   document.title = `imon · ${region.name}`;
   document.getElementById("region-name").textContent = region.name;
   const facts = [`${region.level[0].toUpperCase()}${region.level.slice(1)} ${shortKey(region.ags, region.level)}`];
   if (land) facts.push(land.name);
   if (region.population) facts.push(`${integer.format(region.population)} inhabitants`);
   document.getElementById("region-facts").textContent = facts.join(" · ");
+  const others = (profile.other_groups || []).map((g) => `${g.group_name} (${g.members.length})`);
   document.getElementById("peer-group").textContent = peerGroup
-    ? `Peer group (Vergleichsring): ${peerGroup.peer_group}, ${peerGroup.members.length} other Kreise.`
+    ? `Peer group (Vergleichsring): ${peerGroup.group_name}, ${peerGroup.members.length} Kreise including this one.`
+      + (others.length ? ` Also compared with: ${others.join(", ")}.` : "")
     : "No peer group at this level; compared with Land and Germany.";
   document.getElementById("snapshot").textContent = `Published snapshot ${profile.snapshot}.`;
   for (const button of document.querySelectorAll("#downloads button")) {

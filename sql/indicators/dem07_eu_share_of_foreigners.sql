@@ -1,0 +1,28 @@
+/*
+id: DEM07_EU
+version: 1
+name_de: Anteil der EU-Staatsangehörigen an den Ausländern
+name_en: Share of EU citizens among foreign nationals
+domain: Demografie
+unit: pct
+scale: 100
+aggregate: counts
+formula: "100 · AZR[Ländergruppierung = EU-27 (since 01.02.2020)] / AZR[total] (GES total), on the areas of the foreigners' authorities"
+definition: EU citizens (EU-27 as of 01.02.2020) in the Ausländerzentralregister on 31.12. divided by all foreigners in the register on 31.12., times 100.
+numerator: 12521-0041 Ausländer (AZR), Ländergruppierung label:eu-27-seit-01-02-2020 (EU-27 seit 01.02.2020), GES total
+denominator: 12521-0041 Ausländer (AZR), all citizenships, GES total
+sources: [destatis 12521-0041]
+lowest_level: kreis
+reference_date: 31.12.
+reference_sets: "B 1.4, NI 1-2-4"
+caveats: "AZR counts (persons staying for about 3 months or longer), not the Fortschreibung. AZR figures follow the foreigners' authority: Kassel Stadt and Landkreis, all of Saarland, and Cottbus with Spree-Neiße are computed on the merged area. Cells are rounded to multiples of 5. The EU-27 since Brexit (01.02.2020) is used for all years, so British citizens count as third-country nationals throughout. Table code R, grouping codes unverified (placeholders until the ffcsv is seen)."
+*/
+SELECT
+    ags,
+    period,
+    reference_date,
+    foreigners AS numerator,
+    all_foreigners AS denominator,
+    authority_area_flag AS flag
+FROM core.foreigners_register
+WHERE breakdown = 'country_group' AND category = 'eu27'

@@ -1,0 +1,36 @@
+/*
+id: REC02_OTHER
+version: 1
+name_de: "Anteil der Einbürgerungen von Staatsangehörigen Australiens und Ozeaniens sowie von Staatenlosen und Personen mit ungeklärter Staatsangehörigkeit an allen Einbürgerungen"
+name_en: "Share of naturalisations of former citizens of Australia and Oceania and of stateless persons or persons of unclear citizenship among all naturalisations"
+domain: Rechtliche Integration
+unit: pct
+scale: 100
+aggregate: counts
+formula: "100 · BEV008[ST5 + ST997] / BEV008[STAKNW total]"
+definition: "Naturalisations during the year of persons whose former citizenship was of Australia or Oceania, or who were stateless or of unclear citizenship, divided by all naturalisations of the year, times 100 (structure by continent of origin). The two small groups are shown together; either being suppressed makes the sum unknown."
+numerator: "12511-01-01-4 BEV008, STAKNW = ST5 (Australien und Ozeanien) + ST997 (staatenlos, ungeklärt, ohne Angabe)"
+denominator: 12511-01-01-4 BEV008, STAKNW total
+sources: [regio 12511-01-01-4]
+lowest_level: kreis
+reference_date: calendar year
+reference_sets: "NI 2-3-4"
+caveats: "Small numbers: a Kreis often has few naturalisations a year and many cells are suppressed, so read the 3-year moving average (small_counts). The structure follows the origin of the people naturalised in the year, not of the foreign population. The 2024 StAG reform changes who is naturalised from 2024."
+small_counts: true
+series_breaks: [{year: 2024, reason: "StAG reform of 27.06.2024 (shorter residence requirement, multiple citizenship)"}]
+*/
+SELECT
+    ags,
+    period,
+    reference_date,
+    -- the two groups summed; unknown when either is suppressed or missing
+    CASE
+        WHEN bool_or(naturalisations IS NULL) FILTER (WHERE continent IN ('oceania', 'stateless_or_unknown'))
+          OR count(*) FILTER (WHERE continent IN ('oceania', 'stateless_or_unknown')) < 2 THEN NULL
+        ELSE sum(naturalisations) FILTER (WHERE continent IN ('oceania', 'stateless_or_unknown'))
+    END AS numerator,
+    max(naturalisations) FILTER (WHERE continent = 'total') AS denominator,
+    CAST(NULL AS VARCHAR) AS flag
+FROM core.naturalisations
+WHERE level = 'kreis'
+GROUP BY ags, period, reference_date

@@ -1,0 +1,1 @@
+"""The federal-scale benchmark (issue #7): workload writer, runner, floor, service load."""

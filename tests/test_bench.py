@@ -1,0 +1,116 @@
+"""The benchmark keeps working: the tiny version end to end, the floor against the parsers, the report.
+
+The federal benchmark is not a test (`make bench`); CI runs only `--scale tiny --skip-service` here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+try:
+    from bench import runner
+    from bench.floor import run_floor
+except ImportError:
+    from tests.bench import runner
+    from tests.bench.floor import run_floor
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ("prefect start-up", "full", "no-change re-run", "incremental", "floor")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)  # a few minutes on an idle 2-core machine: Prefect's start-up and GX per table, three runs
+def test_tiny_benchmark_produces_every_number_and_the_report(tmp_path):
+    output, numbers = tmp_path / "BENCHMARKS.md", tmp_path / "bench.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IMON_", "PREFECT_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.bench", "--scale", "tiny", "--skip-service", "--profile", "never",
+         "--output", str(output), "--json", str(numbers), "--workdir", str(tmp_path / "work")],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=1700,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = json.loads(numbers.read_text())
+
+    for name in SCENARIOS:
+        scenario = results["scenarios"][name]
+        assert scenario["returncode"] == 0, name
+        assert scenario["wall_s"] > 0 and scenario["peak_rss"] > 0, name
+    full = results["scenarios"]["full"]["result"]
+    # every table loads; the audit may withhold Kreis and Land indicators of the tiny workload (one Land only)
+    assert [t for t in full["tables"] if t["status"] != "loaded"] == []
+    assert full["published"] and full["phases"] and full["prefect_start_up_s"] > 0
+    assert {t["status"] for t in results["scenarios"]["no-change re-run"]["result"]["tables"]} == {"unchanged"}
+    loaded = [t["name"] for t in results["scenarios"]["incremental"]["result"]["tables"] if t["status"] == "loaded"]
+    assert loaded == [runner.DEFAULT_INCREMENTAL_TABLE]
+    floor = results["scenarios"]["floor"]["result"]
+    pipeline_rows = {t["name"]: t["rows"] for t in full["tables"]}
+    assert {name: table["rows"] for name, table in floor["tables"].items()} == pipeline_rows
+    assert floor["indicator_rows"] >= full["indicator_rows"]["rows"] and floor["indicator_rows"] > 0
+
+    assert [t["key"] for t in results["targets"]] == ["floor_ratio", "rerun", "incremental", "rss", "service"]
+    assert all(t["met"] in (True, False) for t in results["targets"][:4])
+    assert results["targets"][4]["met"] is None
+
+    report = output.read_text()
+    for heading in ("# Benchmarks", "## Machine", "## Workload", "## Scenarios", "## Targets", "## Where the time goes",
+                    "## Query service under load"):
+        assert heading in report
+    for name in SCENARIOS:
+        assert f"| {name} |" in report
+    assert "Service not available: skipped (--skip-service)" in report
+    assert "full pipeline / floor" in done.stdout and "peak RSS" in done.stdout
+    assert not (PROJECT_ROOT / "BENCHMARKS.md").exists() or (PROJECT_ROOT / "BENCHMARKS.md").stat().st_mtime < output.stat().st_mtime
+
+
+def test_floor_reads_every_landed_table_as_the_parsers_do(built, tmp_path):
+    """Bare DuckDB reads the offline sample's landing zone into the same rows the parsers load, and builds the same indicators."""
+    import duckdb
+
+    summary, directory = built
+    result = run_floor(directory / "landing", tmp_path / "floor.duckdb")
+    warehouse = duckdb.connect(str(summary.warehouse_path), read_only=True)
+    try:
+        loaded = dict(warehouse.execute(
+            "SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'raw'").fetchall())
+        expected = {name: warehouse.execute(f"SELECT count(*) FROM raw.{name}").fetchone()[0] for name in loaded}
+        indicator_rows = warehouse.execute("SELECT count(*), count(value) FROM marts.indicator_value").fetchone()
+    finally:
+        warehouse.close()
+    assert expected, "the offline run loaded nothing"
+    assert {name: result["tables"][name]["rows"] for name in expected if name in result["tables"]} == expected
+    assert set(expected) <= set(result["tables"])
+    assert (result["indicator_rows"], result["indicator_values"]) == indicator_rows
+    assert not result["unsupported"]
+
+
+def test_report_says_what_was_not_measured():
+    results = {
+        "options": {"scale": "tiny", "years": "25", "seed": "1", "skip_service": "True"},
+        "started_at": "2026-11-26T05:00:00+00:00", "machine": {"commit": "abc", "load_average": [1, 1, 1]},
+        "workload": {}, "scenarios": {},
+        "service": {"available": False, "reason": "flows.service.app cannot be imported: no module"},
+    }
+    results["targets"] = runner.evaluate(results)
+    assert [t["met"] for t in results["targets"]] == [None] * 5
+    report = runner.markdown(results)
+    assert "Service not available: flows.service.app cannot be imported" in report
+    assert "not measured" in report and "**missed**" not in report
+    assert "not measured" in runner.terminal_table(results)
+
+
+def test_phase_clock_counts_each_phase_without_the_phases_it_calls():
+    import time
+
+    clock = runner.PhaseClock()
+    inner = clock.wrap(lambda: time.sleep(0.05), "inner")
+    outer = clock.wrap(lambda: (time.sleep(0.05), inner()), "outer", stage="stage")
+    outer()
+    assert set(clock.seconds) == {"stage / outer", "stage / inner"}
+    assert 0.04 < clock.seconds["stage / outer"] < 0.09
+    assert 0.04 < clock.seconds["stage / inner"] < 0.09
