@@ -24,8 +24,8 @@ run: venv  ## pull, validate, load and build the warehouse; print a summary
 test: venv  ## run the test suite
 	$(BIN)/pytest
 
-bench: venv  ## federal-scale benchmark (writes BENCHMARKS.md)
-	$(BIN)/python -m tests.bench
+bench: venv  ## federal-scale benchmark (writes BENCHMARKS.md); options: make bench BENCH="--years 3 --skip-service"
+	$(BIN)/python -m tests.bench $(BENCH)
 
 clean:  ## remove the virtual environment and local build output
 	rm -rf $(VENV) warehouse/imon.duckdb* warehouse/landing .prefect

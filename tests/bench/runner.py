@@ -891,7 +891,7 @@ def markdown(results: dict[str, Any]) -> str:
                    "fingerprint to compare with).")
     peak_table = _peak_table(full_result)
     if peak_table:
-        out.append(f"The full run's peak RSS was reached while {peak_table}.")
+        out.append(peak_table + ".")
     change = results.get("incremental_change")
     if change:
         out.append(f"The incremental scenario's change: `{change['table']}` rewritten by the workload writer with one more year "
@@ -928,9 +928,11 @@ def markdown(results: dict[str, Any]) -> str:
         out += ["", "## Failed", "", f"Scenario `{results['failed']['scenario']}` failed; the end of its log:", "", "```",
                 results["failed"]["log_tail"], "```"]
     out += ["", "## How to run", "", "```",
-            "make bench                                        # federal scale, writes BENCHMARKS.md (several minutes)",
-            ".venv/bin/python -m tests.bench --scale tiny --skip-service --output /tmp/bench.md   # seconds, what CI runs",
-            ".venv/bin/python -m tests.bench --years 10 --keep  # fewer years; keep the work directory (logs, databases)",
+            "make bench                         # federal scale, 25 years: over an hour and many GB on 2 cores today",
+            "make bench BENCH=\"--years 3\"      # what this file was generated with (10–20 minutes)",
+            ".venv/bin/python -m tests.bench --scale tiny --skip-service --output /tmp/bench.md  # what CI runs (minutes)",
+            ".venv/bin/python -m tests.bench --years 3 --keep --json /tmp/bench.json   # keep logs and databases, all numbers",
+            ".venv/bin/python -m tests.bench --from-json /tmp/bench.json   # only write the report again from those numbers",
             "```", "",
             "Every pipeline scenario times its phases; `--profile always` (or `auto`: only when a target is missed) also runs "
             "the full scenario once more under cProfile and lists its top functions (it costs another full run). "
@@ -939,17 +941,19 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def _peak_table(result: dict[str, Any]) -> str | None:
-    """Which progress line of a pipeline run first showed its peak RSS (the table being ingested then)."""
+    """The steps of a pipeline run that raised its peak RSS most (each progress line carries the peak so far)."""
     lines = [line for line in result.get("progress") or [] if len(line) == 3 and line[2]]
     if not lines:
         return None
-    peak = max(rss for _, _, rss in lines)
-    previous = 0
-    for _, message, rss in lines:
-        if rss == peak and rss > previous:
-            return f"the step that ended with “{' '.join(message.split())[:120]}” ran (peak {_fmt_bytes(rss * 1024)})"
+    steps, previous = [], lines[0][2]
+    for _, message, rss in lines[1:]:
+        steps.append((rss - previous, " ".join(message.split())[:100]))
         previous = rss
-    return None
+    top = [f"“{message}” (+{_fmt_bytes(grown * 1024)})" for grown, message in sorted(steps, reverse=True)[:3] if grown > 0]
+    if not top:
+        return None
+    return (f"The full run's peak RSS ({_fmt_bytes(lines[-1][2] * 1024)} for the Python process) grew most in the steps "
+            f"that ended with {', '.join(top)}")
 
 
 def _same_indicators(scenarios: dict[str, Any]) -> str:
@@ -1007,9 +1011,12 @@ def _where_time_goes(results: dict[str, Any]) -> list[str]:
             if target["key"] == "service":
                 out.append("- " + _service_remedy(results))
             elif target["key"] == "rss":
-                out.append("- The peak comes from the largest table held as pandas frames of Python strings (the parsed "
-                           "long format, its GX copies and the derived check frames) at once; parsing and checking in "
-                           "DuckDB would keep it near the floor's peak.")
+                out.append("- A parsed table lives as a pandas frame of Python strings (one object per cell), copied again "
+                           "by the region-key annotation, GX and the derived-check frames; the peak is set by the largest "
+                           "table (see the peak RSS line under Scenarios) and grows with its rows, and memory freed after "
+                           "a table is not given back, so the peak creeps up table by table. Reading and checking each "
+                           "table in DuckDB (as the floor does), or at least parsing to categorical/Arrow columns instead "
+                           "of Python strings, would keep the run near the floor's peak.")
             elif scenario and scenario.get("result"):
                 for phase, seconds in _phase_rows(scenario["result"], scenario["wall_s"])[:5]:
                     remedy = _remedy_for(phase)
@@ -1020,14 +1027,23 @@ def _where_time_goes(results: dict[str, Any]) -> list[str]:
 
 
 def _service_remedy(results: dict[str, Any]) -> str:
-    kinds = (results.get("service") or {}).get("kinds") or {}
+    service = results.get("service") or {}
+    kinds, baseline = service.get("kinds") or {}, (service.get("baseline") or {}).get("profile")
+    served = (service.get("server_side") or {}).get("profile")
     first = kinds.get("profile (first ask)")
-    text = ("A profile is several queries on the snapshot (region, Land, Germany, peer groups, series, comparisons) run "
-            "on one DuckDB connection shared by all requests, in a thread pool of a 2-core machine that also runs the 20 "
-            "clients; answers are memoized per snapshot")
+    text = ("A profile is several queries on the snapshot (the region, its Land, Germany, peer groups, the series of "
+            "every indicator, comparisons, peer values; flows/service/profile.py) on a cursor of one shared DuckDB "
+            "connection, then the whole document as JSON")
+    if baseline:
+        text += (f"; alone it takes {baseline['p50_ms']:.0f} ms (p50), already above the target without any "
+                 "concurrency")
+    if served:
+        text += (f"; under {service['clients']} clients the service's own time is p50 {served['p50_ms']:.0f} ms: the 2 "
+                 "cores (shared with the clients) are saturated and requests queue")
     if first:
-        text += f", so the first ask of a Kreis (p95 {first['p95_ms']:.0f} ms) is what is slow"
-    return text + ". Precomputing the profiles at publish time (one table keyed by region) would make every ask a lookup."
+        text += f". Answers are memoized per snapshot, so the first ask of a Kreis (p95 {first['p95_ms']:.0f} ms) is the slow one"
+    return (text + ". Precomputing every region's profile document at publish time (one table keyed by region, or the "
+            "JSON itself) would make an ask a lookup of a few milliseconds.")
 
 
 def _service_section(results: dict[str, Any]) -> list[str]:
@@ -1047,6 +1063,17 @@ def _service_section(results: dict[str, Any]) -> list[str]:
         out.append(f"| {kind} | {numbers['requests']} | {numbers['failed']} | {numbers['p50_ms']:.0f} ms | "
                    f"{numbers['p95_ms']:.0f} ms | {numbers['max_ms']:.0f} ms | "
                    f"{str(numbers['throughput_rps']) + ' req/s' if numbers.get('throughput_rps') else '–'} |")
+    baseline, served = service.get("baseline") or {}, service.get("server_side") or {}
+    if baseline:
+        out += ["", "Without concurrency (one client, one request at a time, before the load): "
+                + ", ".join(f"{kind} p50 {numbers['p50_ms']:.0f} ms (max {numbers['max_ms']:.0f} ms, {numbers['requests']} "
+                            f"requests{', each Kreis asked for the first time' if kind == 'profile' else ''})"
+                            for kind, numbers in baseline.items()) + "."]
+    if served:
+        out += ["", "Inside the service under the load (its requests.log: from the request's arrival to its answer): "
+                + ", ".join(f"{kind} p50 {numbers['p50_ms']:.0f} ms, p95 {numbers['p95_ms']:.0f} ms"
+                            for kind, numbers in served.items())
+                + ". The rest of a client's wait is the connection and the clients' own share of the 2 cores."]
     if service.get("errors"):
         out += ["", "Errors: " + "; ".join(service["errors"][:5])]
     return out
@@ -1069,6 +1096,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
                         help="run the full scenario once more under cProfile (auto: when a target is missed)")
     parser.add_argument("--incremental-table", default=DEFAULT_INCREMENTAL_TABLE)
     parser.add_argument("--note", action="append", default=[], help="a paragraph for the report (repeatable)")
+    parser.add_argument("--from-json", type=Path, help="only write the report again from the --json of an earlier run")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests-per-client", type=int, default=50)
     parser.add_argument("--max-seconds", type=float, default=60.0)
@@ -1084,6 +1112,15 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_arguments(argv)
+    if args.from_json:  # the report again from the numbers of an earlier run (with today's wording and notes)
+        results = json.loads(args.from_json.read_text(encoding="utf-8"))
+        if args.note:
+            results["notes"] = list(args.note)
+        results["targets"] = evaluate(results)
+        args.output.write_text(markdown(results), encoding="utf-8")
+        print(terminal_table(results))
+        print(f"\nwritten {args.output}")
+        return 0
     if args.child == "pipeline":
         return child_pipeline(args.warehouse, args.result, args.profile_path)
     if args.child == "noop":

@@ -8,7 +8,9 @@ per client and `max_seconds` in all, whichever comes first; traffic goes to 127.
 
 The service memoizes answers per snapshot, so a Kreis asked for the second time is answered from
 memory: latencies are reported for all profile requests and for the first request of each Kreis
-(`profile (first ask)`) separately.
+(`profile (first ask)`) separately. Before the load, one client asks 10 profiles and 10 slices one
+at a time (the latency without concurrency); after it, the service's own time per request is read
+from its requests.log (how much of a client's wait is spent inside the service).
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ class LoadResult:
     server_peak_rss: int | None = None
     start_up_s: float | None = None
     errors: list[str] = field(default_factory=list)
+    baseline: list[Sample] = field(default_factory=list)  # one client, one request at a time, before the load
+    server_ms: dict[str, list[float]] = field(default_factory=dict)  # the service's own timing (requests.log)
 
     def summary(self) -> dict[str, Any]:
         kinds: dict[str, list[Sample]] = {}
@@ -80,6 +84,15 @@ class LoadResult:
                "throughput_rps": round(len(self.samples) / self.elapsed_s, 1) if self.elapsed_s else None,
                "server_peak_rss": self.server_peak_rss, "start_up_s": self.start_up_s, "errors": self.errors[:10],
                "kinds": {}}
+        for kind in ("profile", "slice"):
+            alone = sorted(s.seconds * 1000 for s in self.baseline if s.kind == kind)
+            if alone:
+                out.setdefault("baseline", {})[kind] = {"requests": len(alone), "p50_ms": round(percentile(alone, 50), 1),
+                                                        "max_ms": round(alone[-1], 1)}
+            served = sorted(self.server_ms.get(kind) or [])
+            if served:
+                out.setdefault("server_side", {})[kind] = {"requests": len(served), "p50_ms": round(percentile(served, 50), 1),
+                                                           "p95_ms": round(percentile(served, 95), 1)}
         for kind, samples in kinds.items():
             latencies = sorted(s.seconds * 1000 for s in samples)
             out["kinds"][kind] = {
@@ -165,7 +178,7 @@ class Served:
 
 
 def run_load(url: str, key: str, *, clients: int = 20, requests_per_client: int = 50, max_seconds: float = 60,
-             seed: int = 1, server_pid: int | None = None) -> LoadResult:
+             seed: int = 1, server_pid: int | None = None, request_log: Path | None = None) -> LoadResult:
     """N client threads, each with a keep-alive connection, asking profiles and slices until done or out of time."""
     import httpx
 
@@ -186,6 +199,21 @@ def run_load(url: str, key: str, *, clients: int = 20, requests_per_client: int 
     result = LoadResult(clients=clients, requests_per_client=requests_per_client, max_seconds=max_seconds, elapsed_s=0.0)
     seen: set[str] = set()
     lock = threading.Lock()
+    # the baseline: one client, one request at a time (profiles of Kreise not asked before, slices)
+    chooser = random.Random(seed)
+    with httpx.Client(base_url=url, headers=headers, timeout=60) as alone:
+        for kreis in chooser.sample(kreise, min(10, len(kreise))):
+            seen.add(kreis)
+            began = time.perf_counter()
+            status = alone.get(f"/api/regions/{kreis}/profile").status_code
+            result.baseline.append(Sample("profile", time.perf_counter() - began, status, True))
+        for _ in range(10):
+            year = chooser.choice(years)
+            params = {"indicator": chooser.choice(indicators), "level": "kreis", "period_from": year, "period_to": year}
+            began = time.perf_counter()
+            status = alone.get("/api/values", params=params).status_code
+            result.baseline.append(Sample("slice", time.perf_counter() - began, status))
+    offset = request_log.stat().st_size if request_log and request_log.exists() else 0
     deadline = time.monotonic() + max_seconds
     start = threading.Barrier(clients + 1)
 
@@ -251,7 +279,31 @@ def run_load(url: str, key: str, *, clients: int = 20, requests_per_client: int 
     stop.set()
     sampler.join(timeout=5)
     result.server_peak_rss = peak[0] or None
+    if request_log:
+        time.sleep(0.2)  # the last log lines are written after the answers
+        result.server_ms = server_side_ms(request_log, offset)
     return result
+
+
+def server_side_ms(request_log: Path, offset: int) -> dict[str, list[float]]:
+    """The service's own time per request (its requests.log, from `offset` on), by endpoint kind."""
+    import json
+
+    kinds: dict[str, list[float]] = {"profile": [], "slice": []}
+    if not request_log.exists():
+        return kinds
+    with open(request_log, encoding="utf-8") as handle:
+        handle.seek(offset)
+        for line in handle:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            path = entry.get("path") or ""
+            kind = "profile" if path.endswith("/profile") else "slice" if path == "/api/values" else None
+            if kind and entry.get("ms") is not None:
+                kinds[kind].append(float(entry["ms"]))
+    return kinds
 
 
 def measure_service(environ: dict[str, str], log: Path, *, clients: int = 20, requests_per_client: int = 50,
@@ -260,11 +312,14 @@ def measure_service(environ: dict[str, str], log: Path, *, clients: int = 20, re
     missing = service_available()
     if missing:
         return {"available": False, "reason": missing}
+    from flows.settings import load_settings
+
+    request_log = load_settings(environ).service_dir / "requests.log"
     try:
         key = create_state_office_key(environ)
         with Served(environ, log) as served:
             result = run_load(served.url, key, clients=clients, requests_per_client=requests_per_client,
-                              max_seconds=max_seconds, seed=seed, server_pid=served.process.pid)
+                              max_seconds=max_seconds, seed=seed, server_pid=served.process.pid, request_log=request_log)
             result.start_up_s = served.start_up_s
     except ServiceUnavailable as error:
         return {"available": False, "reason": str(error)}
