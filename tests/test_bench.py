@@ -89,7 +89,7 @@ def test_floor_reads_every_landed_table_as_the_parsers_do(built, tmp_path):
     assert not result["unsupported"]
 
 
-def test_report_says_what_was_not_measured():
+def test_report_says_what_was_not_measured(tmp_path, capsys):
     results = {
         "options": {"scale": "tiny", "years": "25", "seed": "1", "skip_service": "True"},
         "started_at": "2026-11-26T05:00:00+00:00", "machine": {"commit": "abc", "load_average": [1, 1, 1]},
@@ -102,6 +102,13 @@ def test_report_says_what_was_not_measured():
     assert "Service not available: flows.service.app cannot be imported" in report
     assert "not measured" in report and "**missed**" not in report
     assert "not measured" in runner.terminal_table(results)
+
+    # the report again from saved numbers, with a note
+    saved = tmp_path / "bench.json"
+    saved.write_text(json.dumps(results))
+    assert runner.main(["--from-json", str(saved), "--output", str(tmp_path / "B.md"), "--note", "Three years only."]) == 0
+    assert "Three years only." in (tmp_path / "B.md").read_text()
+    assert "not measured" in capsys.readouterr().out
 
 
 def test_phase_clock_counts_each_phase_without_the_phases_it_calls():

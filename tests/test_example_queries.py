@@ -42,7 +42,7 @@ def test_every_example_runs_directly_and_through_the_sql_endpoint_guard(warehous
 
 def test_a_countys_indicators_over_time(warehouse):
     result = {r["indicator_id"]: r for r in rows(warehouse, example("county_indicators_over_time"))}
-    assert len(result) == 9 and result["ARB06"]["kreis"] == "München, Landeshauptstadt"
+    assert len(result) >= 9 and result["ARB06"]["kreis"] == "München, Landeshauptstadt"
     assert (result["ARB06"]["kreis_value"], result["ARB06"]["land_value"], result["ARB06"]["germany_value"]) == (49.0, 38.7, 37.1)
 
 
@@ -71,7 +71,7 @@ def test_the_ranking_within_the_land(warehouse):
 def test_the_peer_group_comparison_agrees_with_the_query_service(warehouse):
     example_rows = [r for r in rows(warehouse, example("peer_group_comparison")) if r["is_default"]]
     service_rows = profile_table(warehouse, "09162000", "kreis").to_pylist()
-    assert len(example_rows) == len(service_rows) == 9
+    assert len(example_rows) == len(service_rows) >= 9
     service = {(r["indicator_id"], r["period"]): r for r in service_rows}
     for row in example_rows:
         expected = service[(row["indicator_id"], row["period"])]
