@@ -231,6 +231,8 @@ def audit_indicators(settings: Settings, run_id: str, gate: quality.QualityGate)
     """Check every built indicator; put back the published version of those that fail. Returns their names."""
     connection = connect(settings.warehouse_path)
     try:
+        if not loading.table_exists(connection, "core", "region"):
+            return []  # no register loaded yet: no indicator was built either
         expected = dict(connection.execute(
             "SELECT level, count(*) FROM core.region WHERE level IN ('deutschland', 'land', 'kreis') GROUP BY level"
         ).fetchall())
@@ -379,4 +381,5 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
     connection.close()
     return RunSummary(run_id=run_id, mode=mode, warehouse_path=settings.warehouse_path, tables=outcomes,
                       models_built=built, indicators=_indicator_coverage(settings), outcome=outcome,
-                      build_error=build_error, withheld=withheld, published=published, data_docs=gate.docs_index if any(o.status != "unchanged" for o in outcomes) else None)
+                      build_error=build_error, withheld=withheld, published=published,
+                      data_docs=gate.build_docs() if any(o.status not in ("unchanged", "not delivered") for o in outcomes) else None)

@@ -51,7 +51,7 @@ def test_a_critical_failure_blocks_and_names_the_lines(gate):
     assert failure.describe() == "column values to be between (value): 1 rows, e.g. line 3 (value -4.0, region_key 09163)"
     [rejected] = report.quarantine
     assert rejected["line_number"] == 3 and '"value": -4.0' in rejected["row"]
-    assert gate.docs_index.exists()
+    assert gate.build_docs() == gate.docs_index and gate.docs_index.exists()
 
 
 def test_a_warning_is_reported_but_does_not_block(gate):

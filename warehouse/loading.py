@@ -122,12 +122,15 @@ def record_validation(connection: duckdb.DuckDBPyConnection, *, run_id: str, rep
 def record_quarantine(connection: duckdb.DuckDBPyConnection, *, run_id: str, report: ValidationReport) -> None:
     """Keep the rows a blocking expectation rejected, so they can be inspected and corrected."""
     if report.quarantine:
-        connection.executemany(
+        # one set-based insert: a rejected table can have tens of thousands of rejected rows
+        rows = pd.DataFrame(report.quarantine, columns=["check", "expectation", "column", "line_number", "reason", "row"])
+        connection.register("quarantined_rows", rows.assign(run_id=run_id, table_name=report.table_name))
+        connection.execute(
             'INSERT INTO meta.quarantine (run_id, table_name, "check", expectation, column_name, line_number, reason, "row") '
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [[run_id, report.table_name, r["check"], r["expectation"], r["column"], r["line_number"], r["reason"], r["row"]]
-             for r in report.quarantine],
+            'SELECT run_id, table_name, "check", expectation, "column", CAST(line_number AS BIGINT), reason, "row" '
+            "FROM quarantined_rows"
         )
+        connection.unregister("quarantined_rows")
 
 
 def previous_row_count(connection: duckdb.DuckDBPyConnection, table_name: str) -> int | None:

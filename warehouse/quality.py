@@ -207,6 +207,13 @@ class QualityGate:
                 "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
             })
 
+    def build_docs(self) -> Path | None:
+        """Write the Data Docs of every validation this gate ran, once per run (not after each check)."""
+        if not self.docs_dir:
+            return None
+        self.context.build_data_docs(site_names=["imon"])
+        return self.docs_index
+
     @property
     def docs_index(self) -> Path | None:
         """The Data Docs page a run summary links to."""
@@ -272,9 +279,8 @@ class QualityGate:
         definition = self.context.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=f"validate {suite_name}", data=batch_definition, suite=suite))
         index_columns = [c for c in index_columns if c in frame.columns]
-        actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["imon"])] if self.docs_dir else []
         checkpoint = self.context.checkpoints.add_or_update(gx.Checkpoint(
-            name=f"checkpoint {suite_name}", validation_definitions=[definition], actions=actions,
+            name=f"checkpoint {suite_name}", validation_definitions=[definition], actions=[],
             result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns,
                            "partial_unexpected_count": self.example_count},
         ))
