@@ -77,9 +77,12 @@ def test_model_case(case: Path) -> None:
         _load_csv(connection, input_file, input_file.name.removesuffix(".csv"))
     inputs_with_level = [f.name.removesuffix(".csv") for f in case.glob("core.*.csv")
                          if "level" in f.read_text(encoding="utf-8").splitlines()[0].split(",")]
-    if schema == "indicators" and not (case / "core.region.csv").exists() and inputs_with_level:
+    if schema == "indicators" and not (case / "core.region.csv").exists():
+        inputs = [f.name.removesuffix(".csv") for f in case.glob("core.*.csv")
+                  if "ags" in f.read_text(encoding="utf-8").splitlines()[0].split(",")]
         connection.execute("CREATE TABLE core.region AS " + " UNION ".join(
-            f"SELECT DISTINCT ags, level FROM {name}" for name in inputs_with_level))
+            f"SELECT DISTINCT ags, level FROM {name}" if name in inputs_with_level else f"SELECT DISTINCT ags, 'kreis' AS level FROM {name}"
+            for name in inputs))
     if schema == "indicators" and not (case / "core.region_crosswalk.csv").exists():
         keys = " UNION ".join(f"SELECT DISTINCT ags FROM {f.name.removesuffix('.csv')}" for f in case.glob("core.*.csv"))
         connection.execute(

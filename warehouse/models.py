@@ -119,7 +119,8 @@ def _statement(model: Model, sql_dir: Path) -> str:
         raise ModelError(f"{model.path}: indicator header lacks {', '.join(missing)}")
     if header["aggregate"] == "counts":
         template = (sql_dir / "_templates" / "roll_up_counts.sql").read_text(encoding="utf-8")
-        select = template.replace("{{ scale }}", str(float(header.get("scale", 100))))
+        select = (template.replace("{{ scale }}", str(float(header.get("scale", 100))))
+                  .replace("{{ complete_kreise }}", "true" if header.get("complete_kreise") else "false"))
         inner = f"WITH base AS (\n{model.body}\n)\n{select}"
     elif header["aggregate"] == "none":
         inner = model.body

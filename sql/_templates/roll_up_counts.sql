@@ -6,6 +6,9 @@
 -- through core.region_crosswalk (counts summed, split units weighted by population share).
 -- Land and Germany are sums of the Kreis counts, never averages of ratios. A sum with a
 -- suppressed part in it is incomplete: its value and counts are NULL, flagged.
+-- With `complete_kreise: true` in the header (tables a county or the state office delivers),
+-- every Kreis of the register gets a row for each delivered period; a Kreis missing from the
+-- delivery is `not_delivered` and makes its Land and Germany incomplete.
 , on_target AS (
     SELECT
         crosswalk.target_ags AS ags,
@@ -23,18 +26,28 @@
      AND valid_on(fact_day(base.reference_date, base.period), crosswalk.valid_from, crosswalk.valid_to)
     GROUP BY crosswalk.target_ags, base.period
 ),
+delivered AS (
+    SELECT * FROM on_target
+    UNION ALL
+    SELECT region.ags, periods.period, make_date(periods.period, 12, 31), NULL, NULL, true, true, 'not_delivered', false
+    FROM core.region AS region
+    CROSS JOIN (SELECT DISTINCT period FROM on_target) AS periods
+    WHERE {{ complete_kreise }} AND region.level = 'kreis'
+      AND NOT EXISTS (SELECT 1 FROM on_target AS t WHERE t.ags = region.ags AND t.period = periods.period)
+),
 kreis AS (
     SELECT ags, 'kreis' AS level, period, reference_date,
            CASE WHEN numerator_missing THEN NULL ELSE numerator END AS numerator,
            CASE WHEN denominator_missing THEN NULL ELSE denominator END AS denominator,
            CASE
-               WHEN preset_flag IS NOT NULL AND preset_flag <> 'merged_authority_area' THEN preset_flag
+               WHEN preset_flag IS NOT NULL AND preset_flag NOT IN ('merged_authority_area', 'reaggregated_from_former_kreise')
+                   THEN preset_flag
                WHEN numerator_missing THEN 'numerator_suppressed'
                WHEN denominator_missing THEN 'denominator_suppressed'
                WHEN is_reaggregated THEN 'reaggregated_from_former_kreise'
                ELSE preset_flag
            END AS flag
-    FROM on_target
+    FROM delivered
 ),
 sums AS (
     SELECT
@@ -44,7 +57,7 @@ sums AS (
         max(reference_date) AS reference_date,
         sum(numerator) AS numerator,
         sum(denominator) AS denominator,
-        bool_or(flag IN ('numerator_suppressed', 'denominator_suppressed')) AS is_incomplete
+        bool_or(flag IN ('numerator_suppressed', 'denominator_suppressed', 'not_delivered')) AS is_incomplete
     FROM (SELECT *, left(ags, 2) || '000000' AS land_ags FROM kreis)
     GROUP BY GROUPING SETS ((period, land_ags), (period))
 ),
