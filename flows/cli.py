@@ -63,18 +63,22 @@ def _print_rows(title: str | None, columns: list[str], rows: list[tuple]) -> Non
 def run(
     warehouse: Optional[Path] = WarehouseOption,
     table: Optional[list[str]] = typer.Option(None, "--table", "-t", help="Only this table (repeatable); names as in sources/tables.yaml."),
+    no_pull: bool = typer.Option(False, "--no-pull", help="Use the landing zone as it is (after `imon pull`): no network. "
+                                 "When nothing changed, the run is recorded without starting Prefect."),
     debug: bool = typer.Option(False, "--debug", help="Show the full traceback when the run fails unexpectedly."),
 ) -> None:
     """Pull every configured table, validate, load, build the indicator models and print a summary."""
-    from flows.pipeline import pipeline, run_mode
+    from flows.pipeline import run_mode, run_pipeline
 
     settings = load_settings(warehouse=warehouse)
-    if run_mode(settings) == "offline":
+    if no_pull:
+        errors.print(f"Using the landing zone as it is: {settings.landing_dir}")
+    elif run_mode(settings) == "offline":
         errors.print("No GENESIS credentials set (see .env.example): using the bundled offline sample of real "
                      "GENESIS and BA files in sources/sample/.")
     _show_progress()
     try:
-        summary = pipeline(warehouse=str(settings.warehouse_path), tables=table or None)
+        summary = run_pipeline(warehouse=str(settings.warehouse_path), tables=table or None, pull=not no_pull)
     except Exception as error:  # the flow records its own failures; this is the last line of defence
         if debug:
             raise

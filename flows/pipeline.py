@@ -21,8 +21,8 @@ from sources.parse import parse_table
 from warehouse import loading, models, quality
 from warehouse.connection import connect
 from warehouse.publish import current_snapshot, publish
+from warehouse.register import REGISTER_TABLE, Register
 
-REGISTER_TABLE = "municipality_register"
 # The register and the curated tables describe regions; they are loaded first, because every
 # other table's regional keys are checked against them.
 REFERENCE_LAYOUTS = ("gv100ad", "seed")
@@ -125,6 +125,9 @@ class _AlreadyLanded:
 
     def result(self) -> list[LandedFile]:
         files = landed_files(self.settings.landing_dir, source=self.spec.source, table=self.spec.table)
+        if not files and self.spec.source == "county_file":
+            raise NotDelivered(f"not delivered: nothing in the landing zone {self.settings.landing_dir}",
+                               source=self.spec.source, table=self.spec.table)
         if not files:
             raise FetchError(f"nothing in the landing zone {self.settings.landing_dir}", source=self.spec.source,
                              table=self.spec.table)
@@ -150,27 +153,17 @@ def _raw_files(files: list[LandedFile], settings: Settings) -> list[loading.RawF
     ]
 
 
-def _register_keys(connection) -> set[str]:
-    """Every key any loaded register edition or the curated change list knows, in the forms GENESIS tables use.
-
-    Whether a key was valid on a row's reference date is settled in the core models
-    (core.region_history); here a key nobody knows is what the quality gate looks for.
-    """
-    keys: set[str] = set()
-    if loading.table_exists(connection, "raw", REGISTER_TABLE):
-        keys |= {r[0] for r in connection.execute(
-            f"SELECT key FROM raw.{REGISTER_TABLE} UNION SELECT ars FROM raw.{REGISTER_TABLE} WHERE ars IS NOT NULL"
-        ).fetchall()}
-    if loading.table_exists(connection, "raw", "territorial_changes"):
-        short = {"land": 2, "regierungsbezirk": 3, "kreis": 5, "gemeinde": 8}
-        for level, old, new in connection.execute("SELECT level, old_ags, new_ags FROM raw.territorial_changes").fetchall():
-            keys |= {old[: short.get(level, 8)], new[: short.get(level, 8)]}
-    return keys
+def _read_register(settings: Settings) -> Register:
+    connection = connect(settings.warehouse_path)
+    try:
+        return Register.load(connection, settings.sql_dir)
+    finally:
+        connection.close()
 
 
 @task(name="ingest", cache_policy=NO_CACHE)
 def ingest_table(spec: TableSpec, files: list[LandedFile], settings: Settings, run_id: str,
-                 gate: quality.QualityGate) -> TableOutcome:
+                 gate: quality.QualityGate, register: Register | None = None) -> TableOutcome:
     """Parse, validate and load one table unless its raw files are unchanged since the last load."""
     raw_files = _raw_files(files, settings)
     connection = connect(settings.warehouse_path)
@@ -185,7 +178,7 @@ def ingest_table(spec: TableSpec, files: list[LandedFile], settings: Settings, r
             loading.record_table_load(connection, status="rejected", files=raw_files, message=str(error), **common)
             return TableOutcome(spec.name, spec.label, "rejected", message=str(error))
         if spec.layout not in REFERENCE_LAYOUTS:
-            frame = quality.annotate_region_keys(frame, _register_keys(connection))
+            frame = quality.annotate_region_keys(frame, register or Register.load(connection, settings.sql_dir))
         report = gate.validate(frame, quality.load_suite_document(settings.expectations_dir, spec.name),
                                table_name=spec.name, previous_row_count=loading.previous_row_count(connection, spec.name))
         loading.record_validation(connection, run_id=run_id, report=report)
@@ -202,10 +195,12 @@ def ingest_table(spec: TableSpec, files: list[LandedFile], settings: Settings, r
 
 
 @task(name="build models", cache_policy=NO_CACHE)
-def build_warehouse(settings: Settings, run_id: str, force: bool) -> int | None:
-    """Build the SQL models when a table changed, the SQL changed, or nothing is built yet; else None.
+def build_warehouse(settings: Settings, run_id: str, changed_tables: list[str]) -> list[str] | None:
+    """Build the SQL models a change needs; the names built, or None when nothing needed a build.
 
-    Raises ModelError naming the SQL file when a model fails; the previous build stays.
+    Changed SQL (or variables), or no build yet: every model. Else the models downstream of the raw
+    tables loaded in this run, the others kept as they are. Raises ModelError naming the SQL file
+    when a model fails; the previous build stays.
     """
     # the SQL and the variables it reads (target Gebietsstand, minimum denominator) decide the build
     fingerprint = models.fingerprint(settings.sql_dir, settings.model_variables())
@@ -214,21 +209,30 @@ def build_warehouse(settings: Settings, run_id: str, force: bool) -> int | None:
         last = connection.execute(
             "SELECT sql_sha256 FROM meta.model_build WHERE model = '*' ORDER BY built_at DESC LIMIT 1"
         ).fetchone()
-        if not force and last and last[0] == fingerprint and loading.table_exists(connection, "marts", "indicator_value"):
+        up_to_date = last and last[0] == fingerprint and loading.table_exists(connection, "marts", "indicator_value")
+        if up_to_date and not changed_tables:
             return None
+        rebuild = None
+        if up_to_date:
+            rebuild = models.downstream(models.discover_models(settings.sql_dir), {f"raw.{t}" for t in changed_tables})
+            progress.info("building the %d models downstream of %s", len(rebuild), ", ".join(changed_tables))
         built = models.build_models(connection, settings.sql_dir, run_id=run_id,
                                     variables=settings.model_variables(),
-                                    progress=_report_model)
+                                    progress=_report_model, rebuild=rebuild)
         connection.execute("INSERT INTO meta.model_build (run_id, model, row_count, sql_sha256) VALUES (?, '*', ?, ?)",
                            [run_id, len(built), fingerprint])
-        return len(built)
+        return [name for name, _ in built]
     finally:
         connection.close()
 
 
 @task(name="audit indicators", cache_policy=NO_CACHE)
-def audit_indicators(settings: Settings, run_id: str, gate: quality.QualityGate) -> list[str]:
-    """Check every built indicator; put back the published version of those that fail. Returns their names."""
+def audit_indicators(settings: Settings, run_id: str, gate: quality.QualityGate,
+                     built: list[str] | None = None) -> list[str]:
+    """Check the indicators built in this run (default: all); put back the published version of those that fail.
+
+    Returns the names of those withheld. An indicator not rebuilt keeps the outcome of its last audit.
+    """
     connection = connect(settings.warehouse_path)
     try:
         if not loading.table_exists(connection, "core", "region"):
@@ -239,6 +243,8 @@ def audit_indicators(settings: Settings, run_id: str, gate: quality.QualityGate)
         withheld = []
         for model in models.indicator_models(models.discover_models(settings.sql_dir)):
             if not loading.table_exists(connection, "indicators", model.name):
+                continue
+            if built is not None and model.qualified_name not in built:
                 continue
             levels = {level: count for level, count in expected.items()
                       if connection.execute(f"SELECT count(*) FROM {model.qualified_name} WHERE level = ?", [level]).fetchone()[0]}
@@ -295,6 +301,80 @@ def run_mode(settings: Settings) -> str:
     return f"live: {', '.join(live)}" if live else "offline"
 
 
+def _selected_specs(settings: Settings, tables: list[str] | None) -> list[TableSpec]:
+    """The configured tables, or the named ones plus the reference tables their keys are checked against."""
+    specs = load_table_specs(settings.tables_file)
+    if tables:
+        unknown = sorted(set(tables) - {s.name for s in specs})
+        if unknown:
+            raise ValueError(f"unknown table(s): {', '.join(unknown)}; see sources/tables.yaml")
+        specs = [s for s in specs if s.name in tables or s.layout in REFERENCE_LAYOUTS]
+    return specs
+
+
+def _new_run_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+
+
+def run_pipeline(warehouse: str | None = None, tables: list[str] | None = None, build: bool = True,
+                 pull: bool = True) -> RunSummary:
+    """The pipeline flow; from the landing zone as it is, a run with nothing to do skips the flow altogether.
+
+    Prefect's temporary server costs seconds to start and stop. When every table's landed files are
+    the ones already loaded, the SQL is unchanged and a snapshot is published, the flow would only
+    confirm that: the run is recorded as such (meta.run, meta.table_load) without starting Prefect.
+    """
+    if not pull:
+        summary = _unchanged_run(warehouse, tables, build)
+        if summary is not None:
+            return summary
+    return pipeline(warehouse=warehouse, tables=tables, build=build, pull=pull)
+
+
+def _unchanged_run(warehouse: str | None, tables: list[str] | None, build: bool) -> RunSummary | None:
+    """Record a run that has nothing to do, or return None when anything changed (the flow decides then)."""
+    settings = load_settings(warehouse=warehouse)
+    if not settings.warehouse_path.exists() or current_snapshot(settings.published_dir) is None:
+        return None
+    specs = _selected_specs(settings, tables)
+    connection = connect(settings.warehouse_path)
+    try:
+        landed: dict[str, list[loading.RawFile]] = {}
+        outcomes = []
+        for spec in specs:
+            try:
+                raw_files = _raw_files(_AlreadyLanded(spec, settings).result(), settings)
+            except NotDelivered as error:
+                outcomes.append(TableOutcome(spec.name, spec.label, "not delivered", message=str(error)))
+                continue
+            except SourceError:
+                return None
+            if loading.loaded_fingerprint(connection, spec.name) != loading.files_fingerprint(raw_files):
+                return None
+            landed[spec.name] = raw_files
+            outcomes.append(TableOutcome(spec.name, spec.label, "unchanged"))
+        if build:
+            last = connection.execute(
+                "SELECT sql_sha256 FROM meta.model_build WHERE model = '*' ORDER BY built_at DESC LIMIT 1").fetchone()
+            if not last or last[0] != models.fingerprint(settings.sql_dir, settings.model_variables()) \
+                    or not loading.table_exists(connection, "marts", "indicator_value"):
+                return None
+        run_id, mode = _new_run_id(), run_mode(settings)
+        loading.start_run(connection, run_id=run_id, mode=mode)
+        for spec in specs:
+            if spec.name in landed:
+                loading.record_table_load(connection, run_id=run_id, table_name=spec.name, table_code=spec.table,
+                                          source=spec.source, status="unchanged", files=landed[spec.name])
+        loading.finish_run(connection, run_id=run_id, outcome="success",
+                           message="nothing changed: recorded without starting the flow")
+    finally:
+        connection.close()
+    progress.info("nothing changed since the last load: %d tables unchanged, models up to date, "
+                  "Prefect not started", len(landed))
+    return RunSummary(run_id=run_id, mode=mode, warehouse_path=settings.warehouse_path, tables=outcomes,
+                      models_built=None, indicators=_indicator_coverage(settings), outcome="success")
+
+
 @flow(name="imon", log_prints=False, validate_parameters=False)
 def pipeline(warehouse: str | None = None, tables: list[str] | None = None, build: bool = True,
              pull: bool = True) -> RunSummary:
@@ -303,13 +383,8 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
     With `pull=False` the files already in the landing zone are used (no network, no replay).
     """
     settings = load_settings(warehouse=warehouse)
-    specs = load_table_specs(settings.tables_file)
-    if tables:
-        unknown = sorted(set(tables) - {s.name for s in specs})
-        if unknown:
-            raise ValueError(f"unknown table(s): {', '.join(unknown)}; see sources/tables.yaml")
-        specs = [s for s in specs if s.name in tables or s.layout in REFERENCE_LAYOUTS]
-    run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+    specs = _selected_specs(settings, tables)
+    run_id = _new_run_id()
     mode = run_mode(settings)
     connection = connect(settings.warehouse_path)
     loading.start_run(connection, run_id=run_id, mode=mode)
@@ -327,6 +402,7 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
     # curated region tables first, because the other tables' regional keys are checked against them.
     outcomes: list[TableOutcome] = []
     gate = quality.QualityGate(docs_dir=settings.warehouse_path.parent / "data_docs")
+    register: Register | None = None  # read once, after the reference tables are loaded
     for spec in sorted(specs, key=lambda s: (s.name != REGISTER_TABLE, s.layout not in REFERENCE_LAYOUTS)):
         try:
             files = pulls[spec.name].result()
@@ -339,28 +415,33 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
                                       source=spec.source, status="failed", message=str(error))
             connection.close()
         else:
-            outcome = ingest_table(spec, files, settings, run_id, gate)
+            if register is None and spec.layout not in REFERENCE_LAYOUTS:
+                register = _read_register(settings)
+            outcome = ingest_table(spec, files, settings, run_id, gate, register)
         progress.info("%-9s %s (%s)%s", outcome.status, spec.label, spec.name,
                       f": {outcome.rows:,} rows" if outcome.rows else "")
         outcomes.append(outcome)
 
+    if register is not None:
+        register.close()
+
     # 5. Build the SQL models layer by layer.
-    changed = any(o.status == "loaded" for o in outcomes)
+    changed = [o.name for o in outcomes if o.status == "loaded"]
     built, build_error = None, None
     if build:
         try:
-            built = build_warehouse(settings, run_id, force=changed)
+            built = build_warehouse(settings, run_id, changed)
         except models.ModelError as error:
             build_error = str(error)
             progress.error("model build failed, previous build kept: %s", error)
     if built is not None:
-        progress.info("built %d models", built)
+        progress.info("built %d models", len(built))
 
     # 6. Audit the indicators and publish: readers only ever see a snapshot that passed.
     withheld: list[str] = []
     published = None
     if built is not None:
-        withheld = audit_indicators(settings, run_id, gate)
+        withheld = audit_indicators(settings, run_id, gate, built)
     if build_error is None and (built is not None or current_snapshot(settings.published_dir) is None) \
             and loading_has_models(settings):
         published = publish_snapshot(settings, run_id)
@@ -380,6 +461,7 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
     loading.finish_run(connection, run_id=run_id, outcome=outcome, message="; ".join(messages) or None)
     connection.close()
     return RunSummary(run_id=run_id, mode=mode, warehouse_path=settings.warehouse_path, tables=outcomes,
-                      models_built=built, indicators=_indicator_coverage(settings), outcome=outcome,
+                      models_built=len(built) if built is not None else None,
+                      indicators=_indicator_coverage(settings), outcome=outcome,
                       build_error=build_error, withheld=withheld, published=published,
                       data_docs=gate.build_docs() if any(o.status not in ("unchanged", "not delivered") for o in outcomes) else None)

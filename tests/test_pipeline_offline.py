@@ -214,6 +214,56 @@ def test_a_rerun_with_unchanged_files_loads_nothing(built, tmp_path):
     assert loads == [("loaded", len(DELIVERED)), ("unchanged", len(DELIVERED))]
 
 
+def test_from_the_landing_zone_a_run_with_nothing_to_do_does_not_start_the_flow(built_copy, monkeypatch):
+    import flows.pipeline as flow
+
+    def no_flow(**parameters):
+        raise AssertionError("the Prefect flow was started for a run with nothing to do")
+
+    monkeypatch.setattr(flow, "pipeline", no_flow)
+    rerun = flow.run_pipeline(warehouse=str(built_copy), pull=False)
+    assert rerun.outcome == "success" and rerun.models_built is None and rerun.published is None
+    assert {t.name: t.status for t in rerun.tables} == {
+        s.name: "unchanged" if s.name in DELIVERED else "not delivered" for s in SPECS}
+    assert rerun.indicators
+    connection = duckdb.connect(str(built_copy), read_only=True)
+    run_id, outcome, message = connection.execute(
+        "SELECT run_id, outcome, message FROM meta.run ORDER BY started_at DESC LIMIT 1").fetchone()
+    assert (run_id, outcome) == (rerun.run_id, "success") and "nothing changed" in message
+    assert connection.execute("SELECT count(*) FROM meta.table_load WHERE run_id = ? AND status = 'unchanged'",
+                              [run_id]).fetchone()[0] == len(DELIVERED)
+
+
+def test_a_changed_table_rebuilds_only_the_models_downstream_of_it(built_copy, tmp_path, monkeypatch):
+    from warehouse.models import discover_models, downstream
+
+    before = duckdb.connect(str(built_copy), read_only=True)
+    indicator_rows = before.execute("SELECT count(*) FROM marts.indicator_value").fetchone()[0]
+    before.close()
+    # the state office adds a comparison group: only the peer-group models and the marts depend on it
+    groups = tmp_path / "peer_groups.csv"
+    groups.write_text((PROJECT_ROOT / "sources" / "curated" / "peer_groups.csv").read_text(encoding="utf-8")
+                      + "hessen_kassel,Kassel und Nachbarn,06611000,Kassel,test\n"
+                        "hessen_kassel,Kassel und Nachbarn,06633000,Landkreis Kassel,test\n", encoding="utf-8")
+    tables = (PROJECT_ROOT / "sources" / "tables.yaml").read_text(encoding="utf-8")
+    tables_file = tmp_path / "tables.yaml"
+    tables_file.write_text(tables.replace("path: ../curated/peer_groups.csv", f"path: {groups}"), encoding="utf-8")
+    monkeypatch.setenv("IMON_TABLES_FILE", str(tables_file))
+
+    rerun = pipeline(warehouse=str(built_copy))
+    assert [t.name for t in rerun.tables if t.status == "loaded"] == ["peer_groups"]
+    all_models = discover_models(PROJECT_ROOT / "sql")
+    expected = downstream(all_models, {"raw.peer_groups"}) | {m.qualified_name for m in all_models if m.schema == "marts"}
+    after = duckdb.connect(str(built_copy), read_only=True)
+    rebuilt = {r[0] for r in after.execute("SELECT model FROM meta.model_build WHERE run_id = ? AND model <> '*'",
+                                           [rerun.run_id]).fetchall()}
+    assert {"staging.peer_groups", "core.peer_group", "marts.indicator_comparison"} <= rebuilt
+    assert rebuilt == expected and not any(name.startswith("indicators.") for name in rebuilt)
+    assert rerun.models_built == len(rebuilt) < len(all_models) / 4
+    assert after.execute("SELECT count(*) FROM marts.indicator_value").fetchone()[0] == indicator_rows
+    assert after.execute("SELECT count(*) FROM marts.indicator_comparison WHERE group_id = 'hessen_kassel'").fetchone()[0] > 0
+
+
 def test_a_corrupt_file_is_rejected_and_the_previous_data_stays(built, tmp_path, monkeypatch):
     summary, directory = built
     copy = tmp_path / "imon.duckdb"

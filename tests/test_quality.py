@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from flows.settings import PROJECT_ROOT
 from warehouse.quality import QualityGate, annotate_region_keys, parts_against_totals, year_over_year_changes
+from warehouse.register import Register
 
 
 def frame(rows):
@@ -22,11 +24,33 @@ def test_region_keys_are_checked_against_the_register():
         (7, "99999", 3.0, None),      # an unknown Kreis carrying a number: an error
         (8, "160", 4.0, None),        # REGBEZ: Thüringen has no Regierungsbezirk
         (9, "010585859107", 7.0, None),  # a Gemeinde merged after the table's reference date: reported
-    ]), {"09162", "16"})
+    ]), Register({"09162", "16"}))
     assert annotated["region_key_status"].tolist() == [
         "in_register", "in_register", "berlin_bezirk", "not_in_register_no_values", "not_in_register_no_values", "not_in_register",
         "land_as_regierungsbezirk", "gemeinde_not_in_register",
     ]
+
+
+def test_a_known_key_with_numbers_on_a_day_it_did_not_exist_is_reported(warehouse):
+    """Validity comes from the loaded register and the curated change list (Göttingen 2016, Eisenach 2021)."""
+    register = Register.load(warehouse, PROJECT_ROOT / "sql")
+    rows = pd.DataFrame([
+        (2, "KREISE", "03152", "2015-12-31", 1.0, None),  # old Landkreis Göttingen before the merger
+        (3, "KREISE", "03152", "2020-12-31", 2.0, None),  # ... with a number after it was dissolved
+        (4, "KREISE", "03152", "2020-12-31", None, "-"),  # ... with '-' after it was dissolved: harmless
+        (5, "KREISE", "03159", "2015-12-31", 3.0, None),  # new Landkreis Göttingen before its formation
+        (6, "KREISE", "03159", "2020-12-31", 4.0, None),
+        (7, "KREISE", "16056", "2020", 5.0, None),        # Eisenach, a year (31.12.) before the merger
+        (8, "KREISE", "16056", "2022", 6.0, None),        # ... after the merger into the Wartburgkreis
+        (9, "KREISE", "16063", "2022", 7.0, None),        # the Wartburgkreis existed before and after
+        (10, "KREISE", "16063", "2015", 8.0, None),
+    ], columns=["line_number", "region_variable", "region_key", "reference_time", "value", "value_flag"])
+    try:
+        statuses = annotate_region_keys(rows, register)["region_key_status"].tolist()
+    finally:
+        register.close()
+    assert statuses == ["in_register", "not_valid_at_reference_date", "in_register", "not_valid_at_reference_date",
+                        "in_register", "in_register", "not_valid_at_reference_date", "in_register", "in_register"]
 
 
 @pytest.fixture(scope="module")

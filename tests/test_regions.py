@@ -117,6 +117,25 @@ def test_special_keys_are_known_and_never_counted_twice(warehouse):
         ).fetchone()[0] == kreise
 
 
+def test_foreigners_authority_areas_follow_the_year(warehouse):
+    """AZR Kreis figures are reported by authority area: Kassel and Saarland always, Cottbus with Spree-Neiße from 2013."""
+    def area(kreis: str, period: int) -> tuple[str, bool]:
+        return warehouse.execute(
+            "SELECT reporting_ags, is_merged FROM core.foreigners_authority_area WHERE kreis_ags = ? AND period = ?",
+            [kreis, period]).fetchone()
+
+    assert area("12071000", 2012) == ("12071000", False) and area("12052000", 2012) == ("12052000", False)
+    assert area("12071000", 2013) == ("12052000", True) and area("12052000", 2024) == ("12052000", True)
+    assert area("06633000", 2008) == ("06611000", True) and area("10041000", 2008) == ("10044000", True)
+    assert area("09162000", 2024) == ("09162000", False)
+    saarland = warehouse.execute("SELECT count(*) FROM core.foreigners_authority_area "
+                                 "WHERE reporting_ags = '10044000' AND period = 2024").fetchone()[0]
+    assert saarland == 6  # the six Kreise of Saarland
+    # every Kreis has exactly one area per year
+    assert warehouse.execute("SELECT count(*) FROM (SELECT kreis_ags, period FROM core.foreigners_authority_area "
+                             "GROUP BY ALL HAVING count(*) > 1)").fetchone()[0] == 0
+
+
 def test_imon_regions_shows_parents_and_history(built):
     runner = CliRunner()
     result = runner.invoke(app, ["regions", "03159", "-w", str(built[0].warehouse_path)], env={"COLUMNS": "200"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import duckdb
@@ -29,5 +30,25 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
             ) from error
         raise
     if not read_only:
-        connection.execute(META_DDL.read_text(encoding="utf-8"))
+        _ensure_meta(connection)
     return connection
+
+
+def _ensure_meta(connection: duckdb.DuckDBPyConnection) -> None:
+    """Create or update the bookkeeping tables, unless this warehouse already has this version of them.
+
+    Running the DDL is a catalog write (CREATE … IF NOT EXISTS, COMMENT ON); a run opens the
+    warehouse once per table, so the check is a read of one row.
+    """
+    ddl = META_DDL.read_text(encoding="utf-8")
+    digest = hashlib.sha256(ddl.encode("utf-8")).hexdigest()
+    try:
+        if connection.execute("SELECT sha256 FROM meta.ddl_version").fetchone() == (digest,):
+            return
+    except duckdb.CatalogException:
+        pass
+    connection.execute(ddl)
+    connection.execute("CREATE OR REPLACE TABLE meta.ddl_version AS SELECT ? AS sha256", [digest])
+    connection.execute("COMMENT ON TABLE meta.ddl_version IS 'sha256 of warehouse/meta.sql as last applied to this "
+                       "warehouse: the bookkeeping tables are only re-created when it changes.'")
+    connection.execute("COMMENT ON COLUMN meta.ddl_version.sha256 IS 'sha256 (hex) of warehouse/meta.sql.'")

@@ -95,6 +95,33 @@ def discover_models(sql_dir: Path) -> list[Model]:
     return ordered
 
 
+def upstream(models: list[Model], name: str) -> set[str]:
+    """The model itself and every model and raw table it is built from."""
+    by_name = {m.qualified_name: m for m in models}
+    found, todo = {name}, [name]
+    while todo:
+        current = by_name.get(todo.pop())
+        for reference in current.references if current else ():
+            if reference not in found:
+                found.add(reference)
+                todo.append(reference)
+    return found
+
+
+def downstream(models: list[Model], names: set[str]) -> set[str]:
+    """Every model built, directly or through other models, from any of `names` (raw tables or models)."""
+    found: set[str] = set()
+    for model in models:  # build order: a model's inputs come before it
+        # every indicator reads the target Gebietsstand (core.region) and the roll-up template the crosswalk
+        inputs = model.references | (INDICATOR_INPUTS if model.schema == "indicators" else frozenset())
+        if inputs & (names | found):
+            found.add(model.qualified_name)
+    return found
+
+
+INDICATOR_INPUTS = frozenset({"core.region", "core.region_crosswalk"})
+
+
 def indicator_models(models: list[Model]) -> list[Model]:
     """The models of the indicators layer, in catalogue order."""
     return sorted((m for m in models if m.schema == "indicators"), key=lambda m: m.header.get("id", m.name))
@@ -166,13 +193,19 @@ def build_models(
     run_id: str,
     variables: dict[str, Any] | None = None,
     progress=None,
+    only: set[str] | None = None,
+    rebuild: set[str] | None = None,
 ) -> list[tuple[str, int]]:
     """Build every model in one transaction, so a failure (or a kill) leaves the previous build.
 
     A model whose raw tables are not loaded yet (and everything built on it) is skipped;
-    `progress(model, None)` reports it.
+    `progress(model, None)` reports it. `only` builds just the named models (no marts).
+    `rebuild` keeps every existing model outside it as it is (an incremental build: the models
+    downstream of the tables that changed, see `downstream`); the marts are always rebuilt.
     """
     models = discover_models(sql_dir)
+    if only is not None:
+        models = [m for m in models if m.qualified_name in only]
     built: list[tuple[str, int]] = []
     missing: set[str] = set()  # raw tables not loaded yet, and models skipped because of them
     connection.execute("BEGIN TRANSACTION")
@@ -194,6 +227,9 @@ def build_models(
                 if progress:
                     progress(model.qualified_name, None)
                 continue
+            if rebuild is not None and model.qualified_name not in rebuild and model.schema != "marts" \
+                    and _exists(connection, model.schema, model.name):
+                continue  # unchanged inputs, unchanged SQL: the existing table is what a rebuild would give
             if model.schema == "indicators" and _exists(connection, "core", "region"):
                 # every indicator states the Gebietsstand its values are on
                 connection.execute("SET VARIABLE target_territorial_date = (SELECT max(territorial_date) FROM core.region)")
@@ -212,7 +248,7 @@ def build_models(
             built.append((model.qualified_name, rows))
             if progress:
                 progress(model.qualified_name, rows)
-        if not generated:
+        if not generated and only is None:
             _build_marts(connection, [m for m in models if m.qualified_name not in missing])
         connection.execute("COMMIT")
     except BaseException:

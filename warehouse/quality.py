@@ -23,9 +23,12 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from warehouse.register import Register
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
@@ -94,22 +97,24 @@ def load_suite_document(expectations_dir: Path, table_name: str) -> dict[str, An
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def annotate_region_keys(frame: pd.DataFrame, register_keys: set[str]) -> pd.DataFrame:
-    """Add `region_key_status`: is each regional key in the register, and if not, is it harmless?
+def annotate_region_keys(frame: pd.DataFrame, register: Register) -> pd.DataFrame:
+    """Add `region_key_status`: is each regional key in the register on the row's date, and if not, is it harmless?
 
     Real tables list keys that are not in the current register: Kreise dissolved years ago
     (shown with `-` only: harmless, dropped later) and the Berlin Bezirke inside KREISE (known).
     A Land, Regierungsbezirk or Kreis key outside the register that carries numbers is an error
     (`not_in_register`); a Gemeinde key is reported (`gemeinde_not_in_register`), because
     Gemeinden merge every year and tables keep the territorial status of their reference date.
+    A known key carrying a number on a day it was not valid (`not_valid_at_reference_date`) is
+    reported: the core layer leaves such rows out, so the warning says which ones.
     """
     if "region_key" not in frame.columns:
         return frame
     keys = frame["region_key"].astype("string")
-    in_register = keys.isin(register_keys) | keys.eq("DG")
+    in_register = keys.isin(register.keys) | keys.eq("DG")
     berlin_bezirk = keys.str.fullmatch(r"110\d{5}") & keys.ne("11000000")
     # REGBEZ lists Länder without Regierungsbezirke as <Land>0 (160 = Thüringen)
-    land_as_regierungsbezirk = keys.str.fullmatch(r"\d{2}0") & keys.str[:2].isin(register_keys)
+    land_as_regierungsbezirk = keys.str.fullmatch(r"\d{2}0") & keys.str[:2].isin(register.keys)
     gemeinde = keys.str.len() >= 8
     has_number = frame.get("value", pd.Series(index=frame.index, dtype="float64")).notna()
     key_has_numbers = has_number.groupby(keys).transform("any")
@@ -118,7 +123,9 @@ def annotate_region_keys(frame: pd.DataFrame, register_keys: set[str]) -> pd.Dat
     status[~key_has_numbers.astype(bool)] = "not_in_register_no_values"
     status[land_as_regierungsbezirk.fillna(False).astype(bool)] = "land_as_regierungsbezirk"
     status[berlin_bezirk.fillna(False).astype(bool)] = "berlin_bezirk"
-    status[in_register.fillna(False).astype(bool)] = "in_register"
+    in_register = in_register.fillna(False).astype(bool)
+    status[in_register] = "in_register"
+    status[in_register & has_number & register.invalid_at_reference_date(frame)] = "not_valid_at_reference_date"
     return frame.assign(region_key_status=status)
 
 

@@ -12,7 +12,7 @@ columns:
   authority_area_flag: merged_authority_area for the reporting Kreis of a merged area, reported_with_other_region for the others.
 */
 -- AZR figures follow the responsible Ausländerbehörde (core.foreigners_authority_area): Kassel Stadt
--- and Landkreis under 06611, all of Saarland under 10044, Cottbus and Spree-Neiße under 12052. Keys of
+-- and Landkreis under 06611, all of Saarland under 10044, Cottbus and Spree-Neiße under 12052 from 2013. Keys of
 -- Kreise that no longer exist (valid on the reference date) are kept as they are and re-aggregated
 -- onto the target Gebietsstand by the indicators. Only the sex totals are used.
 WITH facts AS (
@@ -33,12 +33,13 @@ WITH facts AS (
     WHERE level = 'kreis' AND sex = 'total'
 ),
 areas AS (
-    SELECT kreis_ags, reporting_ags, is_merged FROM core.foreigners_authority_area
+    SELECT kreis_ags, period, reporting_ags, is_merged FROM core.foreigners_authority_area
 ),
 former_kreise AS (
-    SELECT DISTINCT f.ags AS kreis_ags, f.ags AS reporting_ags, false AS is_merged
+    SELECT DISTINCT f.ags AS kreis_ags, f.period, f.ags AS reporting_ags, false AS is_merged
     FROM facts AS f
-    WHERE NOT EXISTS (SELECT 1 FROM areas AS a WHERE a.kreis_ags = f.ags OR a.reporting_ags = f.ags)
+    WHERE NOT EXISTS (SELECT 1 FROM areas AS a
+                      WHERE a.period = f.period AND (a.kreis_ags = f.ags OR a.reporting_ags = f.ags))
       AND EXISTS (
           SELECT 1 FROM core.region_crosswalk AS c
           WHERE c.ags = f.ags AND c.level = 'kreis'
@@ -73,5 +74,5 @@ SELECT
     f.source_file,
     f.line_number
 FROM all_areas AS a
-JOIN facts AS f ON f.ags = a.reporting_ags
+JOIN facts AS f ON f.ags = a.reporting_ags AND f.period = a.period
 LEFT JOIN totals AS t ON t.breakdown = f.breakdown AND t.ags = f.ags AND t.period = f.period

@@ -60,7 +60,7 @@ area_population AS (
         p.reference_date,
         CASE WHEN bool_or(p.population IS NULL) THEN NULL ELSE sum(p.population) END AS area_population
     FROM core.population AS p
-    JOIN core.foreigners_authority_area AS a ON a.kreis_ags = p.ags
+    JOIN core.foreigners_authority_area AS a ON a.kreis_ags = p.ags AND a.period = p.period
     WHERE p.level = 'kreis' AND p.sex = 'total'
     GROUP BY a.reporting_ags, p.reference_date
 )
@@ -77,7 +77,7 @@ SELECT
         WHEN a.is_merged THEN 'merged_authority_area'
     END AS authority_area_flag
 FROM core.foreigners_authority_area AS a
-JOIN by_group AS g ON g.reporting_ags = a.reporting_ags
+JOIN by_group AS g ON g.reporting_ags = a.reporting_ags AND g.period = a.period
 JOIN by_group AS t
     ON t.reporting_ags = g.reporting_ags AND t.reference_date = g.reference_date AND t.status_group = 'total'
 LEFT JOIN area_population AS pop ON pop.reporting_ags = a.reporting_ags AND pop.reference_date = g.reference_date

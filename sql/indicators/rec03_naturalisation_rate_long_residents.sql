@@ -25,7 +25,7 @@ series_breaks: [{year: 2024, reason: "StAG reform of 27.06.2024: minimum residen
 -- with their own reference dates, so the shared roll-up re-aggregates each from the key valid on its
 -- own day; the other count of a row is 0 (NULL for a Kreis reported under another Kreis).
 WITH areas AS (
-    SELECT kreis_ags, reporting_ags, is_merged FROM core.foreigners_authority_area
+    SELECT kreis_ags, period, reporting_ags, is_merged FROM core.foreigners_authority_area
 ),
 area_naturalisations AS (
     -- keys of former Kreise (not in the register) are their own area
@@ -35,16 +35,16 @@ area_naturalisations AS (
         max(n.reference_date) AS reference_date,
         CASE WHEN bool_or(n.naturalisations IS NULL) THEN NULL ELSE sum(n.naturalisations) END AS naturalisations
     FROM core.naturalisations AS n
-    LEFT JOIN areas AS a ON a.kreis_ags = n.ags
+    LEFT JOIN areas AS a ON a.kreis_ags = n.ags AND a.period = n.period
     WHERE n.level = 'kreis' AND n.continent = 'total'
     GROUP BY coalesce(a.reporting_ags, n.ags), n.period
 ),
 kreise AS (
     SELECT * FROM areas
     UNION ALL
-    SELECT DISTINCT n.reporting_ags, n.reporting_ags, false
+    SELECT DISTINCT n.reporting_ags, n.period, n.reporting_ags, false
     FROM area_naturalisations AS n
-    WHERE NOT EXISTS (SELECT 1 FROM areas AS a WHERE a.reporting_ags = n.reporting_ags)
+    WHERE NOT EXISTS (SELECT 1 FROM areas AS a WHERE a.reporting_ags = n.reporting_ags AND a.period = n.period)
 ),
 numerator_rows AS (
     SELECT
@@ -58,7 +58,7 @@ numerator_rows AS (
             WHEN k.is_merged THEN 'merged_authority_area'
         END AS flag
     FROM kreise AS k
-    JOIN area_naturalisations AS n ON n.reporting_ags = k.reporting_ags
+    JOIN area_naturalisations AS n ON n.reporting_ags = k.reporting_ags AND n.period = k.period
 ),
 long_residents_previous_year AS (
     SELECT

@@ -6,7 +6,7 @@
 2. runs each scenario in its own process, with IMON_WAREHOUSE / IMON_LANDING_DIR / PREFECT_HOME in
    the temporary directory, and samples that process tree's RSS every 50 ms (psutil):
    - `prefect start-up`: an empty Prefect flow, the fixed cost of Prefect's temporary server;
-   - `full`: `pipeline(warehouse=…, pull=False)` on a fresh warehouse (parse, validate, load, build,
+   - `full`: `run_pipeline(warehouse=…, pull=False)` (= `imon run --no-pull`) on a fresh warehouse (parse, validate, load, build,
      audit, publish);
    - `no-change re-run`: the same again with nothing changed;
    - `floor`: the same work as bare DuckDB (tests/bench/floor.py), on the same landing zone;
@@ -199,7 +199,7 @@ class PhaseClock:
                 pass
             setattr(flow, task_name, self.wrap(task, "prefect task engine", stage))
         self.patch(flow, "_parse_files", "parse")
-        self.patch(flow, "_register_keys", "region keys")
+        self.patch(flow, "_read_register", "region keys")
         self.patch(quality, "annotate_region_keys", "region keys")
         self.patch(quality.QualityGate, "validate", "validate (python)")
         self.patch(quality, "parts_against_totals", "derived checks (pandas)")
@@ -232,7 +232,7 @@ def _maxrss_kb() -> int:
 
 
 def child_pipeline(warehouse: str, result_path: Path, profile_path: Path | None) -> int:
-    """One pipeline scenario: `pipeline(warehouse=…, pull=False)`, timed by phase; the numbers go to `result_path`."""
+    """One pipeline scenario: `run_pipeline(warehouse=…, pull=False)`, timed by phase; the numbers go to `result_path`."""
     began = time.perf_counter()
     import flows.pipeline as flow
 
@@ -263,7 +263,7 @@ def child_pipeline(warehouse: str, result_path: Path, profile_path: Path | None)
     settings = load_settings(warehouse=warehouse)
     sql_fingerprint = fingerprint(settings.sql_dir, settings.model_variables())
     called = time.perf_counter()
-    summary = flow.pipeline(warehouse=warehouse, pull=False)
+    summary = flow.run_pipeline(warehouse=warehouse, pull=False)
     returned = time.perf_counter()
     if profiler:
         profiler.disable()
@@ -680,9 +680,9 @@ def top_functions(profile_path: Path, count: int = 15) -> dict[str, list[dict[st
 REMEDIES = {
     "prefect start-up": "Prefect starts a temporary API server (a uvicorn subprocess with its SQLite database) for every "
                         "flow run when no PREFECT_API_URL is set: a fixed cost of seconds, whatever the data. A state "
-                        "office running a Prefect server (`imon deploy`) does not pay it; for `imon run` the unchanged "
-                        "check (sha256 of the landing files against meta.raw_file) could run before the flow starts, so "
-                        "a no-change run never starts Prefect.",
+                        "office running a Prefect server (`imon deploy`) does not pay it. `imon run --no-pull` with "
+                        "nothing changed already skips the flow; a run that pulls still starts it, because the pulls "
+                        "are its tasks.",
     "prefect teardown": "Prefect stops its temporary server and flushes its events after the flow: same remedy as start-up.",
     "imports": "Importing Prefect, pandas, Great Expectations and pyarrow is seconds of a run; GX could be imported only "
                "when a table changed (the gate is created before anything is known to have changed).",
