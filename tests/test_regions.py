@@ -136,6 +136,36 @@ def test_foreigners_authority_areas_follow_the_year(warehouse):
                              "GROUP BY ALL HAVING count(*) > 1)").fetchone()[0] == 0
 
 
+@pytest.mark.parametrize("indicator", ["ARB03_GEM", "ARB06_GEM"])
+def test_gemeindeverbaende_are_sums_of_their_gemeinden_without_double_counting(warehouse, indicator):
+    rows = warehouse.execute(
+        """
+        WITH verband AS (
+            SELECT ags, period, numerator, denominator, flag FROM marts.indicator_value
+            WHERE indicator_id = ? AND level = 'gemeindeverband'
+        ),
+        members AS (
+            SELECT substr(r.ars, 1, 9) AS verband_key, v.period,
+                   sum(v.numerator) AS numerator, sum(v.denominator) AS denominator, count(*) AS gemeinden
+            FROM marts.indicator_value AS v JOIN core.region AS r ON r.ags = v.ags AND r.level = 'gemeinde'
+            WHERE v.indicator_id = ? AND v.level = 'gemeinde'
+            GROUP BY ALL
+        )
+        SELECT count(*) FILTER (WHERE v.flag IS NULL OR v.flag <> 'incomplete_aggregate'),
+               count(*) FILTER (WHERE (v.flag IS NULL OR v.flag <> 'incomplete_aggregate')
+                                AND (v.numerator <> m.numerator OR v.denominator <> m.denominator)),
+               count(*) FILTER (WHERE v.flag = 'incomplete_aggregate' AND v.numerator IS NOT NULL AND v.denominator IS NOT NULL),
+               count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM core.region AS r
+                                                  WHERE r.ags = v.ags AND r.level = 'gemeindeverband')),
+               sum(m.gemeinden) FILTER (WHERE v.period = (SELECT max(period) FROM verband))
+        FROM verband AS v JOIN members AS m ON m.verband_key = v.ags AND m.period = v.period
+        """, [indicator, indicator]).fetchone()
+    complete, differing, incomplete_with_both_counts, unknown_keys, gemeinden = rows
+    assert complete > 4000 and differing == 0 and incomplete_with_both_counts == 0 and unknown_keys == 0
+    # every Gemeinde is in exactly one Verband: the Verbände of the last year hold each Gemeinde once
+    assert gemeinden == warehouse.execute("SELECT count(*) FROM core.region WHERE level = 'gemeinde'").fetchone()[0]
+
+
 def test_imon_regions_shows_parents_and_history(built):
     runner = CliRunner()
     result = runner.invoke(app, ["regions", "03159", "-w", str(built[0].warehouse_path)], env={"COLUMNS": "200"})

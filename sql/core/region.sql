@@ -3,7 +3,7 @@ description: Regions of Germany on the target Gebietsstand (the newest loaded GV
 grain: one row per ags and level (a kreisfreie Stadt is a Kreis and a Gemeinde with the same padded ags)
 sources: staging.municipality_register (GV100AD), staging.special_regions
 columns:
-  ags: 8-character key; Germany 00000000.
+  ags: 8-character key; Germany 00000000. A Gemeindeverband, which has no AGS, carries its 9-digit key (the region_key, the first nine digits of its Gemeinden's ARS).
   level: deutschland, land, regierungsbezirk, region, kreis, gemeindeverband, gemeinde.
   region_key: the key as GENESIS tables use it at this level (DG, 09, 091, 09162, 091620000, 09162000).
   land_ags: ags of the Land the region lies in.
@@ -32,7 +32,7 @@ gemeinde_totals AS (
 ),
 regions AS (
     SELECT
-        r.ags,
+        CASE WHEN r.level = 'gemeindeverband' THEN r.region_key ELSE r.ags END AS ags,
         r.level,
         r.region_key,
         r.ars,

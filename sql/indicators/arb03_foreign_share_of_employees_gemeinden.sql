@@ -1,24 +1,24 @@
 /*
 id: ARB03_GEM
 version: 1
-name_de: Ausländeranteil an den sozialversicherungspflichtig Beschäftigten (Arbeitsort), Gemeinden
-name_en: Foreign share of employees subject to social insurance (place of work), Gemeinden
+name_de: Ausländeranteil an den sozialversicherungspflichtig Beschäftigten (Arbeitsort), Gemeinden und Gemeindeverbände
+name_en: Foreign share of employees subject to social insurance (place of work), Gemeinden and Gemeindeverbände
 domain: Arbeitsmarkt
 unit: pct
 scale: 100
 aggregate: none
 formula: "100 · ERW032[NAT=NATA] / ERW032[NAT total] (13111-01-03-5, Gemeinden)"
 reference_sets: "NI 5-2-1, K"
-definition: Foreign employees at their place of work in the Gemeinde on 30.06. divided by all employees at their place of work in the Gemeinde, times 100. Gemeinde values of ARB03; Kreise, Länder and Germany are in ARB03 (13111-01-03-4).
+definition: Foreign employees at their place of work in the Gemeinde on 30.06. divided by all employees at their place of work in the Gemeinde, times 100. Gemeinde and Gemeindeverband values of ARB03; Kreise, Länder and Germany are in ARB03 (13111-01-03-4).
 numerator: 13111-01-03-5 ERW032, NAT = NATA, GES total
 denominator: 13111-01-03-5 ERW032, NAT total, GES total
 sources: [regio 13111-01-03-5]
 lowest_level: gemeinde
 reference_date: 30.06.
 numerator_within_denominator: true
-caveats: Gemeinde rows only. Kreis, Land and Germany values stay those of ARB03 from the Kreis table, never sums of Gemeinde cells, which the BA suppresses for small numbers. A suppressed cell gives no value (numerator_suppressed, denominator_suppressed); below the minimum denominator (IMON_MIN_DENOMINATOR) no share is shown. Only Gemeinden of the target Gebietsstand are shown (there is no Gemeinde crosswalk, so Gemeinden merged since have no earlier values). Place of work, not residence.
+caveats: Gemeinde and Gemeindeverband rows only. A Gemeindeverband (Verbandsgemeinde, Amt, Samtgemeinde, Verwaltungsgemeinschaft; its 9-digit key in ags, as it has no AGS) is the sum of its Gemeinden's counts, complete or not at all (incomplete_aggregate when a member cell is suppressed or missing); each Gemeinde belongs to one Verband, so nobody is counted twice. Kreis, Land and Germany values stay those of ARB03 from the Kreis table, never sums of Gemeinde cells, which the BA suppresses for small numbers. A suppressed cell gives no value (numerator_suppressed, denominator_suppressed); below the minimum denominator (IMON_MIN_DENOMINATOR) no share is shown. Only Gemeinden of the target Gebietsstand are shown (there is no Gemeinde crosswalk, so Gemeinden merged since have no earlier values). Place of work, not residence.
 */
-WITH counts AS (
+WITH gemeinde_counts AS (
     SELECT
         ags,
         period,
@@ -30,10 +30,35 @@ WITH counts AS (
     SEMI JOIN core.region AS region ON region.ags = employees.ags AND region.level = 'gemeinde'
     WHERE employees.sex = 'total'
     GROUP BY ags, period, reference_date
+),
+-- Each Gemeinde belongs to exactly one Gemeindeverband (the first nine digits of its ARS; a
+-- verbandsfreie Gemeinde is a Verband of its own), so Verband sums count nobody twice. A Verband
+-- with a suppressed or missing member cell has no sum: unknown, not smaller.
+members AS (
+    SELECT ags, substr(ars, 1, 9) AS verband_key FROM core.region WHERE level = 'gemeinde' AND ars IS NOT NULL
+),
+verband_counts AS (
+    SELECT
+        members.verband_key AS ags,
+        periods.period,
+        periods.reference_date,
+        CASE WHEN bool_or(c.foreign_employees IS NULL) THEN NULL ELSE sum(c.foreign_employees) END AS foreign_employees,
+        CASE WHEN bool_or(c.all_employees IS NULL) THEN NULL ELSE sum(c.all_employees) END AS all_employees
+    FROM (SELECT DISTINCT period, reference_date FROM gemeinde_counts) AS periods
+    CROSS JOIN members
+    LEFT JOIN gemeinde_counts AS c
+        ON c.ags = members.ags AND c.period = periods.period AND c.reference_date = periods.reference_date
+    GROUP BY members.verband_key, periods.period, periods.reference_date
+    HAVING count(c.ags) > 0
+),
+counts AS (
+    SELECT *, 'gemeinde' AS level FROM gemeinde_counts
+    UNION ALL
+    SELECT *, 'gemeindeverband' AS level FROM verband_counts
 )
 SELECT
     ags,
-    'gemeinde' AS level,
+    level,
     period,
     reference_date,
     CASE
@@ -44,6 +69,7 @@ SELECT
     foreign_employees AS numerator,
     all_employees AS denominator,
     CASE
+        WHEN level = 'gemeindeverband' AND (foreign_employees IS NULL OR all_employees IS NULL) THEN 'incomplete_aggregate'
         WHEN foreign_employees IS NULL THEN 'numerator_suppressed'
         WHEN all_employees IS NULL THEN 'denominator_suppressed'
         WHEN all_employees < getvariable('min_denominator') THEN 'denominator_below_minimum'
