@@ -66,3 +66,32 @@ CREATE OR REPLACE MACRO valid_on(day, valid_from, valid_to) AS
 
 -- The day a fact refers to: its reference date, or the end of its year (school years, annual averages).
 CREATE OR REPLACE MACRO fact_day(reference_date, period) AS coalesce(reference_date, make_date(period, 12, 31));
+
+-- Gemeindeverbände (Verbandsgemeinden, Ämter, Samtgemeinden, Verwaltungsgemeinschaften) from
+-- Gemeinde counts: `relation_name` has ags, period, reference_date, numerator and denominator per
+-- Gemeinde. Each Gemeinde belongs to exactly one Gemeindeverband (the first nine digits of its ARS;
+-- a verbandsfreie Gemeinde is a Verband of its own), so the sums count nobody twice. A Verband with
+-- a suppressed or missing member cell has no sum: unknown, not smaller. The Verband's 9-digit key
+-- is its ags (it has no AGS of its own).
+CREATE OR REPLACE MACRO gemeindeverband_sums(relation_name) AS TABLE
+    WITH members AS (
+        SELECT ags, substr(ars, 1, 9) AS verband_key
+        FROM core.region
+        WHERE level = 'gemeinde' AND ars IS NOT NULL
+    ),
+    periods AS (
+        SELECT DISTINCT period, reference_date FROM query_table(relation_name)
+    )
+    SELECT
+        members.verband_key AS ags,
+        periods.period,
+        periods.reference_date,
+        CASE WHEN bool_or(gemeinde.numerator IS NULL) THEN NULL ELSE sum(gemeinde.numerator) END AS numerator,
+        CASE WHEN bool_or(gemeinde.denominator IS NULL) THEN NULL ELSE sum(gemeinde.denominator) END AS denominator
+    FROM periods
+    CROSS JOIN members
+    LEFT JOIN query_table(relation_name) AS gemeinde
+        ON gemeinde.ags = members.ags AND gemeinde.period = periods.period
+       AND gemeinde.reference_date = periods.reference_date
+    GROUP BY members.verband_key, periods.period, periods.reference_date
+    HAVING count(gemeinde.ags) > 0;

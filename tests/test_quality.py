@@ -105,6 +105,18 @@ def test_kreis_parts_must_add_up_to_the_published_land():
     assert derived["difference_pct"].iloc[0] == pytest.approx(-1 / 3)
 
 
+def test_a_known_key_outside_its_validity_still_counts_in_the_table_arithmetic():
+    # a table re-based to today's Kreise for an earlier year: the Land is still the sum of its Kreise;
+    # that the key did not exist then is the separate warning not_valid_at_reference_date
+    rows = long([
+        (2, "2000", "03", None, "ERWP06", 300.0, None),
+        (3, "2000", "03159", None, "ERWP06", 100.0, None),
+        (4, "2000", "03241", None, "ERWP06", 200.0, None),
+    ]).assign(region_key_status=["in_register", "not_valid_at_reference_date", "in_register"])
+    derived = parts_against_totals(rows, "kreis", "land", ["ERWP06"])
+    assert derived[["region_key", "total", "parts_sum", "parts"]].values.tolist() == [["03", 300.0, 300.0, 2]]
+
+
 def test_a_shrinking_table_and_a_wrong_sum_are_blocked(gate):
     rows = long([(2, "2023", "01", None, "ERWP06", 300.0, None), (3, "2023", "01001", None, "ERWP06", 100.0, None),
                  (4, "2023", "01002", None, "ERWP06", 150.0, None)])

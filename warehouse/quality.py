@@ -149,7 +149,9 @@ def parts_against_totals(frame: pd.DataFrame, parts: str, total: str, value_vari
     if value_variables:
         rows = rows[rows["value_variable"].isin(value_variables)]
     if "region_key_status" in rows.columns:
-        rows = rows[rows["region_key_status"].isin(["in_register"])]
+        # the sums are about the table's own arithmetic: a known key counts even on a day the register
+        # says it did not exist (reported separately as not_valid_at_reference_date)
+        rows = rows[rows["region_key_status"].isin(["in_register", "not_valid_at_reference_date"])]
     keys = rows["region_key"].astype(str)
     level = keys.map(lambda k: "deutschland" if k == "DG" else LEVEL_OF_LENGTH.get(len(k)))
     prefix = {"land": 2, "kreis": 5, "deutschland": 0}[total]

@@ -23,38 +23,18 @@ WITH gemeinde_counts AS (
         ags,
         period,
         reference_date,
-        max(employees) FILTER (WHERE nationality = 'foreign') AS foreign_employees,
-        max(employees) FILTER (WHERE nationality = 'total') AS all_employees
+        max(employees) FILTER (WHERE nationality = 'foreign') AS numerator,  -- foreign employees
+        max(employees) FILTER (WHERE nationality = 'total') AS denominator   -- all employees
     FROM core.employees_at_workplace_gemeinden AS employees
     -- no Gemeinde crosswalk: only Gemeinden of the target Gebietsstand
     SEMI JOIN core.region AS region ON region.ags = employees.ags AND region.level = 'gemeinde'
     WHERE employees.sex = 'total'
     GROUP BY ags, period, reference_date
 ),
--- Each Gemeinde belongs to exactly one Gemeindeverband (the first nine digits of its ARS; a
--- verbandsfreie Gemeinde is a Verband of its own), so Verband sums count nobody twice. A Verband
--- with a suppressed or missing member cell has no sum: unknown, not smaller.
-members AS (
-    SELECT ags, substr(ars, 1, 9) AS verband_key FROM core.region WHERE level = 'gemeinde' AND ars IS NOT NULL
-),
-verband_counts AS (
-    SELECT
-        members.verband_key AS ags,
-        periods.period,
-        periods.reference_date,
-        CASE WHEN bool_or(c.foreign_employees IS NULL) THEN NULL ELSE sum(c.foreign_employees) END AS foreign_employees,
-        CASE WHEN bool_or(c.all_employees IS NULL) THEN NULL ELSE sum(c.all_employees) END AS all_employees
-    FROM (SELECT DISTINCT period, reference_date FROM gemeinde_counts) AS periods
-    CROSS JOIN members
-    LEFT JOIN gemeinde_counts AS c
-        ON c.ags = members.ags AND c.period = periods.period AND c.reference_date = periods.reference_date
-    GROUP BY members.verband_key, periods.period, periods.reference_date
-    HAVING count(c.ags) > 0
-),
 counts AS (
     SELECT *, 'gemeinde' AS level FROM gemeinde_counts
-    UNION ALL
-    SELECT *, 'gemeindeverband' AS level FROM verband_counts
+    UNION ALL BY NAME
+    SELECT *, 'gemeindeverband' AS level FROM gemeindeverband_sums('gemeinde_counts')
 )
 SELECT
     ags,
@@ -62,16 +42,16 @@ SELECT
     period,
     reference_date,
     CASE
-        WHEN foreign_employees IS NULL OR all_employees IS NULL THEN NULL
-        WHEN all_employees < getvariable('min_denominator') THEN NULL
-        ELSE 100 * foreign_employees / all_employees
+        WHEN numerator IS NULL OR denominator IS NULL THEN NULL
+        WHEN denominator < getvariable('min_denominator') THEN NULL
+        ELSE 100 * numerator / denominator
     END AS value,
-    foreign_employees AS numerator,
-    all_employees AS denominator,
+    numerator,
+    denominator,
     CASE
-        WHEN level = 'gemeindeverband' AND (foreign_employees IS NULL OR all_employees IS NULL) THEN 'incomplete_aggregate'
-        WHEN foreign_employees IS NULL THEN 'numerator_suppressed'
-        WHEN all_employees IS NULL THEN 'denominator_suppressed'
-        WHEN all_employees < getvariable('min_denominator') THEN 'denominator_below_minimum'
+        WHEN level = 'gemeindeverband' AND (numerator IS NULL OR denominator IS NULL) THEN 'incomplete_aggregate'
+        WHEN numerator IS NULL THEN 'numerator_suppressed'
+        WHEN denominator IS NULL THEN 'denominator_suppressed'
+        WHEN denominator < getvariable('min_denominator') THEN 'denominator_below_minimum'
     END AS flag
 FROM counts

@@ -23,37 +23,17 @@ WITH gemeinde_counts AS (
         ags,
         period,
         reference_date,
-        max(unemployed) FILTER (WHERE person_group = 'foreign') AS foreign_unemployed,
-        max(unemployed) FILTER (WHERE person_group = 'total') AS all_unemployed
+        max(unemployed) FILTER (WHERE person_group = 'foreign') AS numerator,  -- foreign unemployed
+        max(unemployed) FILTER (WHERE person_group = 'total') AS denominator   -- all unemployed
     FROM core.unemployment_gemeinden AS unemployment
     -- no Gemeinde crosswalk: only Gemeinden of the target Gebietsstand
     SEMI JOIN core.region AS region ON region.ags = unemployment.ags AND region.level = 'gemeinde'
     GROUP BY ags, period, reference_date
 ),
--- Each Gemeinde belongs to exactly one Gemeindeverband (the first nine digits of its ARS; a
--- verbandsfreie Gemeinde is a Verband of its own), so Verband sums count nobody twice. A Verband
--- with a suppressed or missing member cell has no sum: unknown, not smaller.
-members AS (
-    SELECT ags, substr(ars, 1, 9) AS verband_key FROM core.region WHERE level = 'gemeinde' AND ars IS NOT NULL
-),
-verband_counts AS (
-    SELECT
-        members.verband_key AS ags,
-        periods.period,
-        periods.reference_date,
-        CASE WHEN bool_or(c.foreign_unemployed IS NULL) THEN NULL ELSE sum(c.foreign_unemployed) END AS foreign_unemployed,
-        CASE WHEN bool_or(c.all_unemployed IS NULL) THEN NULL ELSE sum(c.all_unemployed) END AS all_unemployed
-    FROM (SELECT DISTINCT period, reference_date FROM gemeinde_counts) AS periods
-    CROSS JOIN members
-    LEFT JOIN gemeinde_counts AS c
-        ON c.ags = members.ags AND c.period = periods.period AND c.reference_date = periods.reference_date
-    GROUP BY members.verband_key, periods.period, periods.reference_date
-    HAVING count(c.ags) > 0
-),
 counts AS (
     SELECT *, 'gemeinde' AS level FROM gemeinde_counts
-    UNION ALL
-    SELECT *, 'gemeindeverband' AS level FROM verband_counts
+    UNION ALL BY NAME
+    SELECT *, 'gemeindeverband' AS level FROM gemeindeverband_sums('gemeinde_counts')
 )
 SELECT
     ags,
@@ -61,16 +41,16 @@ SELECT
     period,
     reference_date,
     CASE
-        WHEN foreign_unemployed IS NULL OR all_unemployed IS NULL THEN NULL
-        WHEN all_unemployed < getvariable('min_denominator') THEN NULL
-        ELSE 100 * foreign_unemployed / all_unemployed
+        WHEN numerator IS NULL OR denominator IS NULL THEN NULL
+        WHEN denominator < getvariable('min_denominator') THEN NULL
+        ELSE 100 * numerator / denominator
     END AS value,
-    foreign_unemployed AS numerator,
-    all_unemployed AS denominator,
+    numerator,
+    denominator,
     CASE
-        WHEN level = 'gemeindeverband' AND (foreign_unemployed IS NULL OR all_unemployed IS NULL) THEN 'incomplete_aggregate'
-        WHEN foreign_unemployed IS NULL THEN 'numerator_suppressed'
-        WHEN all_unemployed IS NULL THEN 'denominator_suppressed'
-        WHEN all_unemployed < getvariable('min_denominator') THEN 'denominator_below_minimum'
+        WHEN level = 'gemeindeverband' AND (numerator IS NULL OR denominator IS NULL) THEN 'incomplete_aggregate'
+        WHEN numerator IS NULL THEN 'numerator_suppressed'
+        WHEN denominator IS NULL THEN 'denominator_suppressed'
+        WHEN denominator < getvariable('min_denominator') THEN 'denominator_below_minimum'
     END AS flag
 FROM counts

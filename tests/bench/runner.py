@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import inspect
 import json
 import logging
 import os
@@ -343,25 +342,6 @@ def child_floor(landing: Path, database: Path, result_path: Path) -> int:
 # --- the workload ------------------------------------------------------------------------------------------------
 
 
-def workload_module():
-    """tests/bench/workload.py (written by another engineer); None while it is not there."""
-    try:
-        from tests.bench import workload
-    except ImportError:
-        return None
-    return workload if hasattr(workload, "write_workload") else None
-
-
-def write_workload(directory: Path, *, seed: int, years: int, scale: str, tables: list[str] | None = None) -> dict:
-    module = workload_module()
-    if module is None:
-        raise SystemExit("tests/bench/workload.py with write_workload() is not there yet: no workload to run on")
-    options: dict[str, Any] = {"seed": seed, "years": years, "scale": scale}
-    if tables is not None and "tables" in inspect.signature(module.write_workload).parameters:
-        options["tables"] = tables
-    return module.write_workload(directory, **options) or {}
-
-
 def find_landing(directory: Path, specs) -> Path:
     """The landing zone the workload wrote: `directory` itself or its `landing/` folder."""
     for candidate in (directory, directory / "landing"):
@@ -406,7 +386,10 @@ def add_one_year(landing: Path, scratch: Path, *, table: str, seed: int, years: 
     if spec is None:
         raise SystemExit(f"--incremental-table {table}: not a configured table")
     started = time.perf_counter()
-    write_workload(scratch, seed=seed, years=years + 1, scale=scale, tables=[table])
+    from tests.bench import workload
+
+    workload.write_workload(scratch, seed=seed, years=years + 1, scale=scale, tables=[table],
+                            last_year=workload.LAST_YEAR + 1)
     source_dir = find_landing(scratch, specs) / spec.source / spec.table
     target_dir = landing / spec.source / spec.table
     if not source_dir.is_dir():
@@ -517,7 +500,9 @@ def run_benchmark(options: Options) -> dict[str, Any]:
     try:
         say(options, f"bench: writing the {options.scale} workload ({options.years} years, seed {options.seed}) into {work}")
         began = time.perf_counter()
-        written = write_workload(work / "workload", seed=options.seed, years=options.years, scale=options.scale)
+        from tests.bench import workload
+
+        written = workload.write_workload(work / "workload", seed=options.seed, years=options.years, scale=options.scale)
         landing = find_landing(work / "workload", specs)
         results["workload"] = {"written_s": round(time.perf_counter() - began, 2), "writer": _jsonable(written),
                                **landing_stats(landing, specs)}

@@ -23,7 +23,8 @@ from sources.synthetic import (REGISTER_FILE, SYNTHETIC_HEADER, generate_declare
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TABLES_FILE = PROJECT_ROOT / "sources" / "tables.yaml"
 SAMPLE_DIR = PROJECT_ROOT / "sources" / "sample"
-FIRST_YEAR = 2000  # 25 years = 2000–2024; one more year appends 2025
+LAST_YEAR = 2024  # the newest year: 25 years = 2000–2024, 3 years = 2022–2024 (keys of the current register
+# are valid then); the incremental scenario appends 2025
 TINY_LAND = "10"  # Saarland: 6 Kreise, 52 Gemeinden
 TINY_YEARS = 2
 FETCHED_AT = datetime(2026, 11, 26, tzinfo=timezone.utc)  # fixed, so sidecars are the same on every run
@@ -111,17 +112,18 @@ REAL_TABLE_SHAPES: dict[str, dict[str, Any]] = {
 
 
 def write_workload(directory: Path, *, seed: int = 1, years: int = 25, scale: str = "federal",
-                   tables: list[str] | None = None, specs: list[TableSpec] | None = None) -> dict:
+                   tables: list[str] | None = None, specs: list[TableSpec] | None = None,
+                   last_year: int = LAST_YEAR) -> dict:
     """Land every configured table (or those named in `tables`) in `directory`; return files, rows and bytes.
 
-    `federal`: every region of the register, `years` years from 2000. `tiny`: the regions of Saarland and
-    the last two of those years (the register itself is landed whole either way).
+    `federal`: every region of the register, the `years` years up to `last_year`. `tiny`: the regions of
+    Saarland and the last two of those years (the register itself is landed whole either way).
     """
     if scale not in ("federal", "tiny"):
         raise ValueError(f"scale must be federal or tiny, not {scale!r}")
     directory = Path(directory)
     specs = list(specs) if specs is not None else load_table_specs(TABLES_FILE)
-    span = list(range(FIRST_YEAR, FIRST_YEAR + years))
+    span = list(range(last_year - years + 1, last_year + 1))
     register_body = REGISTER_FILE.read_bytes()  # landed unchanged: the register's suite wants a whole edition
     register = load_register()
     if scale == "tiny":
