@@ -148,7 +148,7 @@ class PhaseClock:
         @functools.wraps(function)
         def timed(*args, **kwargs):
             now = time.perf_counter()
-            if mark and mark not in clock.marks:
+            if mark:  # the latest call: `run_pipeline` reads the settings once before the flow starts
                 clock.marks[mark] = now
             outer = clock.stack[-1] if clock.stack else None
             current_stage = outer[1] if outer else (stage or "flow")
