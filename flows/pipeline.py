@@ -163,8 +163,11 @@ def _read_register(settings: Settings) -> Register:
 
 @task(name="ingest", cache_policy=NO_CACHE)
 def ingest_table(spec: TableSpec, files: list[LandedFile], settings: Settings, run_id: str,
-                 gate: quality.QualityGate, register: Register | None = None) -> TableOutcome:
-    """Parse, validate and load one table unless its raw files are unchanged since the last load."""
+                 gate: quality.QualityGate, register: Register | None) -> TableOutcome:
+    """Parse, validate and load one table unless its raw files are unchanged since the last load.
+
+    `register` checks the regional keys; None only for the reference tables, which are loaded first.
+    """
     raw_files = _raw_files(files, settings)
     connection = connect(settings.warehouse_path)
     try:
@@ -178,7 +181,7 @@ def ingest_table(spec: TableSpec, files: list[LandedFile], settings: Settings, r
             loading.record_table_load(connection, status="rejected", files=raw_files, message=str(error), **common)
             return TableOutcome(spec.name, spec.label, "rejected", message=str(error))
         if spec.layout not in REFERENCE_LAYOUTS:
-            frame = quality.annotate_region_keys(frame, register or Register.load(connection, settings.sql_dir))
+            frame = quality.annotate_region_keys(frame, register)
         report = gate.validate(frame, quality.load_suite_document(settings.expectations_dir, spec.name),
                                table_name=spec.name, previous_row_count=loading.previous_row_count(connection, spec.name))
         loading.record_validation(connection, run_id=run_id, report=report)
@@ -202,14 +205,10 @@ def build_warehouse(settings: Settings, run_id: str, changed_tables: list[str]) 
     tables loaded in this run, the others kept as they are. Raises ModelError naming the SQL file
     when a model fails; the previous build stays.
     """
-    # the SQL and the variables it reads (target Gebietsstand, minimum denominator) decide the build
-    fingerprint = models.fingerprint(settings.sql_dir, settings.model_variables())
+    fingerprint = _models_fingerprint(settings)
     connection = connect(settings.warehouse_path)
     try:
-        last = connection.execute(
-            "SELECT sql_sha256 FROM meta.model_build WHERE model = '*' ORDER BY built_at DESC LIMIT 1"
-        ).fetchone()
-        up_to_date = last and last[0] == fingerprint and loading.table_exists(connection, "marts", "indicator_value")
+        up_to_date = _models_up_to_date(connection, fingerprint)
         if up_to_date and not changed_tables:
             return None
         rebuild = None
@@ -224,6 +223,19 @@ def build_warehouse(settings: Settings, run_id: str, changed_tables: list[str]) 
         return [name for name, _ in built]
     finally:
         connection.close()
+
+
+def _models_fingerprint(settings: Settings) -> str:
+    # the SQL and the variables it reads (target Gebietsstand, minimum denominator) decide the build
+    return models.fingerprint(settings.sql_dir, settings.model_variables())
+
+
+def _models_up_to_date(connection, fingerprint: str) -> bool:
+    """Were the models last built from the SQL and variables with this fingerprint, and is there a build?"""
+    last = connection.execute(
+        "SELECT sql_sha256 FROM meta.model_build WHERE model = '*' ORDER BY built_at DESC LIMIT 1"
+    ).fetchone()
+    return bool(last and last[0] == fingerprint and loading.table_exists(connection, "marts", "indicator_value"))
 
 
 @task(name="audit indicators", cache_policy=NO_CACHE)
@@ -353,12 +365,8 @@ def _unchanged_run(warehouse: str | None, tables: list[str] | None, build: bool)
                 return None
             landed[spec.name] = raw_files
             outcomes.append(TableOutcome(spec.name, spec.label, "unchanged"))
-        if build:
-            last = connection.execute(
-                "SELECT sql_sha256 FROM meta.model_build WHERE model = '*' ORDER BY built_at DESC LIMIT 1").fetchone()
-            if not last or last[0] != models.fingerprint(settings.sql_dir, settings.model_variables()) \
-                    or not loading.table_exists(connection, "marts", "indicator_value"):
-                return None
+        if build and not _models_up_to_date(connection, _models_fingerprint(settings)):
+            return None
         run_id, mode = _new_run_id(), run_mode(settings)
         loading.start_run(connection, run_id=run_id, mode=mode)
         for spec in specs:
