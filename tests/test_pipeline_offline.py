@@ -32,7 +32,7 @@ EXPECTED_ROWS = {
     "census_population_gemeinden": 10787,
     "census_population_by_immigration_history": 1360,
     "ba_unemployed_foreigners_by_sex": 30,
-    "territorial_changes": 7,
+    "territorial_changes": 73,
     "special_regions": 12,
 }
 
