@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import sys
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -62,6 +63,7 @@ def publish(working_path: Path | str, published_dir: Path | str, *, run_id: str,
             os.replace(partial, target)
         finally:
             partial.unlink(missing_ok=True)
+            partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
         entries.append(Snapshot(file=name, run_id=run_id, published_at=published_at))
         _write_manifest(published_dir, entries)
         _point_to(published_dir, name)
@@ -145,33 +147,35 @@ def snapshot_label(connection: duckdb.DuckDBPyConnection) -> str | None:
 
 
 def _copy_database(source: Path, target: Path, *, run_id: str, published_at: str) -> None:
-    """Copy every schema, table, macro and comment into a fresh file and stamp it with meta.publication.
+    """Copy the working file byte for byte into `target`, then stamp the copy with meta.publication.
 
-    COPY FROM DATABASE reads the source read-only, so open readers of the working file do not
-    matter, the WAL is applied, and the copy has no free blocks.
+    A read-only connection to the source is held while copying: DuckDB's shared file lock means no
+    writer can open the working file meanwhile (and a running writer makes this fail, as it should).
+    A write-ahead log left beside the source (a writer that did not close) is copied with it and
+    applied when the copy is stamped. A byte copy costs a fraction of rewriting every table
+    (COPY FROM DATABASE): on the federal benchmark's warehouse the rewrite took 6.5 s.
     """
-    connection = duckdb.connect(":memory:")
+    guard = duckdb.connect(str(source), read_only=True)
     try:
-        connection.execute(f"ATTACH {_literal(source)} AS working (READ_ONLY)")
-        connection.execute(f"ATTACH {_literal(target)} AS snapshot")
-        connection.execute("COPY FROM DATABASE working TO snapshot")
-        connection.execute("CREATE SCHEMA IF NOT EXISTS snapshot.meta")
-        connection.execute("CREATE OR REPLACE TABLE snapshot.meta.publication AS "
+        shutil.copyfile(source, target)
+        wal = source.with_name(source.name + ".wal")
+        if wal.exists():
+            shutil.copyfile(wal, target.with_name(target.name + ".wal"))
+    finally:
+        guard.close()
+    connection = duckdb.connect(str(target))
+    try:
+        connection.execute("CREATE SCHEMA IF NOT EXISTS meta")
+        connection.execute("CREATE OR REPLACE TABLE meta.publication AS "
                            "SELECT ?::VARCHAR AS run_id, ?::TIMESTAMPTZ AS published_at, ?::VARCHAR AS working_path",
                            [run_id, published_at, str(source)])
-        connection.execute("COMMENT ON TABLE snapshot.meta.publication IS "
-                           "'Which run this published snapshot was copied from, and when.'")
-        connection.execute("DETACH snapshot")
-        connection.execute("DETACH working")
+        connection.execute("COMMENT ON TABLE meta.publication IS 'Which run this published snapshot was copied from, and when.'")
+        connection.execute("CHECKPOINT")
     finally:
         connection.close()
+    target.with_name(target.name + ".wal").unlink(missing_ok=True)  # applied by the checkpoint
     with open(target, "rb") as handle:
         os.fsync(handle.fileno())
-
-
-def _literal(path: Path) -> str:
-    """A path as a SQL string literal (ATTACH takes no parameters)."""
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _point_to(published_dir: Path, name: str) -> None:
