@@ -151,3 +151,18 @@ def test_nothing_published_is_a_503(tmp_path, built):
     with ThreadedService(settings) as running:
         response = httpx.get(f"{running.url}/api/catalog", headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 503 and "imon run" in response.json()["detail"]
+
+
+def test_filter_values_are_quoted_never_run_as_sql(service):
+    """The slice endpoint puts its filters into SQL as quoted literals: a quote in a value matches nothing."""
+    body = service.county.get("/api/values", params={"indicator": "ARB06' OR '1'='1", "level": "kreis"}).json()
+    assert body["row_count"] == 0 and body["data"] == []
+    again = service.county.get("/api/values", params={"indicator": ["arb06", "ARB06"], "level": "kreis", "land": "09"})
+    assert again.status_code == 200 and {r["indicator_id"] for r in again.json()["data"]} == {"ARB06"}
+
+
+def test_a_repeated_profile_is_the_same_answer(service):
+    first = service.county.get("/api/regions/09162/profile")
+    second = service.county.get("/api/regions/09162/profile")
+    assert first.status_code == second.status_code == 200 and first.content == second.content
+    assert first.headers["content-type"] == "application/json"

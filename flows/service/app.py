@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 
 from flows.service import profile as queries
 from flows.service.auth import Caller, KeyStore
-from flows.service.formats import Format, plain, tabular_response
+from flows.service.formats import Answer, Format, json_bytes, json_response, plain, tabular_answer, tabular_response
 from flows.service.readers import SnapshotReaders
 from flows.service.sql_guard import QueryEngines, Refusal, check_statement
 from flows.service.uploads import CountyAreas, UploadRejected
@@ -58,13 +58,18 @@ class RequestLog:
         self.path = path
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._handle = open(self.path, "a", encoding="utf-8", buffering=1)  # line-buffered: each line lands whole
 
     def write(self, entry: dict[str, Any]) -> None:
         line = json.dumps(entry, ensure_ascii=False, default=str)
-        with self._lock, open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
+        with self._lock:
+            self._handle.write(line + "\n")
         progress.info("%s %s %s %s %sms", entry["status"], entry["method"], entry["path"],
                       entry.get("key_id") or "-", entry["ms"])
+
+    def close(self) -> None:
+        with self._lock:
+            self._handle.close()
 
 
 # --- access ----------------------------------------------------------------------------------------
@@ -102,8 +107,10 @@ def _headers(label: str) -> dict[str, str]:
 def get_catalog(request: Request, who: CallerDep, fmt: FormatQuery = Format.json):
     """Every indicator with its definition, unit, numerator, denominator, sources and caveats."""
     with _snapshot(request) as read:
-        table = read.memo("catalog", lambda: queries.catalog(read.cursor))
-    return tabular_response(table, fmt, name="indicator_catalog", document={"snapshot": read.label}, headers=_headers(read.label))
+        answer = read.memo(("catalog", fmt), lambda: tabular_answer(
+            queries.catalog(read.cursor), fmt, name="indicator_catalog", document={"snapshot": read.label},
+            headers=_headers(read.label)))
+    return answer.response()
 
 
 @api.get("/values", summary="Indicator values", tags=["indicators"])
@@ -122,10 +129,14 @@ def get_values(
     if level and level not in queries.LEVELS:
         raise HTTPException(422, f"level must be one of {', '.join(queries.LEVELS)}")
     key = queries.parse_region(region, level) if region else None
+    indicators = sorted({i.upper() for i in indicator}) if indicator else None
     with _snapshot(request) as read:
-        table = queries.indicator_values(read.cursor, indicators=indicator, region=key, level=level, land=land,
-                                         period_from=period_from, period_to=period_to)
-    return tabular_response(table, fmt, name="indicator_values", document={"snapshot": read.label}, headers=_headers(read.label))
+        question = ("values", tuple(indicators or ()), key, level, land, period_from, period_to, fmt)
+        answer = read.memo(question, lambda: tabular_answer(
+            queries.indicator_values(read.cursor, indicators=indicators, region=key, level=level, land=land,
+                                     period_from=period_from, period_to=period_to),
+            fmt, name="indicator_values", document={"snapshot": read.label}, headers=_headers(read.label)))
+    return answer.response()
 
 
 @api.get("/regions", summary="Regions", tags=["regions"])
@@ -138,8 +149,10 @@ def get_regions(
 ):
     """Regions of the register with their Land; by default only those with indicator values."""
     with _snapshot(request) as read:
-        table = read.memo(("regions", level, with_data), lambda: queries.regions(read.cursor, level=level, with_data=with_data))
-    return tabular_response(table, fmt, name="regions", document={"snapshot": read.label}, headers=_headers(read.label))
+        answer = read.memo(("regions", level, with_data, fmt), lambda: tabular_answer(
+            queries.regions(read.cursor, level=level, with_data=with_data), fmt, name="regions",
+            document={"snapshot": read.label}, headers=_headers(read.label)))
+    return answer.response()
 
 
 @api.get("/regions/{region}/profile", summary="A region's profile", tags=["regions"])
@@ -151,11 +164,18 @@ def get_profile(request: Request, region: str, who: CallerDep, fmt: FormatQuery 
     """
     ags, level = queries.parse_region(region)
     with _snapshot(request) as read:
-        document = read.memo(("profile", ags, level), lambda: plain(queries.region_profile(read.cursor, ags, level)))
-        if fmt == Format.json:
-            return JSONResponse({"snapshot": read.label, **document}, headers=_headers(read.label))
-        table = queries.profile_table(read.cursor, ags, level)
-    return tabular_response(table, fmt, name=f"profile_{region}", headers=_headers(read.label))
+        answer = read.memo(("profile", ags, level, fmt), lambda: _profile_answer(read, ags, level, fmt, name=f"profile_{region}"))
+    return answer.response()
+
+
+def _profile_answer(read, ags: str, level: str, fmt: Format, *, name: str) -> Answer:
+    """A region's profile, encoded once per snapshot; the parts every profile shares are read once too."""
+    parts = read.memo("profile parts", lambda: queries.ProfileParts(read.cursor))
+    if fmt == Format.json:
+        document = queries.region_profile(read.cursor, ags, level, parts)
+        return Answer(json_bytes({"snapshot": read.label, **document}), headers=_headers(read.label))
+    table = queries.profile_table(read.cursor, ags, level, parts)
+    return tabular_answer(table, fmt, name=name, headers=_headers(read.label))
 
 
 @api.get("/status", summary="Validation status of the published snapshot", tags=["snapshot"])
@@ -170,8 +190,8 @@ def get_status(request: Request, who: CallerDep, fmt: FormatQuery = Format.json)
     kept = [{"file": s.file, "run_id": s.run_id, "published_at": s.published_at, "withdrawn_at": s.withdrawn_at,
              "current": s.file == path.name} for s in snapshots(request.app.state.settings.published_dir)]
     passed = all(row["blocking_failures"] == 0 for row in table.to_pylist())
-    return JSONResponse(plain({"snapshot": label, "file": path.name, **document, "quality_gate_passed": passed,
-                               "tables": table.to_pylist(), "snapshots": kept}), headers=_headers(label))
+    return json_response({"snapshot": label, "file": path.name, **document, "quality_gate_passed": passed,
+                          "tables": table.to_pylist(), "snapshots": kept}, headers=_headers(label))
 
 
 # --- analysts' SQL ----------------------------------------------------------------------------------------
@@ -215,7 +235,7 @@ def post_sql(request: Request, body: SqlRequest, who: CallerDep, fmt: FormatQuer
     }
     if result.truncated:
         document["message"] = f"the result has more than {result.row_limit} rows; only the first {result.row_limit} are returned"
-    return JSONResponse(plain(document), headers=headers)
+    return json_response(document, headers=headers)
 
 
 # --- county uploads ---------------------------------------------------------------------------------------
@@ -306,6 +326,8 @@ def create_app(settings) -> FastAPI:
         yield
         app.state.readers.close()
         app.state.engines.close()
+        app.state.request_log.close()
+        app.state.keys.close()
 
     app = FastAPI(
         title="imon query service",

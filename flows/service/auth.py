@@ -12,6 +12,7 @@ import hmac
 import re
 import secrets
 import sqlite3
+import threading
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -73,6 +74,8 @@ class KeyStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as connection, connection:
             connection.executescript(SCHEMA)
+        self._reader: sqlite3.Connection | None = None  # authenticate's, opened at the first request
+        self._reader_lock = threading.Lock()
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=10)
@@ -102,6 +105,13 @@ class KeyStore:
                                         [_now(), key_id])
             return cursor.rowcount == 1
 
+    def close(self) -> None:
+        """Close authenticate's connection (at shutdown)."""
+        with self._reader_lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
+
     def list(self) -> list[KeyRecord]:
         """Every key, active and revoked, oldest first."""
         with closing(self._connect()) as connection:
@@ -116,8 +126,10 @@ class KeyStore:
         if not match:
             return None
         key_id, secret = match.groups()
-        with closing(self._connect()) as connection:
-            row = connection.execute(
+        with self._reader_lock:  # one connection for every request: opening one per request cost more than the query
+            if self._reader is None:
+                self._reader = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+            row = self._reader.execute(
                 "SELECT role, county, salt, key_hash FROM api_key WHERE key_id = ? AND revoked_at IS NULL", [key_id]
             ).fetchone()
         if row is None or not hmac.compare_digest(_digest(row[2], secret), row[3]):

@@ -7,11 +7,13 @@ import decimal
 import enum
 import io
 import math
+from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 
 class Format(str, enum.Enum):
@@ -49,19 +51,48 @@ def plain(value: Any) -> Any:
     return value
 
 
-def records(table: pa.Table) -> list[dict[str, Any]]:
-    """Rows as JSON-ready dicts."""
-    return [{k: plain(v) for k, v in row.items()} for row in table.to_pylist()]
+def json_bytes(document: Any) -> bytes:
+    """A document as compact UTF-8 JSON (orjson: NaN and infinity null, dates ISO, the rest through `plain`)."""
+    return orjson.dumps(document, default=plain)
+
+
+def json_response(body: bytes | Any, *, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON answer from a document or from JSON bytes made before (a memoized answer)."""
+    content = body if isinstance(body, bytes) else json_bytes(body)
+    return Response(content=content, status_code=status_code, media_type="application/json", headers=headers)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An encoded answer, kept per snapshot for the next identical request (a snapshot never changes)."""
+
+    body: bytes
+    media_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def nbytes(self) -> int:
+        return len(self.body)
+
+    def response(self) -> Response:
+        return Response(content=self.body, media_type=self.media_type, headers=dict(self.headers))
+
+
+def tabular_answer(table: pa.Table, fmt: Format, *, name: str, document: dict[str, Any] | None = None,
+                   headers: dict[str, str] | None = None) -> Answer:
+    """The table in the requested format; JSON wraps the rows in `document` under `data`."""
+    headers = dict(headers or {})
+    if fmt == Format.json:
+        return Answer(json_bytes({**(document or {}), "row_count": table.num_rows, "data": table.to_pylist()}),
+                      headers=headers)
+    headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt.value}"'
+    return Answer(encode(table, fmt), MEDIA_TYPES[fmt], headers)
 
 
 def tabular_response(table: pa.Table, fmt: Format, *, name: str, document: dict[str, Any] | None = None,
                      headers: dict[str, str] | None = None) -> Response:
-    """The table in the requested format; JSON wraps the rows in `document` under `data`."""
-    headers = dict(headers or {})
-    if fmt == Format.json:
-        return JSONResponse({**(document or {}), "row_count": table.num_rows, "data": records(table)}, headers=headers)
-    headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt.value}"'
-    return Response(content=encode(table, fmt), media_type=MEDIA_TYPES[fmt], headers=headers)
+    """The table in the requested format as a response (see tabular_answer)."""
+    return tabular_answer(table, fmt, name=name, document=document, headers=headers).response()
 
 
 def encode(table: pa.Table, fmt: Format) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -11,10 +12,10 @@ from typing import Any, Callable, Iterator
 
 import duckdb
 
-from warehouse.publish import NoSnapshotError, current_snapshot, snapshot_label
+from warehouse.publish import POINTER, NoSnapshotError, current_snapshot, snapshot_label
 
 
-MEMO_SIZE = 512
+MEMO_BYTES = 256 * 1024 * 1024  # answers kept per snapshot, by their size (encoded answers, Arrow tables)
 
 
 @dataclass
@@ -23,6 +24,7 @@ class _Open:
     label: str
     users: int = 0
     memo: OrderedDict = field(default_factory=OrderedDict)
+    memo_bytes: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -30,10 +32,17 @@ class _Open:
 class Read:
     """One request's view of a snapshot: a cursor, the snapshot's label and file, and its answer cache."""
 
-    cursor: duckdb.DuckDBPyConnection
     label: str
     path: Path
     _entry: _Open
+    _cursor: duckdb.DuckDBPyConnection | None = None
+
+    @property
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This request's cursor, made at its first use (an answer from the memo needs none)."""
+        if self._cursor is None:
+            self._cursor = self._entry.connection.cursor()
+        return self._cursor
 
     def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
         """`compute()` once per snapshot and key: a snapshot never changes, so neither does the answer."""
@@ -43,10 +52,17 @@ class Read:
                 return self._entry.memo[key]
         value = compute()
         with self._entry.lock:
-            self._entry.memo[key] = value
-            while len(self._entry.memo) > MEMO_SIZE:
-                self._entry.memo.popitem(last=False)
+            if key not in self._entry.memo:
+                self._entry.memo[key] = value
+                self._entry.memo_bytes += _size(value)
+            while self._entry.memo_bytes > MEMO_BYTES and len(self._entry.memo) > 1:
+                self._entry.memo_bytes -= _size(self._entry.memo.popitem(last=False)[1])
         return value
+
+
+def _size(value: Any) -> int:
+    """What a memoized value weighs: its bytes if it knows them (Answer, Arrow table), else a nominal 1 kB."""
+    return int(getattr(value, "nbytes", 1024))
 
 
 class SnapshotReaders:
@@ -60,13 +76,25 @@ class SnapshotReaders:
         self.published_dir = Path(published_dir)
         self._lock = threading.Lock()
         self._open: dict[Path, _Open] = {}
+        self._pointer: tuple[tuple[int, int, int], Path | None] | None = None
 
     def current(self) -> Path:
         """The current snapshot file; NoSnapshotError if nothing is published."""
-        path = current_snapshot(self.published_dir)
+        path = self._pointed_to()
         if path is None:
             raise NoSnapshotError(f"nothing is published in {self.published_dir} yet: run `imon run` or `imon publish`")
         return path
+
+    def _pointed_to(self) -> Path | None:
+        """CURRENT, read again only when the pointer file changed (a publish replaces it: new inode)."""
+        try:
+            stat = os.stat(self.published_dir / POINTER)
+        except FileNotFoundError:
+            return None
+        seen = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        if self._pointer is None or self._pointer[0] != seen:
+            self._pointer = (seen, current_snapshot(self.published_dir))
+        return self._pointer[1]
 
     @contextmanager
     def reading(self) -> Iterator[Read]:
@@ -78,18 +106,19 @@ class SnapshotReaders:
                 connection = duckdb.connect(str(path), read_only=True)
                 entry = self._open[path] = _Open(connection, snapshot_label(connection) or path.stem)
             entry.users += 1
-        cursor = entry.connection.cursor()
+        read = Read(entry.label, path, entry)
         try:
-            yield Read(cursor, entry.label, path, entry)
+            yield read
         finally:
-            cursor.close()
+            if read._cursor is not None:
+                read._cursor.close()
             self._release(path)
 
     def _release(self, path: Path) -> None:
         with self._lock:
             entry = self._open[path]
             entry.users -= 1
-            if entry.users == 0 and path != current_snapshot(self.published_dir):
+            if entry.users == 0 and path != self._pointed_to():
                 entry.connection.close()
                 del self._open[path]
 

@@ -1,0 +1,52 @@
+"""The service's snapshot readers: one connection per snapshot, answers kept per snapshot within a byte budget."""
+
+from __future__ import annotations
+
+import duckdb
+
+from flows.service import readers
+from flows.service.formats import Answer
+from flows.service.readers import SnapshotReaders
+from warehouse.publish import publish
+
+
+def published(tmp_path, marker: int):
+    working = tmp_path / "working.duckdb"
+    connection = duckdb.connect(str(working))
+    connection.execute("CREATE OR REPLACE TABLE main.marker AS SELECT ? AS value", [marker])
+    connection.close()
+    return publish(working, tmp_path / "published", run_id=f"run-{marker}")
+
+
+def test_an_answer_is_computed_once_per_snapshot_and_question(tmp_path):
+    published(tmp_path, 1)
+    served = SnapshotReaders(tmp_path / "published")
+    computed = []
+
+    def answer(read):
+        computed.append(read.label)
+        return Answer(str(read.cursor.execute("SELECT value FROM marker").fetchone()[0]).encode())
+
+    with served.reading() as read:
+        first = read.memo("question", lambda: answer(read))
+    with served.reading() as read:
+        again = read.memo("question", lambda: answer(read))
+    published(tmp_path, 2)  # a new snapshot: the same question is asked of it anew
+    with served.reading() as read:
+        newer = read.memo("question", lambda: answer(read))
+    served.close()
+    assert (first.body, again.body, newer.body) == (b"1", b"1", b"2")
+    assert computed == ["run-1", "run-2"]
+
+
+def test_the_memo_drops_the_oldest_answers_beyond_its_byte_budget(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "MEMO_BYTES", 2500)
+    published(tmp_path, 1)
+    served = SnapshotReaders(tmp_path / "published")
+    with served.reading() as read:
+        for number in range(5):
+            read.memo(number, lambda: Answer(b"x" * 1000))
+        kept = list(read._entry.memo)
+        weight = read._entry.memo_bytes
+    served.close()
+    assert kept == [3, 4] and weight == 2000
