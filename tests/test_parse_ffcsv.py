@@ -228,3 +228,20 @@ def test_quoted_fields_are_read_as_their_content():
     fields[8] = '"Mannheim; Stadtkreis"'
     frame = parse(body_of([lines[0], ";".join(fields)]))
     assert frame["region_label"].item() == "Mannheim; Stadtkreis"
+
+
+@pytest.mark.parametrize("path", [POPULATION, EMPLOYEES, CENSUS, CENSUS_IMMIGRATION])
+def test_arrow_and_the_line_by_line_reader_give_the_same_rows(path):
+    """Plain files go through Arrow's CSV reader; the result is what the csv module's reader gives."""
+    from sources.ffcsv import _read_plain_rows, _read_rows_line_by_line
+
+    text = path.read_bytes().decode("utf-8-sig")
+    fast = _read_plain_rows(text)
+    assert fast is not None
+    pd.testing.assert_frame_equal(fast, _read_rows_line_by_line(text, source="regio", table="t"))
+
+
+def test_a_blank_line_inside_keeps_the_line_numbers_of_the_file():
+    lines = population_lines(4)
+    frame = parse(body_of([lines[0], lines[1], lines[2], "", lines[3]]))
+    assert frame["line_number"].tolist() == [2, 3, 5]
