@@ -668,10 +668,11 @@ REMEDIES = {
     "prefect teardown": "Prefect stops its temporary server and flushes its events after the flow: same remedy as start-up.",
     "imports": "Importing Prefect, pandas, Great Expectations and pyarrow is seconds of a run; GX could be imported only "
                "when a table changed (the gate is created before anything is known to have changed).",
-    "parse": "Parsing ffcsv in Python (csv.reader into lists, a pandas frame of strings, regex per value) is the largest "
-             "per-row cost: the floor reads the same files with DuckDB's read_csv in a fraction of the time. Reading "
-             "ffcsv with DuckDB (read_csv into a typed relation, the slot mapping from the header, values and signs in SQL, "
-             "as tests/bench/floor.py does) and validating that relation would close most of the gap.",
+    "parse": "Plain ffcsv files are read by Arrow's CSV reader into dictionary-encoded columns (sources/ffcsv.py); what "
+             "is left is decoding the text, building the long frame in pandas (labels per distinct value, a regex per "
+             "value) and unzipping. Reading ffcsv with DuckDB (read_csv into a typed relation, the slot mapping from the "
+             "header, values and signs in SQL, as tests/bench/floor.py does) and validating that relation would close "
+             "most of the gap.",
     "GX checkpoint": "Great Expectations validates pandas frames row by row per expectation (COMPLETE result format, with "
                      "unexpected index lists). Expressing the same expectations as SQL over the loaded relation (GX's SQL "
                      "engine does not work on DuckDB), or keeping GX for the suite but running it on DuckDB-computed "
@@ -681,21 +682,22 @@ REMEDIES = {
                     "validations into the existing site would cut it further.",
     "derived checks (pandas)": "The parts-sum-to-total and year-over-year frames are built with pandas groupby/merge "
                                "on every row; as DuckDB SQL over the parsed relation they would cost a fraction.",
-    "region keys": "annotate_region_keys classifies every row's key with pandas string operations; per distinct key "
-                   "(a few thousand) instead of per row would be enough.",
+    "region keys": "annotate_region_keys classifies every row's key with pandas string operations and checks the "
+                   "keys' validity on each row's date in DuckDB; per distinct (key, date) instead of per row would be "
+                   "enough.",
     "load into DuckDB": "The parsed pandas frame (object columns) is copied into DuckDB; with parsing in DuckDB there is "
                         "no frame to copy.",
-    "SQL models": "Every run that loads anything rebuilds every model in one transaction; building only the models "
-                  "downstream of the tables that changed (the graph is known from the references) would make an "
-                  "incremental run cost its share.",
-    "copy snapshot": "Publishing copies the whole working database into a new snapshot file (COPY FROM DATABASE) and "
-                     "fsyncs it; its cost grows with the warehouse, not with the change. Publishing only the schemas "
-                     "readers use (not raw), or a copy-on-write file copy (reflink) where the file system has it, would shrink it.",
+    "SQL models": "A run rebuilds the models downstream of the tables it loaded and every mart (one transaction); "
+                  "the marts span all indicators, so an incremental run still rebuilds them: marts updated per "
+                  "indicator would make it cost its share.",
+    "copy snapshot": "Publishing copies the working file byte for byte and fsyncs the copy; its cost grows with the "
+                     "warehouse, not with the change. A copy-on-write file copy (reflink) where the file system has it "
+                     "would make it constant.",
     "indicator checks": "Each indicator table is read into pandas and checked with a GX checkpoint; as SQL assertions "
                         "over the table it would cost milliseconds.",
-    "open DuckDB": "warehouse.connection.connect() opens the warehouse file and runs warehouse/meta.sql again (CREATE "
-                   "… IF NOT EXISTS and COMMENT ON, which are catalog writes) for every table's task; one connection per "
-                   "run, or the DDL only when the meta schema is missing, would do.",
+    "open DuckDB": "Every table's task opens the warehouse file and closes it (a checkpoint when it wrote), also for a "
+                   "table whose files are unchanged; checking all fingerprints on one connection before the tasks "
+                   "(as the no-change path does) would do.",
     "bookkeeping": "meta.* inserts (validation results, table loads) and fingerprints, one DuckDB statement each.",
     "quarantine rows": "A rejected table's rows go into meta.quarantine with `executemany`, one INSERT per row (each row "
                        "serialised to JSON in Python): tens of thousands of rows cost minutes. One bulk insert from a "
@@ -1007,12 +1009,12 @@ def _where_time_goes(results: dict[str, Any]) -> list[str]:
             if target["key"] == "service":
                 out.append("- " + _service_remedy(results))
             elif target["key"] == "rss":
-                out.append("- A parsed table lives as a pandas frame of Python strings (one object per cell), copied again "
-                           "by the region-key annotation, GX and the derived-check frames; the peak is set by the largest "
-                           "table (see the peak RSS line under Scenarios) and grows with its rows, and memory freed after "
-                           "a table is not given back, so the peak creeps up table by table. Reading and checking each "
-                           "table in DuckDB (as the floor does), or at least parsing to categorical/Arrow columns instead "
-                           "of Python strings, would keep the run near the floor's peak.")
+                out.append("- A parsed table lives as a pandas frame (equal cells share one string object since the "
+                           "Arrow reader, but the decoded text, the Arrow table and the frame coexist while parsing), "
+                           "copied again by the region-key annotation, GX and the derived-check frames; the peak is set "
+                           "by the largest table (see the peak RSS line under Scenarios), and memory freed after a "
+                           "table is not given back, so the peak creeps up table by table. Reading and checking each "
+                           "table in DuckDB (as the floor does) would keep the run near the floor's peak.")
             elif scenario and scenario.get("result"):
                 for phase, seconds in _phase_rows(scenario["result"], scenario["wall_s"])[:5]:
                     remedy = _remedy_for(phase)
@@ -1027,9 +1029,9 @@ def _service_remedy(results: dict[str, Any]) -> str:
     kinds, baseline = service.get("kinds") or {}, (service.get("baseline") or {}).get("profile")
     served = (service.get("server_side") or {}).get("profile")
     first = kinds.get("profile (first ask)")
-    text = ("A profile is several queries on the snapshot (the region, its Land, Germany, peer groups, the series of "
-            "every indicator, comparisons, peer values; flows/service/profile.py) on a cursor of one shared DuckDB "
-            "connection, then the whole document as JSON")
+    text = ("A profile is assembled in Python from parts read once per snapshot (regions, catalogue, Land and Germany "
+            "values, the values of a level, comparisons, peer groups; flows/service/profile.py), then encoded as JSON "
+            "(orjson) and kept")
     if baseline:
         text += (f"; alone (one request at a time) it takes {baseline['p50_ms']:.0f} ms (p50, max {baseline['max_ms']:.0f} ms)"
                  + (", already above the target" if baseline["p50_ms"] >= TARGET_PROFILE_P95_MS else ""))
@@ -1046,9 +1048,10 @@ def _service_remedy(results: dict[str, Any]) -> str:
                  f"{service['clients']} ÷ {throughput:g}/s ≈ {wait:.0f} ms (Little's law): a p95 under "
                  f"{TARGET_PROFILE_P95_MS:g} ms needs roughly {needed:.0f}+ requests/s, i.e. a few milliseconds of the 2 cores "
                  f"per request instead of the ~{2000 / throughput:.0f} ms now (clients included)")
-    return (text + ". Precomputing every region's profile document at publish time (one table keyed by region, or the "
-            "JSON itself) would make an ask a lookup of a few milliseconds; measuring with the clients on another machine "
-            "would also take their share of the 2 cores out of the numbers.")
+    return (text + ". What is left per request is the web stack (FastAPI, the key check, the request log) and sending "
+            "the document, in one Python process: serving with one worker process per core, warming every Kreis's "
+            "answer when a snapshot is first opened, and measuring with the clients on another machine (they share "
+            "the 2 cores here) would each take a share of it.")
 
 
 def _service_section(results: dict[str, Any]) -> list[str]:
