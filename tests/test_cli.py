@@ -30,7 +30,8 @@ def test_run_prints_a_summary_without_noise(tmp_path):
     assert "offline sample" in output
     assert re.search(r"tables: \d+ loaded, 0 unchanged, 0 rejected or failed", output), output
     assert re.search(r"indicators: \d+ computed", output), output
-    for noise in ("Traceback", "telemetry", "Starting temporary server", "Stopping temporary server", "Task run"):
+    for noise in ("Traceback", "telemetry", "Starting temporary server", "Stopping temporary server", "Task run",
+                  "great_expectations", "| INFO"):
         assert noise not in output, noise
 
 

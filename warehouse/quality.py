@@ -202,7 +202,9 @@ class QualityGate:
     def __init__(self, docs_dir: Path | None = None, *, example_count: int = 5):
         import great_expectations as gx
 
-        for name in ("great_expectations", "great_expectations.core", "great_expectations.data_context"):
+        # GX sets some of its module loggers to INFO itself (e.g. "Created temporary directory … for
+        # ephemeral docs site" at every run): quiet them all, the run summary says what matters
+        for name in [n for n in logging.root.manager.loggerDict if n.startswith("great_expectations")]:
             logging.getLogger(name).setLevel(logging.ERROR)
         self._gx = gx
         self.context = gx.get_context(mode="ephemeral")
