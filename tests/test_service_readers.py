@@ -50,3 +50,29 @@ def test_the_memo_drops_the_oldest_answers_beyond_its_byte_budget(tmp_path, monk
         weight = read._entry.memo_bytes
     served.close()
     assert kept == [3, 4] and weight == 2000
+
+
+def test_a_snapshot_is_warmed_once_in_a_thread_when_first_opened(tmp_path):
+    import threading
+
+    published(tmp_path, 1)
+    warmed = threading.Event()
+    calls = []
+
+    def warm(read):
+        calls.append(read.label)
+        read.memo("question", lambda: Answer(b"computed ahead"))
+        warmed.set()
+
+    served = SnapshotReaders(tmp_path / "published", warm=warm)
+    with served.reading():
+        pass
+    assert warmed.wait(10)
+    with served.reading() as read:
+        answer = read.memo("question", lambda: Answer(b"computed when asked"))
+    published(tmp_path, 2)
+    with served.reading():
+        pass
+    served.close()
+    assert answer.body == b"computed ahead"
+    assert calls[0] == "run-1" and set(calls) <= {"run-1", "run-2"}

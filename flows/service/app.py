@@ -168,6 +168,18 @@ def get_profile(request: Request, region: str, who: CallerDep, fmt: FormatQuery 
     return answer.response()
 
 
+def _warm_profiles(read) -> None:
+    """Every Kreis's, Land's and Germany's JSON profile, computed when a snapshot is first opened (in a thread).
+
+    A profile costs milliseconds of the service's CPU; computed ahead, the first ask of a region is a
+    lookup like every later one (~420 answers, a few tens of MB for a federal snapshot).
+    """
+    parts = read.memo("profile parts", lambda: queries.ProfileParts(read.cursor))
+    for ags, level in [key for key in parts.regions if key[1] in ("deutschland", "land", "kreis")]:
+        read.memo(("profile", ags, level, Format.json),
+                  lambda: _profile_answer(read, ags, level, Format.json, name=f"profile_{ags}"))
+
+
 def _profile_answer(read, ags: str, level: str, fmt: Format, *, name: str) -> Answer:
     """A region's profile, encoded once per snapshot; the parts every profile shares are read once too."""
     parts = read.memo("profile parts", lambda: queries.ProfileParts(read.cursor))
@@ -343,7 +355,7 @@ def create_app(settings) -> FastAPI:
     app.state.settings = settings
     app.state.keys = KeyStore(Path(settings.service_dir) / "access.sqlite3")
     app.state.areas = CountyAreas(Path(settings.service_dir) / "counties", disclosure_threshold=settings.disclosure_threshold)
-    app.state.readers = SnapshotReaders(settings.published_dir)
+    app.state.readers = SnapshotReaders(settings.published_dir, warm=_warm_profiles)
     app.state.request_log = RequestLog(Path(settings.service_dir) / "requests.log")
     app.state.sql_slots = threading.BoundedSemaphore(SQL_SLOTS)
     app.state.engines = QueryEngines(memory_limit=settings.sql_memory_limit, idle_per_key=2)

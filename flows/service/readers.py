@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections import OrderedDict
@@ -72,8 +73,9 @@ class SnapshotReaders:
     request uses any more is closed.
     """
 
-    def __init__(self, published_dir: Path):
+    def __init__(self, published_dir: Path, *, warm: Callable[[Read], None] | None = None):
         self.published_dir = Path(published_dir)
+        self._warm = warm  # run in a thread when a snapshot is first opened, e.g. to compute its frequent answers
         self._lock = threading.Lock()
         self._open: dict[Path, _Open] = {}
         self._pointer: tuple[tuple[int, int, int], Path | None] | None = None
@@ -105,6 +107,9 @@ class SnapshotReaders:
             if entry is None:
                 connection = duckdb.connect(str(path), read_only=True)
                 entry = self._open[path] = _Open(connection, snapshot_label(connection) or path.stem)
+                if self._warm:
+                    entry.users += 1  # the warm-up's own use, released when it is done
+                    threading.Thread(target=self._warm_up, args=(path, entry), name="imon-warm-up", daemon=True).start()
             entry.users += 1
         read = Read(entry.label, path, entry)
         try:
@@ -114,9 +119,22 @@ class SnapshotReaders:
                 read._cursor.close()
             self._release(path)
 
+    def _warm_up(self, path: Path, entry: _Open) -> None:
+        read = Read(entry.label, path, entry)
+        try:
+            self._warm(read)
+        except Exception as error:  # a failed warm-up only leaves answers to be computed when asked
+            logging.getLogger("imon.service").warning("warming up %s failed: %s", path.name, error)
+        finally:
+            if read._cursor is not None:
+                read._cursor.close()
+            self._release(path)
+
     def _release(self, path: Path) -> None:
         with self._lock:
-            entry = self._open[path]
+            entry = self._open.get(path)
+            if entry is None:  # closed meanwhile (the service shut down during a warm-up)
+                return
             entry.users -= 1
             if entry.users == 0 and path != self._pointed_to():
                 entry.connection.close()

@@ -1030,8 +1030,9 @@ def _service_remedy(results: dict[str, Any]) -> str:
     served = (service.get("server_side") or {}).get("profile")
     first = kinds.get("profile (first ask)")
     text = ("A profile is assembled in Python from parts read once per snapshot (regions, catalogue, Land and Germany "
-            "values, the values of a level, comparisons, peer groups; flows/service/profile.py), then encoded as JSON "
-            "(orjson) and kept")
+            "values, the values of a level, comparisons, peer groups; flows/service/profile.py), encoded as JSON "
+            "(orjson) and kept; the profiles of every Kreis, Land and Germany are computed in a thread when the "
+            "snapshot is first opened")
     if baseline:
         text += (f"; alone (one request at a time) it takes {baseline['p50_ms']:.0f} ms (p50, max {baseline['max_ms']:.0f} ms)"
                  + (", already above the target" if baseline["p50_ms"] >= TARGET_PROFILE_P95_MS else ""))
@@ -1039,7 +1040,7 @@ def _service_remedy(results: dict[str, Any]) -> str:
         text += (f"; under {service['clients']} clients the service's own time is p50 {served['p50_ms']:.0f} ms: the 2 "
                  "cores (shared with the clients) are saturated and requests queue")
     if first:
-        text += f". Answers are memoized per snapshot, so the first ask of a Kreis (p95 {first['p95_ms']:.0f} ms) is the slow one"
+        text += f". The first ask of a Kreis: p95 {first['p95_ms']:.0f} ms"
     throughput = service.get("throughput_rps")
     if throughput:
         wait = service["clients"] / throughput * 1000
@@ -1049,9 +1050,8 @@ def _service_remedy(results: dict[str, Any]) -> str:
                  f"{TARGET_PROFILE_P95_MS:g} ms needs roughly {needed:.0f}+ requests/s, i.e. a few milliseconds of the 2 cores "
                  f"per request instead of the ~{2000 / throughput:.0f} ms now (clients included)")
     return (text + ". What is left per request is the web stack (FastAPI, the key check, the request log) and sending "
-            "the document, in one Python process: serving with one worker process per core, warming every Kreis's "
-            "answer when a snapshot is first opened, and measuring with the clients on another machine (they share "
-            "the 2 cores here) would each take a share of it.")
+            "the document, in one Python process: serving with one worker process per core, and measuring with the "
+            "clients on another machine (they share the 2 cores here), would each take a share of it.")
 
 
 def _service_section(results: dict[str, Any]) -> list[str]:
