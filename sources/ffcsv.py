@@ -99,13 +99,15 @@ def _read_plain_rows(text: str) -> pd.DataFrame | None:
         )
     except pa.ArrowInvalid:
         return None  # e.g. a row with the wrong number of fields
-    frame = pd.DataFrame({name: pd.Series(pd.Categorical.from_codes(*_codes(column)), dtype="category").astype(object)
+    # object Series (a bare object array would be inferred as pandas' string dtype)
+    frame = pd.DataFrame({name: pd.Series(pd.Categorical.from_codes(*_codes(column))).astype(object)
                           for name, column in zip(header, table.columns)})
     frame["line_number"] = range(2, len(frame) + 2)
     return frame
 
 
 def _codes(column: pa.ChunkedArray) -> tuple:
+    """A string column as (codes, distinct values), for a categorical whose cells share their strings."""
     encoded = column.combine_chunks().dictionary_encode()
     return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
 

@@ -63,7 +63,7 @@ def publish(working_path: Path | str, published_dir: Path | str, *, run_id: str,
             os.replace(partial, target)
         finally:
             partial.unlink(missing_ok=True)
-            partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
+            _wal(partial).unlink(missing_ok=True)
         entries.append(Snapshot(file=name, run_id=run_id, published_at=published_at))
         _write_manifest(published_dir, entries)
         _point_to(published_dir, name)
@@ -158,9 +158,8 @@ def _copy_database(source: Path, target: Path, *, run_id: str, published_at: str
     guard = duckdb.connect(str(source), read_only=True)
     try:
         shutil.copyfile(source, target)
-        wal = source.with_name(source.name + ".wal")
-        if wal.exists():
-            shutil.copyfile(wal, target.with_name(target.name + ".wal"))
+        if _wal(source).exists():
+            shutil.copyfile(_wal(source), _wal(target))
     finally:
         guard.close()
     connection = duckdb.connect(str(target))
@@ -173,9 +172,14 @@ def _copy_database(source: Path, target: Path, *, run_id: str, published_at: str
         connection.execute("CHECKPOINT")
     finally:
         connection.close()
-    target.with_name(target.name + ".wal").unlink(missing_ok=True)  # applied by the checkpoint
+    _wal(target).unlink(missing_ok=True)  # applied by the checkpoint
     with open(target, "rb") as handle:
         os.fsync(handle.fileno())
+
+
+def _wal(database: Path) -> Path:
+    """DuckDB's write-ahead log beside a database file."""
+    return database.with_name(database.name + ".wal")
 
 
 def _point_to(published_dir: Path, name: str) -> None:

@@ -111,11 +111,11 @@ def annotate_region_keys(frame: pd.DataFrame, register: Register) -> pd.DataFram
     if "region_key" not in frame.columns:
         return frame
     keys = frame["region_key"].astype("string")
-    known = pd.Index(list(register.keys), dtype=object)  # hashed once; Arrow-string isin goes value by value
-    in_register = frame["region_key"].astype(object).isin(known) | keys.eq("DG")
+    # object columns against the register's index: Arrow-string isin would build a scalar per register key
+    in_register = frame["region_key"].astype(object).isin(register.keys) | keys.eq("DG")
     berlin_bezirk = keys.str.fullmatch(r"110\d{5}") & keys.ne("11000000")
     # REGBEZ lists Länder without Regierungsbezirke as <Land>0 (160 = Thüringen)
-    land_as_regierungsbezirk = keys.str.fullmatch(r"\d{2}0") & keys.str[:2].astype(object).isin(known)
+    land_as_regierungsbezirk = keys.str.fullmatch(r"\d{2}0") & keys.str[:2].astype(object).isin(register.keys)
     gemeinde = keys.str.len() >= 8
     has_number = frame.get("value", pd.Series(index=frame.index, dtype="float64")).notna()
     key_has_numbers = has_number.groupby(keys).transform("any")

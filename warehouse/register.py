@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from warehouse import loading
+from warehouse.connection import META_DDL
 from warehouse.models import build_models, discover_models, upstream
 
 REGISTER_TABLE = "municipality_register"
@@ -29,7 +30,7 @@ class Register:
     """Keys known to the loaded register editions and change list, and their validity in time."""
 
     def __init__(self, keys: set[str], validity: duckdb.DuckDBPyConnection | None = None):
-        self.keys = keys
+        self.keys = pd.Index(sorted(keys), dtype=object)  # hashed once for the run, looked up for every table
         self._validity = validity  # an in-memory database holding core.region_crosswalk and the macros
 
     @classmethod
@@ -91,8 +92,7 @@ def _validity_database(connection: duckdb.DuckDBPyConnection, sql_dir: Path) -> 
         return None
     memory = duckdb.connect(":memory:")
     try:
-        memory.execute("CREATE SCHEMA raw; CREATE SCHEMA meta; "
-                       "CREATE TABLE meta.model_build (run_id VARCHAR, model VARCHAR, row_count BIGINT, sql_sha256 VARCHAR)")
+        memory.execute(META_DDL.read_text(encoding="utf-8"))  # the raw and meta schemas build_models records into
         for table in raw_tables:
             rows = connection.execute(f"SELECT * FROM raw.{table}").to_arrow_table()  # noqa: F841 (read by DuckDB)
             memory.execute(f"CREATE TABLE raw.{table} AS SELECT * FROM rows")

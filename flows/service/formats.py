@@ -56,10 +56,9 @@ def json_bytes(document: Any) -> bytes:
     return orjson.dumps(document, default=plain)
 
 
-def json_response(body: bytes | Any, *, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """A JSON answer from a document or from JSON bytes made before (a memoized answer)."""
-    content = body if isinstance(body, bytes) else json_bytes(body)
-    return Response(content=content, status_code=status_code, media_type="application/json", headers=headers)
+def json_response(document: Any, *, headers: dict[str, str] | None = None) -> Response:
+    """A document as a JSON answer (see json_bytes)."""
+    return Response(content=json_bytes(document), media_type="application/json", headers=headers)
 
 
 @dataclass(frozen=True)

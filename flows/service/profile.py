@@ -84,8 +84,8 @@ def catalog(cursor: duckdb.DuckDBPyConnection) -> pa.Table:
 CATALOG_FIELDS = ("indicator_id", "version", "name_de", "name_en", "domain", "unit", "definition", "numerator",
                   "denominator", "sources", "lowest_level", "reference_date", "caveats")
 GROUP_VALUE_FIELDS = ("group_id", "peer_value", "peer_method", "peer_members")
-# One row per indicator and period of a profile (what the CSV, Parquet and XLSX downloads contain)
 REGION_FIELDS = ("ags", "level", "name", "text_code", "land_ags", "kreis_ags", "population")
+# One row per indicator and period of a profile (what the CSV, Parquet and XLSX downloads contain)
 PROFILE_SCHEMA = pa.schema([
     ("indicator_id", pa.string()), ("name_en", pa.string()), ("unit", pa.string()), ("period", pa.int32()),
     ("ags", pa.string()), ("level", pa.string()), ("value", pa.float64()), ("flag", pa.string()),
@@ -96,15 +96,15 @@ PROFILE_SCHEMA = pa.schema([
 
 
 class ProfileParts:
-    """What the profiles of one snapshot share, read once: catalogue, peer groups, Land and Germany values.
+    """What the profiles of one snapshot share, read once: regions, catalogue, peer groups and values.
 
     A snapshot never changes, so the service keeps one of these per snapshot (readers.Read.memo);
-    a profile then costs three small queries of its own.
+    the values of a level, a Land, a group are read at their first ask, so a profile after that
+    is assembled without a query.
     """
 
     def __init__(self, cursor: duckdb.DuckDBPyConnection):
         self.catalog = [{k: entry.get(k) for k in CATALOG_FIELDS} for entry in catalog(cursor).to_pylist()]
-        self.germany = _one(cursor, "SELECT ags, level, name FROM core.region WHERE level = 'deutschland'")
         self.has_comparison = _exists(cursor, "marts", "indicator_comparison")
         self.groups_of_kreis: dict[str, list[dict[str, Any]]] = {}
         self._group_values: dict[str, dict[str, list[dict[str, Any]]]] = {}
@@ -121,6 +121,11 @@ class ProfileParts:
         if (ags, level) not in self.regions:
             raise UnknownRegion(f"no {level} with key {ags} in the register")
         return self.regions[(ags, level)]
+
+    def brief(self, ags: str, level: str) -> dict[str, Any] | None:
+        """Key, level and name of a region (a profile's Land and Germany), or None if the register has none."""
+        found = self.regions.get((ags, level))
+        return {k: found[k] for k in ("ags", "level", "name")} if found else None
 
     def _read_groups(self, cursor: duckdb.DuckDBPyConnection) -> None:
         members: dict[str, list[dict[str, str]]] = {}
@@ -188,8 +193,7 @@ def region_profile(cursor: duckdb.DuckDBPyConnection, ags: str, level: str,
     """All indicators of one region with its Land, Germany and its peer group, as one document."""
     parts = parts or ProfileParts(cursor)
     region = parts.region(ags, level)
-    land = {k: v for k, v in parts.regions[(region["land_ags"], "land")].items() if k in ("ags", "level", "name")} \
-        if region["land_ags"] and level != "land" and (region["land_ags"], "land") in parts.regions else None
+    land = parts.brief(region["land_ags"], "land") if region["land_ags"] and level != "land" else None
     groups = parts.groups_of_kreis.get(ags, []) if level == "kreis" else []
     default = next((g for g in groups if g["is_default"]), None)
     comparisons = parts.comparisons(cursor, ags) if groups else []
@@ -206,7 +210,7 @@ def region_profile(cursor: duckdb.DuckDBPyConnection, ags: str, level: str,
                    "peers": [row if row["ags"] != ags else {**row, "is_region": True}
                              for row in peers.get(entry["indicator_id"], [])]}
                   for entry in parts.catalog]
-    return {"region": region, "land": land, "germany": parts.germany, "peer_group": default,
+    return {"region": region, "land": land, "germany": parts.brief("00000000", "deutschland"), "peer_group": default,
             "other_groups": [g for g in groups if not g["is_default"]], "indicators": indicators}
 
 
@@ -313,7 +317,7 @@ def _quoted(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _one(cursor: duckdb.DuckDBPyConnection, sql: str, parameters=None) -> dict[str, Any] | None:
+def _one(cursor: duckdb.DuckDBPyConnection, sql: str, parameters) -> dict[str, Any] | None:
     result = cursor.execute(sql, parameters)
     row = result.fetchone()
     return dict(zip([d[0] for d in result.description], row)) if row else None

@@ -45,6 +45,11 @@ class Read:
             self._cursor = self._entry.connection.cursor()
         return self._cursor
 
+    def close(self) -> None:
+        """Close the cursor, if one was made."""
+        if self._cursor is not None:
+            self._cursor.close()
+
     def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
         """`compute()` once per snapshot and key: a snapshot never changes, so neither does the answer."""
         with self._entry.lock:
@@ -115,8 +120,7 @@ class SnapshotReaders:
         try:
             yield read
         finally:
-            if read._cursor is not None:
-                read._cursor.close()
+            read.close()
             self._release(path)
 
     def _warm_up(self, path: Path, entry: _Open) -> None:
@@ -126,8 +130,7 @@ class SnapshotReaders:
         except Exception as error:  # a failed warm-up only leaves answers to be computed when asked
             logging.getLogger("imon.service").warning("warming up %s failed: %s", path.name, error)
         finally:
-            if read._cursor is not None:
-                read._cursor.close()
+            read.close()
             self._release(path)
 
     def _release(self, path: Path) -> None:
