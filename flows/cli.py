@@ -75,7 +75,7 @@ def run(
         errors.print(f"Using the landing zone as it is: {settings.landing_dir}")
     elif run_mode(settings) == "offline":
         errors.print("No GENESIS credentials set (see .env.example): using the bundled offline sample of real "
-                     "GENESIS and BA files in sources/sample/.")
+                     "GENESIS and BA files in offline/sample/.")
     _show_progress()
     try:
         summary = run_pipeline(warehouse=str(settings.warehouse_path), tables=table or None, pull=not no_pull)

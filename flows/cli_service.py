@@ -28,7 +28,7 @@ def serve(
 
     import uvicorn
 
-    from flows.service.app import create_app
+    from service.app import create_app
 
     from warehouse.publish import current_snapshot
 
@@ -105,7 +105,7 @@ def create_key(
     warehouse: Optional[Path] = WarehouseOption,
 ) -> None:
     """Create a key and print it once: it is stored only hashed and cannot be shown again."""
-    from flows.service.auth import COUNTY, STATE_OFFICE, KeyStore
+    from service.auth import COUNTY, STATE_OFFICE, KeyStore
 
     if bool(county) == state_office:
         errors.print("give either --county <5-digit Kreis key> or --state-office", style="red", markup=False)
@@ -128,7 +128,7 @@ def create_key(
 def revoke_key(key_id: str = typer.Argument(..., help="The key id `imon keys list` shows."),
                warehouse: Optional[Path] = WarehouseOption) -> None:
     """Revoke a key: the next request with it gets 401."""
-    from flows.service.auth import KeyStore
+    from service.auth import KeyStore
 
     settings = load_settings(warehouse=warehouse)
     if not KeyStore(settings.service_dir / "access.sqlite3").revoke(key_id):
@@ -140,7 +140,7 @@ def revoke_key(key_id: str = typer.Argument(..., help="The key id `imon keys lis
 @keys_app.command("list")
 def list_keys(warehouse: Optional[Path] = WarehouseOption) -> None:
     """Every key with its role, county and dates (never the key itself)."""
-    from flows.service.auth import KeyStore
+    from service.auth import KeyStore
 
     settings = load_settings(warehouse=warehouse)
     table = Table(title="API keys")

@@ -34,15 +34,16 @@ def check(
     """
     from sources.catalog import load_table_specs
     from sources.errors import SourceError
-    from sources.genesis import check_table, client_for
+    from offline.replay import client_for
+    from sources.genesis import check_table
 
     settings = load_settings()
-    logging.getLogger("sources.replay").setLevel(logging.ERROR)  # "no recorded answer" is a row of the table
+    logging.getLogger("offline.replay").setLevel(logging.ERROR)  # "no recorded answer" is a row of the table
     specs = [spec for spec in load_table_specs(settings.tables_file) if not table or spec.name in table]
     offline = sorted({spec.source for spec in specs if not spec.is_file_source} - set(settings.live_instances()))
     if offline:
         console.print(f"No credentials for {', '.join(offline)}: their rows come from the offline sample in "
-                      "sources/sample/, not from the live service (see .env.example).", markup=False, highlight=False)
+                      "offline/sample/, not from the live service (see .env.example).", markup=False, highlight=False)
 
     report = Table(title=f"Source tables ({settings.tables_file.name})", show_lines=False)
     for column in ("table", "instance", "exists", "title", "time range", "note"):

@@ -15,11 +15,12 @@ from prefect.cache_policies import NONE as NO_CACHE
 from flows.settings import Settings, load_settings
 from sources.catalog import TableSpec, load_table_specs
 from sources.errors import FetchError, NetworkError, NotDelivered, SourceError
-from sources.genesis import Download, client_for
+from offline.replay import client_for
+from sources.genesis import Download
 from sources.landing import LandedFile, land, landed_files
 from sources.parse import parse_table
 from warehouse import loading, models, quality
-from warehouse.connection import connect
+from warehouse.connection import connect, table_exists
 from warehouse.publish import current_snapshot, publish
 from warehouse.register import REGISTER_TABLE, Register
 
@@ -96,7 +97,7 @@ def _source_files(spec: TableSpec, settings: Settings) -> list[Path]:
     else:
         path = Path(spec.path or "")
         if not path.is_absolute():
-            # a county's own files live in IMON_COUNTY_DATA_DIR, the bundled ones in sources/sample/
+            # a county's own files live in IMON_COUNTY_DATA_DIR, the bundled ones in offline/sample/
             path = (settings.county_data_dir if spec.source == "county_file" else settings.sample_dir) / path
         paths = [path]
     for path in paths:
@@ -235,7 +236,7 @@ def _models_up_to_date(connection, fingerprint: str) -> bool:
     last = connection.execute(
         "SELECT sql_sha256 FROM meta.model_build WHERE model = '*' ORDER BY built_at DESC LIMIT 1"
     ).fetchone()
-    return bool(last and last[0] == fingerprint and loading.table_exists(connection, "marts", "indicator_value"))
+    return bool(last and last[0] == fingerprint and table_exists(connection, "marts", "indicator_value"))
 
 
 @task(name="audit indicators", cache_policy=NO_CACHE)
@@ -247,14 +248,14 @@ def audit_indicators(settings: Settings, run_id: str, gate: quality.QualityGate,
     """
     connection = connect(settings.warehouse_path)
     try:
-        if not loading.table_exists(connection, "core", "region"):
+        if not table_exists(connection, "core", "region"):
             return []  # no register loaded yet: no indicator was built either
         expected = dict(connection.execute(
             "SELECT level, count(*) FROM core.region WHERE level IN ('deutschland', 'land', 'kreis') GROUP BY level"
         ).fetchall())
         withheld = []
         for model in models.indicator_models(models.discover_models(settings.sql_dir)):
-            if not loading.table_exists(connection, "indicators", model.name):
+            if not table_exists(connection, "indicators", model.name):
                 continue
             if built is not None and model.qualified_name not in built:
                 continue
@@ -287,7 +288,7 @@ def _report_model(model: str, rows: int | None) -> None:
 def _indicator_coverage(settings: Settings) -> list[tuple[str, str, int]]:
     connection = connect(settings.warehouse_path)
     try:
-        if not loading.table_exists(connection, "marts", "indicator_value"):
+        if not table_exists(connection, "marts", "indicator_value"):
             return []
         return connection.execute(
             "SELECT indicator_id, level, count(DISTINCT ags) FILTER (WHERE value IS NOT NULL) "
@@ -302,7 +303,7 @@ def loading_has_models(settings: Settings) -> bool:
     """Is there a built warehouse worth publishing?"""
     connection = connect(settings.warehouse_path)
     try:
-        return loading.table_exists(connection, "marts", "indicator_value")
+        return table_exists(connection, "marts", "indicator_value")
     finally:
         connection.close()
 

@@ -59,7 +59,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, warehouse: str | 
     env = dict(os.environ if environ is None else environ)
     warehouse_path = Path(warehouse or env.get("IMON_WAREHOUSE") or PROJECT_ROOT / "warehouse" / "imon.duckdb")
     landing_default = warehouse_path.parent / "landing"
-    sample_dir = PROJECT_ROOT / "sources" / "sample"
+    sample_dir = PROJECT_ROOT / "offline" / "sample"
     return Settings(
         warehouse_path=warehouse_path.resolve(),
         landing_dir=Path(env.get("IMON_LANDING_DIR") or landing_default).resolve(),

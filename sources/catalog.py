@@ -30,7 +30,7 @@ class TableSpec:
     # Codes of each classifying variable (without the total); what SQL models and the
     # synthetic offline sample rely on.
     categories: dict[str, list[str]] = field(default_factory=dict)
-    # How the offline sample answers: `real` (a recorded or downloaded file in sources/sample/)
+    # How the offline sample answers: `real` (a recorded or downloaded file in offline/sample/)
     # or `synthetic` (generated in the real format, marked synthetic everywhere it appears).
     offline: str = "real"
     synthetic: dict[str, Any] = field(default_factory=dict)

@@ -48,10 +48,13 @@ STATUS_JOB_CREATED = 99
 STATUS_NO_OBJECTS = 104
 STATUS_TABLE_MISSING = 90
 
-# The offline replay (sources/replay.py) marks every answer with this header: the sample file it
+# The offline replay (offline/replay.py) marks every answer with this header: the sample file it
 # served, or NOT_RECORDED when the sample holds no answer and it says 104 like the service would.
 REPLAY_HEADER = "X-Imon-Replay"
 NOT_RECORDED = "not-recorded"
+# A generated (not official) answer of the offline sample carries this header set to "true";
+# the landing zone records it in the sidecar, so the mark follows the file into the warehouse.
+SYNTHETIC_HEADER = "X-Imon-Synthetic"
 
 # Zensus 2022 regional keys are ARS-based; a Land is its 2-digit key (GEOBL1: 01 … 16), and its
 # Kreise and Gemeinden start with it, so `regionalkey=01*` selects Schleswig-Holstein and all below.
@@ -569,16 +572,3 @@ def _retry_after(response: requests.Response) -> float | None:
         return min(Retry().parse_retry_after(value), 600.0)
     except Exception:  # urllib3 raises InvalidHeader for garbage; the header is only a hint
         return None
-
-
-def client_for(name: str, environ: Mapping[str, str] | None = None, **options: Any) -> GenesisClient:
-    """A client for the named instance: live when credentials are set, otherwise answered from the offline sample."""
-    instance = instance_from_env(name, environ)
-    if instance.has_credentials:
-        return GenesisClient(instance, **options)
-    from sources.replay import replay_session  # sources.replay imports this module
-
-    logger.info("%s: no credentials (%s); answering from the offline sample in sources/sample/",
-                name, credential_variables(instance))
-    options.setdefault("poll_interval_seconds", 0)  # the replayed job is ready at once; no service to spare
-    return GenesisClient(instance, session=replay_session(instance), **options)

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sources.genesis import Download
-from sources.synthetic import SYNTHETIC_HEADER
+from sources.genesis import SYNTHETIC_HEADER, Download
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -32,7 +31,7 @@ class LandedFile:
     table: str
     parameters: dict[str, str]
     fetched_at: datetime
-    synthetic: bool = False  # generated offline data (sources/synthetic.py), not an official file
+    synthetic: bool = False  # generated offline data (offline/synthetic.py), not an official file
 
 
 def land(download: Download, *, landing_dir: Path, source: str, table: str, synthetic: bool = False) -> LandedFile:

@@ -15,8 +15,8 @@ from typing import Iterator
 import httpx
 import uvicorn
 
-from flows.service.app import create_app
-from flows.service.auth import COUNTY, STATE_OFFICE, KeyStore
+from service.app import create_app
+from service.auth import COUNTY, STATE_OFFICE, KeyStore
 from flows.settings import PROJECT_ROOT, load_settings
 from warehouse.publish import publish
 

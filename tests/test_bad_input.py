@@ -14,7 +14,7 @@ from warehouse.publish import current_snapshot
 
 pytestmark = pytest.mark.slow
 
-SAMPLE = PROJECT_ROOT / "sources" / "sample"
+SAMPLE = PROJECT_ROOT / "offline" / "sample"
 POPULATION = (SAMPLE / "12411-01-01-4_1773175772751_de_flat.csv").read_bytes()
 LINES = POPULATION.split(b"\n")
 HEADER, MANNHEIM = LINES[0], LINES[1]  # line 2: Mannheim, weiblich, 158789

@@ -94,12 +94,12 @@ def test_report_says_what_was_not_measured(tmp_path, capsys):
         "options": {"scale": "tiny", "years": "25", "seed": "1", "skip_service": "True"},
         "started_at": "2026-11-26T05:00:00+00:00", "machine": {"commit": "abc", "load_average": [1, 1, 1]},
         "workload": {}, "scenarios": {},
-        "service": {"available": False, "reason": "flows.service.app cannot be imported: no module"},
+        "service": {"available": False, "reason": "service.app cannot be imported: no module"},
     }
     results["targets"] = runner.evaluate(results)
     assert [t["met"] for t in results["targets"]] == [None] * 5
     report = runner.markdown(results)
-    assert "Service not available: flows.service.app cannot be imported" in report
+    assert "Service not available: service.app cannot be imported" in report
     assert "not measured" in report and "**missed**" not in report
     assert "not measured" in runner.terminal_table(results)
 

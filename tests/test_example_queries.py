@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.service.profile import profile_table
-from flows.service.sql_guard import check_statement, run_query
+from service.profile import profile_table
+from service.sql_guard import check_statement, run_query
 from flows.settings import PROJECT_ROOT
 
 EXAMPLES = sorted((PROJECT_ROOT / "sql" / "_examples").glob("*.sql"))

@@ -9,7 +9,7 @@ import pytest
 from sources.errors import FetchError, GenesisStatusError
 from sources.genesis import DEFAULT_BASE_URLS, GenesisClient, Instance, check_table, instance_from_env
 
-SAMPLE = Path(__file__).resolve().parents[1] / "sources" / "sample"
+SAMPLE = Path(__file__).resolve().parents[1] / "offline" / "sample"
 
 
 def test_instance_from_env_uses_the_real_base_urls_and_capabilities():

@@ -9,7 +9,7 @@ import pytest
 
 from sources.errors import FetchError, GenesisStatusError
 
-SAMPLE = Path(__file__).resolve().parents[1] / "sources" / "sample"
+SAMPLE = Path(__file__).resolve().parents[1] / "offline" / "sample"
 
 
 def test_job_flow_to_completion(fake_genesis, genesis_client):

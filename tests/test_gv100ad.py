@@ -10,7 +10,7 @@ import pytest
 from sources.errors import ParseError
 from sources.gv100ad import parse_gv100ad
 
-REGISTER = Path(__file__).resolve().parent.parent / "sources" / "sample" / "GV100AD_301123.txt"
+REGISTER = Path(__file__).resolve().parent.parent / "offline" / "sample" / "GV100AD_301123.txt"
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 from sources.errors import ParseError
 from sources.parse import parse_table
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sources" / "sample"
+SAMPLE = Path(__file__).resolve().parent.parent / "offline" / "sample"
 EXPORT = SAMPLE / "arbeitslose_auslaender_nachgeschlecht.csv"
 TABLE = "arbeitslose_auslaender_nachgeschlecht"
 
@@ -111,6 +111,6 @@ def test_the_ba_suite_accepts_every_ba_sign_as_a_flag():
 
     from sources.ba_export import BA_SIGNS
 
-    suite = json.loads((SAMPLE.parent.parent / "expectations" / "ba_unemployed_foreigners_by_sex.json").read_text(encoding="utf-8"))
+    suite = json.loads((SAMPLE.parents[1] / "expectations" / "ba_unemployed_foreigners_by_sex.json").read_text(encoding="utf-8"))
     flags = next(e for e in suite["expectations"] if e["kwargs"].get("column") == "value_flag")
     assert BA_SIGNS <= set(flags["kwargs"]["value_set"])

@@ -12,7 +12,7 @@ from sources.errors import ParseError
 from sources.parse import parse_table
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "sources" / "sample"
+SAMPLE = ROOT / "offline" / "sample"
 UNEMPLOYED = SAMPLE / "13211-02-05-4.csv"
 PUPILS = SAMPLE / "21111-01-03-4.csv"
 TABLES = {

@@ -15,7 +15,7 @@ from sources.long_format import LEADING_COLUMNS, TRAILING_COLUMNS
 from sources.parse import parse_table
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "sources" / "sample"
+SAMPLE = ROOT / "offline" / "sample"
 TABLES = {
     entry["table"]: entry
     for entry in yaml.safe_load((ROOT / "sources" / "tables.yaml").read_text(encoding="utf-8"))["tables"]

@@ -1,4 +1,4 @@
-"""GENESIS flat files (ffcsv) from sources/sample → long format."""
+"""GENESIS flat files (ffcsv) from offline/sample → long format."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from sources.errors import ParseError
 from sources.parse import parse_table
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sources" / "sample"
+SAMPLE = Path(__file__).resolve().parent.parent / "offline" / "sample"
 POPULATION = SAMPLE / "12411-01-01-4_1773175772751_de_flat.csv"
 EMPLOYEES = SAMPLE / "13111-01-03-4_1749623409083_de_flat.csv"
 CENSUS = SAMPLE / "1000A-0000_1773175153999_de_flat.csv"

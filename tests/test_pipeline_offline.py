@@ -247,7 +247,7 @@ def test_a_changed_table_rebuilds_only_the_models_downstream_of_it(built_copy, t
                         "hessen_kassel,Kassel und Nachbarn,06633000,Landkreis Kassel,test\n", encoding="utf-8")
     tables = (PROJECT_ROOT / "sources" / "tables.yaml").read_text(encoding="utf-8")
     tables_file = tmp_path / "tables.yaml"
-    tables_file.write_text(tables.replace("path: ../curated/peer_groups.csv", f"path: {groups}"), encoding="utf-8")
+    tables_file.write_text(tables.replace("path: ../../sources/curated/peer_groups.csv", f"path: {groups}"), encoding="utf-8")
     monkeypatch.setenv("IMON_TABLES_FILE", str(tables_file))
 
     rerun = pipeline(warehouse=str(built_copy))
@@ -274,7 +274,7 @@ def test_a_corrupt_file_is_rejected_and_the_previous_data_stays(built, tmp_path,
     before.close()
 
     # the BA export arrives with a number that is not one
-    sample = PROJECT_ROOT / "sources" / "sample" / "arbeitslose_auslaender_nachgeschlecht.csv"
+    sample = PROJECT_ROOT / "offline" / "sample" / "arbeitslose_auslaender_nachgeschlecht.csv"
     corrupt = tmp_path / "arbeitslose_auslaender_nachgeschlecht.csv"
     corrupt.write_bytes(sample.read_bytes().replace(b'"2019";"287.420"', b'"2019";"287.4x0"'))
     tables = (PROJECT_ROOT / "sources" / "tables.yaml").read_text(encoding="utf-8")
@@ -303,7 +303,7 @@ def test_a_blocking_expectation_keeps_the_table_out(built, tmp_path, monkeypatch
     shutil.copy(summary.warehouse_path, copy)
     shutil.copytree(directory / "landing", tmp_path / "landing")
     # the same BA file with the 2019 row twice: parses, but breaks "one value per region, time and category"
-    sample = PROJECT_ROOT / "sources" / "sample" / "arbeitslose_auslaender_nachgeschlecht.csv"
+    sample = PROJECT_ROOT / "offline" / "sample" / "arbeitslose_auslaender_nachgeschlecht.csv"
     text = sample.read_bytes()
     duplicate = tmp_path / "duplicated.csv"
     row = b'"2019";"287.420";"355.611";"643.033"\n'

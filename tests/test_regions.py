@@ -15,7 +15,7 @@ from flows.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 
-REGISTER = PROJECT_ROOT / "sources" / "sample" / "GV100AD_301123.txt"
+REGISTER = PROJECT_ROOT / "offline" / "sample" / "GV100AD_301123.txt"
 
 
 def older_edition() -> str:

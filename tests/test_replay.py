@@ -1,4 +1,4 @@
-"""The offline replay: every configured GENESIS table answered through the real client, from sources/sample/."""
+"""The offline replay: every configured GENESIS table answered through the real client, from offline/sample/."""
 
 import hashlib
 import io
@@ -9,11 +9,12 @@ import pytest
 import yaml
 
 from sources.errors import GenesisStatusError
-from sources.genesis import DEFAULT_BASE_URLS, GenesisClient, check_table, client_for, instance_from_env
+from offline.replay import client_for
+from sources.genesis import DEFAULT_BASE_URLS, GenesisClient, check_table, instance_from_env
 from sources.landing import land
-from sources.replay import DEFAULT_MANIFEST, SAMPLE_DIR, replay_session
+from offline.replay import DEFAULT_MANIFEST, SAMPLE_DIR, replay_session
 
-TABLES = yaml.safe_load((SAMPLE_DIR.parent / "tables.yaml").read_text(encoding="utf-8"))["tables"]
+TABLES = yaml.safe_load((SAMPLE_DIR.parents[1] / "sources" / "tables.yaml").read_text(encoding="utf-8"))["tables"]
 GENESIS_TABLES = [entry for entry in TABLES if entry["source"] in DEFAULT_BASE_URLS]
 
 

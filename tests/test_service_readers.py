@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import duckdb
 
-from flows.service import readers
-from flows.service.formats import Answer
-from flows.service.readers import SnapshotReaders
+from service import readers
+from service.formats import Answer
+from service.readers import SnapshotReaders
 from warehouse.publish import publish
 
 

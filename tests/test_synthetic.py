@@ -14,8 +14,8 @@ from sources.catalog import TableSpec, load_table_specs
 from sources.genesis import Download, GenesisClient, check_table, instance_from_env
 from sources.landing import land, landed_files
 from sources.parse import parse_table
-from sources.replay import SAMPLE_DIR, replay_session
-from sources.synthetic import MARK, generate_declared_file, generate_table, load_register
+from offline.replay import SAMPLE_DIR, replay_session
+from offline.synthetic import MARK, generate_declared_file, generate_table, load_register
 
 VARIABLES = ["ges", "nat", "altx3"]
 KEYS = ["region_variable", "region_key", "reference_time", "value_variable"]
@@ -312,7 +312,7 @@ def test_the_raw_file_record_carries_the_mark(tmp_path):
 def test_a_tiny_workload_writes_landing_files_that_parse(tmp_path):
     from tests.bench.workload import workload_spec, write_workload
 
-    specs = [s for s in load_table_specs(SAMPLE_DIR.parent / "tables.yaml") if s.defined_in == "tables.yaml"] + [_spec()]
+    specs = [s for s in load_table_specs(SAMPLE_DIR.parents[1] / "sources" / "tables.yaml") if s.defined_in == "tables.yaml"] + [_spec()]
     summary = write_workload(tmp_path, seed=1, years=25, scale="tiny", specs=specs)
 
     assert summary["files"] == len(specs) and summary["years"] == [2023, 2024]

@@ -52,3 +52,10 @@ def _ensure_meta(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute("COMMENT ON TABLE meta.ddl_version IS 'sha256 of warehouse/meta.sql as last applied to this "
                        "warehouse: the bookkeeping tables are only re-created when it changes.'")
     connection.execute("COMMENT ON COLUMN meta.ddl_version.sha256 IS 'sha256 (hex) of warehouse/meta.sql.'")
+
+
+def table_exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Does schema.table exist?"""
+    return bool(connection.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", [schema, table]
+    ).fetchone()[0])

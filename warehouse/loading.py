@@ -11,6 +11,7 @@ from typing import Iterable
 import duckdb
 import pandas as pd
 
+from warehouse.connection import table_exists
 from warehouse.quality import ValidationReport
 
 
@@ -39,13 +40,6 @@ def loaded_fingerprint(connection: duckdb.DuckDBPyConnection, table_name: str) -
     if not rows or not table_exists(connection, "raw", table_name):
         return None
     return ",".join(r[0] for r in rows)
-
-
-def table_exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    """Does schema.table exist?"""
-    return bool(connection.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", [schema, table]
-    ).fetchone()[0])
 
 
 def load_table(

@@ -16,8 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from warehouse import loading
-from warehouse.connection import META_DDL
+from warehouse.connection import META_DDL, table_exists
 from warehouse.models import build_models, discover_models, upstream
 
 REGISTER_TABLE = "municipality_register"
@@ -37,11 +36,11 @@ class Register:
     def load(cls, connection: duckdb.DuckDBPyConnection, sql_dir: Path) -> "Register":
         """Read the reference tables of the warehouse (empty register if none is loaded yet)."""
         keys: set[str] = set()
-        if loading.table_exists(connection, "raw", REGISTER_TABLE):
+        if table_exists(connection, "raw", REGISTER_TABLE):
             keys |= {r[0] for r in connection.execute(
                 f"SELECT key FROM raw.{REGISTER_TABLE} UNION SELECT ars FROM raw.{REGISTER_TABLE} WHERE ars IS NOT NULL"
             ).fetchall()}
-        if loading.table_exists(connection, "raw", "territorial_changes"):
+        if table_exists(connection, "raw", "territorial_changes"):
             for level, old, new in connection.execute(
                     "SELECT level, old_ags, new_ags FROM raw.territorial_changes").fetchall():
                 keys |= {old[: SHORT_KEY.get(level, 8)], new[: SHORT_KEY.get(level, 8)]}
@@ -88,7 +87,7 @@ def _validity_database(connection: duckdb.DuckDBPyConnection, sql_dir: Path) -> 
     """core.region_crosswalk built from the warehouse's reference tables in a private in-memory database."""
     needed = upstream(discover_models(sql_dir), VALIDITY_MODEL)
     raw_tables = sorted(name.split(".", 1)[1] for name in needed if name.startswith("raw."))
-    if not all(loading.table_exists(connection, "raw", table) for table in raw_tables):
+    if not all(table_exists(connection, "raw", table) for table in raw_tables):
         return None
     memory = duckdb.connect(":memory:")
     try:

@@ -1030,7 +1030,7 @@ def _service_remedy(results: dict[str, Any]) -> str:
     served = (service.get("server_side") or {}).get("profile")
     first = kinds.get("profile (first ask)")
     text = ("A profile is assembled in Python from parts read once per snapshot (regions, catalogue, Land and Germany "
-            "values, the values of a level, comparisons, peer groups; flows/service/profile.py), encoded as JSON "
+            "values, the values of a level, comparisons, peer groups; service/profile.py), encoded as JSON "
             "(orjson) and kept; the profiles of every Kreis, Land and Germany are computed in a thread when the "
             "snapshot is first opened")
     if baseline:

@@ -38,9 +38,9 @@ class ServiceUnavailable(RuntimeError):
 def service_available() -> str | None:
     """None when `imon serve` exists, else why not."""
     try:
-        import flows.service.app  # noqa: F401
+        import service.app  # noqa: F401
     except Exception as error:  # the service is another engineer's work in progress
-        return f"flows.service.app cannot be imported: {error}"
+        return f"service.app cannot be imported: {error}"
     if not Path(IMON).exists():
         return f"no imon command at {IMON}"
     return None

@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from sources.catalog import TableSpec, load_table_specs
-from sources.genesis import DEFAULT_BASE_URLS, TABLEFILE_DEFAULTS, Download
+from sources.genesis import DEFAULT_BASE_URLS, SYNTHETIC_HEADER, TABLEFILE_DEFAULTS, Download
 from sources.landing import land
-from sources.synthetic import (REGISTER_FILE, SYNTHETIC_HEADER, generate_declared_file, generate_table, load_register,
+from offline.synthetic import (REGISTER_FILE, generate_declared_file, generate_table, load_register,
                                make_plan, zip_body)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TABLES_FILE = PROJECT_ROOT / "sources" / "tables.yaml"
-SAMPLE_DIR = PROJECT_ROOT / "sources" / "sample"
+SAMPLE_DIR = PROJECT_ROOT / "offline" / "sample"
 LAST_YEAR = 2024  # the newest year: 25 years = 2000–2024, 3 years = 2022–2024 (keys of the current register
 # are valid then); the incremental scenario appends 2025
 TINY_LAND = "10"  # Saarland: 6 Kreise, 52 Gemeinden

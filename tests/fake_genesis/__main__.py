@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     fake = FakeGenesis(job_polls=arguments.job_polls,
                        too_large=set(arguments.too_large) if arguments.too_large else None).start(arguments.port)
     print(f"# fake GENESIS on 127.0.0.1:{fake.port}: {', '.join(INSTANCE_PATHS)} (test support, answers from the "
-          "recorded cassettes and sources/sample/). In another shell:")
+          "recorded cassettes and offline/sample/). In another shell:")
     for instance in INSTANCE_PATHS:
         for name, value in fake.environ(instance).items():
             print(f"export {name}={value}")

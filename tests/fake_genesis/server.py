@@ -8,8 +8,8 @@ Recorded bytes are served unchanged. Constructed here, because no recording exis
 wrong credentials on data services (modelled on logincheck's failure shape), the Zensus and token
 refusals of job=true, status 6, status 98/99 for tables other than 12531-0043, the files of split
 requests (rows of the recorded file filtered by regionalkey / startyear / endyear), and the headers
-of the files served from sources/sample/ as the offline replay serves them (the classic-layout
-regio tables and Zensus 1000A-2022, whose metadata answer is the recorded one in sources/sample/).
+of the files served from offline/sample/ as the offline replay serves them (the classic-layout
+regio tables and Zensus 1000A-2022, whose metadata answer is the recorded one in offline/sample/).
 
 Run it for a demo with `python -m tests.fake_genesis --port 8081` (see tests/fake_genesis/__main__.py).
 """
@@ -37,7 +37,7 @@ from urllib.parse import parse_qsl, urlsplit
 import yaml
 
 RECORDINGS = Path(__file__).resolve().parents[1] / "fixtures" / "recordings"
-SAMPLE = Path(__file__).resolve().parents[2] / "sources" / "sample"
+SAMPLE = Path(__file__).resolve().parents[2] / "offline" / "sample"
 
 # Path prefixes as the live services spell them (note genesisWS vs genesisws).
 INSTANCE_PATHS = {
@@ -148,7 +148,7 @@ def recorded_answers() -> dict[tuple[str, str, str], Reply]:
         ("regio", "metadata/table", "13111-01-03-4"): _recorded_reply(employees[1]),
         ("zensus", "data/tablefile", "1000A-0000"): _recorded_reply(census[0]),
         ("zensus", "metadata/table", "1000A-0000"): _recorded_reply(census[1]),
-        # Real files of sources/sample/ with the headers the offline replay gives them.
+        # Real files of offline/sample/ with the headers the offline replay gives them.
         ("regio", "data/tablefile", "13211-02-05-4"): _sample_reply("13211-02-05-4.csv", "text/csv; charset=windows-1252"),
         ("regio", "data/tablefile", "21111-01-03-4"): _sample_reply("21111-01-03-4.csv", "text/csv; charset=windows-1252"),
         ("zensus", "data/tablefile", "1000A-2022"): _sample_reply("1000A-2022_1773175355216_de_flat.csv", "text/csv"),
@@ -164,7 +164,7 @@ def recorded_answers() -> dict[tuple[str, str, str], Reply]:
 
 
 def _sample_reply(name: str, content_type: str) -> Reply:
-    """A file of sources/sample/ as a download with the given Content-Type."""
+    """A file of offline/sample/ as a download with the given Content-Type."""
     return Reply((SAMPLE / name).read_bytes(), {"Content-Type": content_type, "Content-Disposition": f"attachment; filename={name}"})
 
 

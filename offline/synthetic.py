@@ -28,7 +28,6 @@ from sources.gv100ad import parse_gv100ad
 logger = logging.getLogger(__name__)
 
 DEFAULT_SEED = 20261126
-SYNTHETIC_HEADER = "X-Imon-Synthetic"
 MARK = "SYNTHETIC – "
 REGISTER_FILE = Path(__file__).parent / "sample" / "GV100AD_301123.txt"
 ANCHOR_YEAR = 2022  # the register (Gebietsstand 30.11.2023) carries the population of 31.12.2022
@@ -762,7 +761,7 @@ def _configured_spec(name: str) -> TableSpec | None:
 
     from sources.catalog import load_table_specs
 
-    path = Path(os.environ.get("IMON_TABLES_FILE") or Path(__file__).parent / "tables.yaml")
+    path = Path(os.environ.get("IMON_TABLES_FILE") or Path(__file__).parents[1] / "sources" / "tables.yaml")
     return next((s for s in load_table_specs(path) if s.name == name), None)
 
 
@@ -776,7 +775,7 @@ def _clean_join(*fields: Any) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m sources.synthetic NAME [YEAR …]`: generate a configured table and print its first lines and size."""
+    """`python -m offline.synthetic NAME [YEAR …]`: generate a configured table and print its first lines and size."""
     import sys
     import time
 
@@ -784,9 +783,9 @@ def main(argv: list[str] | None = None) -> int:
 
     args = sys.argv[1:] if argv is None else argv
     if not args:
-        print("usage: python -m sources.synthetic TABLE_NAME [YEAR …]")
+        print("usage: python -m offline.synthetic TABLE_NAME [YEAR …]")
         return 2
-    specs = load_table_specs(Path(__file__).parent / "tables.yaml")
+    specs = load_table_specs(Path(__file__).parents[1] / "sources" / "tables.yaml")
     spec = next((s for s in specs if s.name == args[0] or s.table == args[0]), None)
     if spec is None:
         print(f"no configured table {args[0]}")

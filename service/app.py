@@ -25,12 +25,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
-from flows.service import profile as queries
-from flows.service.auth import Caller, KeyStore
-from flows.service.formats import Answer, Format, json_bytes, json_response, plain, tabular_answer, tabular_response
-from flows.service.readers import SnapshotReaders
-from flows.service.sql_guard import QueryEngines, Refusal, check_statement
-from flows.service.uploads import CountyAreas, UploadRejected
+from service import profile as queries
+from service.auth import Caller, KeyStore
+from service.formats import Answer, Format, json_bytes, json_response, plain, tabular_answer, tabular_response
+from service.readers import SnapshotReaders
+from service.sql_guard import QueryEngines, Refusal, check_statement
+from service.uploads import CountyAreas, UploadRejected
 from warehouse.publish import NoSnapshotError, snapshots
 
 STATIC_DIR = Path(__file__).with_name("static")

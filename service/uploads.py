@@ -3,7 +3,7 @@
 Format: UTF-8 CSV (comma or semicolon) with a header `ags,period,variable,value` and optionally
 `note`: one row per region (5-digit Kreis or 8-digit Gemeinde key inside the county), reporting
 year and variable, `value` a count. An upload is checked with the Great Expectations suite
-`flows/service/expectations/county_upload.json` plus "every key lies in this county"; a failing
+`service/expectations/county_upload.json` plus "every key lies in this county"; a failing
 upload gets 422 naming the lines.
 
 Each county has two published areas, both snapshots switched by `warehouse.publish`:
