@@ -5,11 +5,13 @@ with the rows the model must return (compared on expected.csv's columns, in any 
 An optional `variables.yaml` sets DuckDB variables (default: min_denominator 50, target
 territorial date 2023-11-30). An indicator case without `core.region_crosswalk.csv` gets the
 identity crosswalk of the keys its inputs use (no territorial change in that case), and one without
-`core.region.csv` the regions its inputs name.
+`core.region.csv` the regions its inputs name. A case of a family file (`variants:` in the header)
+has `indicator_id` in expected.csv and checks every variant it names, each with all its rows.
 """
 
 from __future__ import annotations
 
+import csv
 import math
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import duckdb
 import pytest
 import yaml
 
-from warehouse.models import LAYERS, _statement, read_model
+from warehouse.models import LAYERS, _statement, read_model, variants
 
 ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = ROOT / "sql"
@@ -63,7 +65,7 @@ def _same(actual, expected) -> bool:
 def test_model_case(case: Path) -> None:
     schema, model_name = case.parts[-3], case.parts[-2]
     assert schema in LAYERS, f"{case}: folder must be one of {LAYERS}"
-    model = read_model(SQL_DIR / schema / f"{model_name}.sql", schema)
+    models = variants(read_model(SQL_DIR / schema / f"{model_name}.sql", schema))
     connection = duckdb.connect()
     variables = {"min_denominator": 50, "target_territorial_date": "2023-11-30"}
     if (case / "variables.yaml").exists():
@@ -89,10 +91,18 @@ def test_model_case(case: Path) -> None:
             "CREATE TABLE core.region_crosswalk AS SELECT ags, 'kreis' AS level, NULL::DATE AS valid_from, "
             f"NULL::DATE AS valid_to, ags AS target_ags, 1.0::DOUBLE AS weight, 'identity' AS via FROM ({keys})"
         )
-    connection.execute(_statement(model, SQL_DIR))
+    for model in models:
+        connection.execute(_statement(model, SQL_DIR))
     _load_csv(connection, case / "expected.csv", "expected")
     columns = [c for c in connection.table("expected").columns]
-    actual = _rows(connection.table(model.qualified_name), columns)
+    if len(models) > 1:
+        assert "indicator_id" in columns, f"{case}: a family's case names the variants it checks in indicator_id"
+        named = {row[0] for row in connection.execute("SELECT DISTINCT indicator_id FROM expected").fetchall()}
+        checked = [m.qualified_name for m in models if m.header["id"] in named]
+        assert len(checked) == len(named), f"{case}: {named} are not all variants of {model_name}"
+        actual = _rows(connection.sql(" UNION ALL ".join(f"SELECT * FROM {name}" for name in checked)), columns)
+    else:
+        actual = _rows(connection.table(models[0].qualified_name), columns)
     expected = _rows(connection.table("expected"), columns)
     assert len(actual) == len(expected), f"{len(actual)} rows, expected {len(expected)}:\n{actual}"
     for got, want in zip(actual, expected):
@@ -100,7 +110,13 @@ def test_model_case(case: Path) -> None:
 
 
 def test_every_indicator_has_a_case() -> None:
-    """Each indicator file has at least one hand-computed case under tests/sql/indicators/."""
-    indicators = {p.stem for p in (SQL_DIR / "indicators").glob("*.sql")}
-    covered = {p.name for p in (CASES_DIR / "indicators").glob("*") if p.is_dir()}
+    """Each indicator id has at least one hand-computed case under tests/sql/indicators/<file>/."""
+    indicators: set[str] = set()
+    covered: set[str] = set()
+    for path in (SQL_DIR / "indicators").glob("*.sql"):
+        models = variants(read_model(path, "indicators"))
+        indicators |= {m.header["id"] for m in models}
+        for case in (CASES_DIR / "indicators" / path.stem).glob("*/expected.csv"):
+            with case.open(encoding="utf-8", newline="") as handle:
+                covered |= {row.get("indicator_id") or models[0].header["id"] for row in csv.DictReader(handle)}
     assert indicators - covered == set()

@@ -2,7 +2,8 @@
 
 A model file starts with a YAML header inside `/* … */` (what, grain, sources; indicators carry
 their catalogue entry there) followed by one SELECT. Files and folders starting with `_` are
-shared pieces (macros, templates), not tables.
+shared pieces (macros, templates), not tables. An indicator file with `variants:` is a family: its
+SELECT has a breakdown column, and each variant is an indicator (and a table) of its own.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import yaml
 
 LAYERS = ("staging", "core", "indicators", "marts")
 HEADER = re.compile(r"\A\s*/\*(.*?)\*/", re.DOTALL)
+IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 INDICATOR_COLUMNS = {
     "indicator_id": "Indicator id from the catalogue, e.g. ARB06.",
@@ -83,13 +85,51 @@ def read_model(path: Path, schema: str) -> Model:
     return Model(schema=schema, name=path.stem, path=path, header=header, body=body, references=references)
 
 
+def variants(model: Model) -> list[Model]:
+    """The models a file defines: itself, or for a family (`variants:` in the header) one per variant.
+
+    The family's SELECT returns the column named by `breakdown`; a variant's model is that SELECT
+    filtered on the variant's value of it (and without the column), under the variant's `table`
+    name, with the family's header overridden by the variant's keys.
+    """
+    header = model.header
+    if "variants" not in header:
+        return [model]
+    breakdown = header.get("breakdown")
+    if not IDENTIFIER.fullmatch(str(breakdown or "")) or not isinstance(header["variants"], list):
+        raise ModelError(f"{model.path}: a family names its `breakdown` column and lists its `variants`")
+    shared = {key: value for key, value in header.items() if key not in ("breakdown", "variants")}
+    expanded, values = [], set()
+    for variant in header["variants"]:
+        missing = [key for key in ("id", "table", breakdown) if key not in (variant or {})]
+        if missing:
+            raise ModelError(f"{model.path}: variant {variant!r} lacks {', '.join(missing)}")
+        if not IDENTIFIER.fullmatch(str(variant["table"])):
+            raise ModelError(f"{model.path}: variant {variant['id']}: table {variant['table']!r} is not a table name")
+        value = str(variant[breakdown])
+        if value in values:
+            raise ModelError(f"{model.path}: two variants select {breakdown} = {value!r}")
+        values.add(value)
+        body = (f"SELECT * EXCLUDE ({breakdown}) FROM (\n{model.body}\n) AS family\n"
+                f"WHERE {breakdown} = {_quote(value)}")
+        expanded.append(replace(model, name=variant["table"], body=body, header={
+            **shared, **{key: item for key, item in variant.items() if key not in ("table", breakdown)}}))
+    return expanded
+
+
 def discover_models(sql_dir: Path) -> list[Model]:
-    """All model files in build order: layer by layer, dependencies first within a layer."""
+    """All models in build order: layer by layer, dependencies first within a layer."""
     ordered: list[Model] = []
     for schema in LAYERS:
         folder = sql_dir / schema
-        models = {m.qualified_name: m for m in (read_model(p, schema) for p in sorted(folder.glob("*.sql"))
-                                                if not p.name.startswith("_"))}
+        models: dict[str, Model] = {}
+        for path in sorted(folder.glob("*.sql")):
+            if path.name.startswith("_"):
+                continue
+            for model in variants(read_model(path, schema)):
+                if model.qualified_name in models:
+                    raise ModelError(f"{path}: {model.qualified_name} is also built by {models[model.qualified_name].path.name}")
+                models[model.qualified_name] = model
         graph = {name: {r for r in m.references if r in models and r != name} for name, m in models.items()}
         ordered.extend(models[name] for name in TopologicalSorter(graph).static_order())
     return ordered
