@@ -215,6 +215,37 @@ def status(
     ).fetchall()
     if problems:
         _print_rows("Not loaded in the last run (previous data kept)", ["table", "status", "why"], problems)
+    _operations_status(connection, warehouse)
+
+
+def _operations_status(connection, warehouse: Optional[Path]) -> None:
+    """The latest run's outcome per table, the published snapshot, and the Prefect server's imon runs if one is set."""
+    import os
+
+    from warehouse.publish import current_snapshot, snapshots
+
+    outcomes = connection.execute(
+        """
+        SELECT table_name, status, coalesce(row_count::VARCHAR, ''), coalesce(left(message, 120), '') FROM meta.table_load
+        WHERE run_id = (SELECT run_id FROM meta.run ORDER BY started_at DESC LIMIT 1) ORDER BY table_name
+        """
+    ).fetchall()
+    _print_rows("Tables in the last run", ["table", "outcome", "rows", "message"], outcomes)
+    settings = load_settings(warehouse=warehouse)
+    current = current_snapshot(settings.published_dir)
+    entry = next((s for s in snapshots(settings.published_dir) if current and s.file == current.name), None)
+    console.print(f"published snapshot: {current.name} (run {entry.run_id if entry else '?'}, "
+                  f"{entry.published_at if entry else '?'})" if current else "published snapshot: none yet")
+    if os.environ.get("PREFECT_API_URL"):
+        from flows.operations import recent_runs
+
+        try:
+            runs = recent_runs()
+        except Exception as error:  # the server may be down; the warehouse view above stands on its own
+            errors.print(f"Prefect server {os.environ['PREFECT_API_URL']} not reachable: {error}", style="yellow",
+                         markup=False)
+            return
+        _print_rows("Runs on the Prefect server", ["run", "deployment", "state", "started", "ended", "message"], runs)
 
 
 def _indicator_lineage(indicator: str, warehouse: Optional[Path]) -> None:

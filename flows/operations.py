@@ -288,3 +288,21 @@ def _credentials_from_block() -> None:
     for key, value in (values or {}).items():
         if key in allowed and value:
             os.environ.setdefault(key, str(value))
+
+
+def recent_runs(limit: int = 10) -> list[tuple[str, str, str, str, str, str]]:
+    """The latest runs of the imon deployments on the Prefect server: run, deployment, state, started, ended, message."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (DeploymentFilter, DeploymentFilterTags, FlowRunFilter,
+                                                FlowRunFilterExpectedStartTime)
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    imon = DeploymentFilter(tags=DeploymentFilterTags(all_=["imon"]))
+    with get_client(sync_client=True) as client:
+        deployments = {d.id: d.name for d in client.read_deployments(deployment_filter=imon)}
+        runs = client.read_flow_runs(  # runs due by now: the history, not the schedule ahead
+            deployment_filter=imon, sort=FlowRunSort.EXPECTED_START_TIME_DESC, limit=limit,
+            flow_run_filter=FlowRunFilter(expected_start_time=FlowRunFilterExpectedStartTime(
+                before_=datetime.now(timezone.utc))))
+    return [(r.name, f"imon/{deployments.get(r.deployment_id, '?')}", r.state_name or "", _when(r.start_time),
+             _when(r.end_time), ((r.state.message if r.state else None) or "")[:80]) for r in runs]

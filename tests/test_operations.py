@@ -276,7 +276,7 @@ def test_imon_deploy_registers_the_deployments_prefect_yaml_gives(office):
     assert by_imon["updates"]["schedules"] == [("0 6 * * *", "Europe/Berlin", True)]
     assert by_imon["backfill"]["schedules"] == []
     for deployment in by_imon.values():
-        assert (deployment["concurrency_limit"], str(deployment["collision_strategy"])) == (1, "ENQUEUE")
+        assert (deployment["concurrency_limit"], deployment["collision_strategy"].value) == (1, "ENQUEUE")
         assert deployment["work_pool"] == POOL
     assert by_imon["backfill"]["parameter_schema"]["required"] == ["first_year", "last_year"]
     with office.settings(), office.client() as client:
@@ -335,9 +335,10 @@ def test_a_failed_run_is_reported_and_the_next_success_says_recovered(office, mo
     put(b"PK\x03\x04 this is not a zip file any more")  # a corrupted landing file
     failed = office.wait(office.trigger("imon/monthly", parameters={"warehouse": str(warehouse), "pull": False}).id)
     assert failed.state.type.value == "FAILED"
-    (why,) = _query(warehouse, "SELECT message FROM meta.table_load WHERE table_name = 'population_by_sex' "
-                               "AND status = 'rejected'")[0:1] or [(None,)]
-    assert why, "the run recorded why population_by_sex was rejected"
+    rejected = _query(warehouse, "SELECT message FROM meta.table_load WHERE table_name = 'population_by_sex' "
+                                 "AND status = 'rejected'")
+    assert len(rejected) == 1 and rejected[0][0], "the run recorded why population_by_sex was rejected"
+    why = rejected[0][0]
     alert = office.receiver.wait_for(failed.name, "Failed", "population_by_sex", why[:60])
     assert "imon/monthly" in alert["body"]
 
@@ -416,3 +417,19 @@ def test_missed_scheduled_runs_collapse_into_one_catch_up_run(office, monthly_pa
     for run in finished:
         if run is not catch_up:
             assert run.state.message == f"missed run, caught up by {catch_up.name}"
+
+
+def test_imon_status_shows_the_server_runs_the_tables_and_the_published_snapshot(office, monthly_pair):
+    shown = subprocess.run([str(BIN / "imon"), "status", "--warehouse", str(monthly_pair.warehouse)],
+                           env={**office.env, "COLUMNS": "400"}, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    published = monthly_pair.warehouse.parent / "published"
+    assert f"published snapshot: {(published / 'CURRENT').read_text().strip()}" in shown.stdout
+    for run in monthly_pair.runs:
+        assert run.name in shown.stdout, shown.stdout
+    lines = shown.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if "Tables in the last run" in line)
+    last_run = "\n".join(lines[start:start + 12])
+    for table in SMALL_CATALOGUE:
+        assert table in last_run
+    assert "Runs on the Prefect server" in shown.stdout
