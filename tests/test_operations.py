@@ -1,7 +1,7 @@
 """Running at a state office: a real Prefect server, `imon deploy`, a real worker, the deployed flows.
 
-One server and one worker per database (SQLite, PostgreSQL on 127.0.0.1:5432) for the whole module;
-the runs read a small catalogue (the register, the curated regions and two GENESIS tables of the
+One server and one worker per database (SQLite, PostgreSQL on 127.0.0.1:5432) for the whole module
+(the tests of what the server stores run on both, see on_both_databases); the runs read a small catalogue (the register, the curated regions and two GENESIS tables of the
 offline sample) so that each flow run costs seconds, not minutes. Every wait polls with a deadline.
 """
 
@@ -34,6 +34,14 @@ SMALL_CATALOGUE = ("municipality_register", "territorial_changes", "special_regi
                    "employees_at_workplace_by_nationality")
 RUN_DEADLINE = 900  # seconds; the machine this runs on may be shared and slow
 POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/{}"
+
+# end to end with real processes; a slow shared machine needs more than the suite's 600 s per test
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+
+# The server's database holds the deployments, states, concurrency slots, events and automations: the
+# tests of those run on SQLite and on PostgreSQL; those of what the flows do with the warehouse on SQLite.
+on_both_databases = pytest.mark.parametrize("office", ["sqlite", "postgresql"], indirect=True)
+on_sqlite = pytest.mark.parametrize("office", ["sqlite"], indirect=True)
 
 
 def _free_port() -> int:
@@ -168,7 +176,7 @@ def _small_catalogue(directory: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module")
 def office(request, tmp_path_factory):
     """A Prefect server (own PREFECT_HOME, free port; its database on SQLite or PostgreSQL), `imon deploy`, a worker."""
     directory = tmp_path_factory.mktemp(f"office-{request.param}")
@@ -269,6 +277,7 @@ def _deployments(office) -> dict[str, dict]:
     return result
 
 
+@on_sqlite
 def test_imon_deploy_registers_the_deployments_prefect_yaml_gives(office):
     by_imon = _deployments(office)
     assert set(by_imon) == {"monthly", "updates", "backfill"}
@@ -291,6 +300,7 @@ def test_imon_deploy_registers_the_deployments_prefect_yaml_gives(office):
     assert _deployments(office) == by_imon
 
 
+@on_both_databases
 def test_two_monthly_runs_back_to_back_both_complete_one_after_the_other(office, monthly_pair):
     first, second = monthly_pair.runs
     assert [first.state.type.value, second.state.type.value] == ["COMPLETED", "COMPLETED"]
@@ -318,6 +328,7 @@ def test_two_monthly_runs_back_to_back_both_complete_one_after_the_other(office,
     assert all("| population_by_sex |" in artifact.data for artifact in artifacts)
 
 
+@on_both_databases
 def test_a_failed_run_is_reported_and_the_next_success_says_recovered(office, monthly_pair, tmp_path):
     from sources.genesis import Download
     from sources.landing import land, landed_files
@@ -348,6 +359,7 @@ def test_a_failed_run_is_reported_and_the_next_success_says_recovered(office, mo
     office.receiver.wait_for("recovered", recovered.name, failed.name)
 
 
+@on_sqlite
 def test_backfill_over_two_years_runs_exactly_those_years(office, monthly_pair, tmp_path):
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
 
@@ -372,6 +384,7 @@ def test_backfill_over_two_years_runs_exactly_those_years(office, monthly_pair, 
     assert duplicates == [(0,)]
 
 
+@on_sqlite
 def test_backfill_with_the_first_year_after_the_last_fails_before_anything_runs(office, monthly_pair):
     before = _query(monthly_pair.warehouse, "SELECT count(*) FROM meta.run")
     run = office.wait(office.trigger("imon/backfill", parameters={"first_year": 2024, "last_year": 2022,
@@ -381,6 +394,7 @@ def test_backfill_with_the_first_year_after_the_last_fails_before_anything_runs(
     assert _query(monthly_pair.warehouse, "SELECT count(*) FROM meta.run") == before
 
 
+@on_sqlite
 def test_daily_update_check_with_unchanged_sources_pulls_and_builds_nothing(office, monthly_pair, fake_genesis, tmp_path):
     warehouse = _copy_warehouse(monthly_pair, tmp_path / "office")
     current = (warehouse.parent / "published" / "CURRENT").read_text()
@@ -405,6 +419,26 @@ def test_daily_update_check_with_unchanged_sources_pulls_and_builds_nothing(offi
     assert limit.limit == 3
 
 
+@on_sqlite
+def test_daily_update_check_pulls_only_the_table_its_source_changed(office, monthly_pair, fake_genesis, tmp_path):
+    warehouse = _copy_warehouse(monthly_pair, tmp_path / "office")
+    (sidecar,) = (warehouse.parent / "landing" / "regio" / "12411-01-01-4").glob("*.json")
+    landed = json.loads(sidecar.read_text(encoding="utf-8"))
+    landed["fetched_at"] = "2020-01-01T00:00:00+00:00"  # before the source's `Updated`: the copy is outdated
+    sidecar.write_text(json.dumps(landed), encoding="utf-8")
+    runs_before = _query(warehouse, "SELECT count(*) FROM meta.run")[0][0]
+    environment = {**fake_genesis.environ("regio"), **fake_genesis.environ("destatis"), **fake_genesis.environ("zensus")}
+    run = office.wait(office.trigger("imon/updates", parameters={"warehouse": str(warehouse)},
+                                     job_variables={"env": environment}).id)
+    assert run.state.type.value == "COMPLETED", run.state.message
+    assert [request.form["name"] for request in fake_genesis.requests_to("data/tablefile")] == ["12411-01-01-4"]
+    (run_id,) = _query(warehouse, "SELECT run_id FROM meta.run ORDER BY started_at DESC LIMIT 1")[0]
+    assert _query(warehouse, "SELECT count(*) FROM meta.run")[0][0] == runs_before + 1
+    loaded = {name for (name,) in _query(warehouse, "SELECT table_name FROM meta.table_load WHERE run_id = ?", [run_id])}
+    assert "population_by_sex" in loaded and "employees_at_workplace_by_nationality" not in loaded
+
+
+@on_both_databases
 def test_missed_scheduled_runs_collapse_into_one_catch_up_run(office, monthly_pair):
     # runs at past times with the scheduler's tag: what the scheduler leaves behind while no worker runs
     now = datetime.now(timezone.utc)
@@ -419,6 +453,7 @@ def test_missed_scheduled_runs_collapse_into_one_catch_up_run(office, monthly_pa
             assert run.state.message == f"missed run, caught up by {catch_up.name}"
 
 
+@on_sqlite
 def test_imon_status_shows_the_server_runs_the_tables_and_the_published_snapshot(office, monthly_pair):
     shown = subprocess.run([str(BIN / "imon"), "status", "--warehouse", str(monthly_pair.warehouse)],
                            env={**office.env, "COLUMNS": "400"}, cwd=ROOT, capture_output=True, text=True, timeout=300)
