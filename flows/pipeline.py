@@ -149,21 +149,21 @@ def _parse_files(spec: TableSpec, files: list[LandedFile], settings: Settings) -
     Files that differ only in their year range (a backfill's one file per reference year beside the
     regular pull) overlap: a reference time's rows come from the newest of them that holds it.
     """
-    frames = []
+    parsed: dict[int, pd.DataFrame] = {}
     claimed: dict[str, set] = {}  # year-independent parameters → reference times already taken
-    for landed in sorted(files, key=lambda f: f.fetched_at, reverse=True):
+    for index, landed in sorted(enumerate(files), key=lambda item: item[1].fetched_at, reverse=True):
         frame = parse_table(landed.path.read_bytes(), source=spec.source, table=spec.table,
                             layout=spec.layout, classic_layout=spec.classic_layout)
-        if len(files) > 1:
+        if len(files) > 1 and "reference_time" in frame:
             group = json.dumps({k: v for k, v in landed.parameters.items() if k not in YEAR_PARAMETERS}, sort_keys=True)
             taken = claimed.setdefault(group, set())
-            times = set(frame["reference_time"].unique()) if "reference_time" in frame else set()
-            if taken and times:
+            times = set(frame["reference_time"].unique())
+            if taken:
                 frame = frame[~frame["reference_time"].isin(taken)]
             taken |= times
-        frames.append(frame.assign(source_file=loading.relative_to(landed.path, settings.landing_dir),
-                                   source_sha256=landed.sha256))
-    frames.reverse()  # oldest first, as the files were landed
+        parsed[index] = frame.assign(source_file=loading.relative_to(landed.path, settings.landing_dir),
+                                     source_sha256=landed.sha256)
+    frames = [parsed[index] for index in range(len(files))]  # in the landing zone's order, as before
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
