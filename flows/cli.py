@@ -215,6 +215,37 @@ def status(
     ).fetchall()
     if problems:
         _print_rows("Not loaded in the last run (previous data kept)", ["table", "status", "why"], problems)
+    _operations_status(connection, warehouse)
+
+
+def _operations_status(connection, warehouse: Optional[Path]) -> None:
+    """The latest run's outcome per table, the published snapshot, and the Prefect server's imon runs if one is set."""
+    import os
+
+    from warehouse.publish import current_snapshot, snapshots
+
+    outcomes = connection.execute(
+        """
+        SELECT table_name, status, coalesce(row_count::VARCHAR, ''), coalesce(left(message, 120), '') FROM meta.table_load
+        WHERE run_id = (SELECT run_id FROM meta.run ORDER BY started_at DESC LIMIT 1) ORDER BY table_name
+        """
+    ).fetchall()
+    _print_rows("Tables in the last run", ["table", "outcome", "rows", "message"], outcomes)
+    settings = load_settings(warehouse=warehouse)
+    current = current_snapshot(settings.published_dir)
+    entry = next((s for s in snapshots(settings.published_dir) if current and s.file == current.name), None)
+    console.print(f"published snapshot: {current.name} (run {entry.run_id if entry else '?'}, "
+                  f"{entry.published_at if entry else '?'})" if current else "published snapshot: none yet")
+    if os.environ.get("PREFECT_API_URL"):
+        from flows.operations import recent_runs
+
+        try:
+            runs = recent_runs()
+        except Exception as error:  # the server may be down; the warehouse view above stands on its own
+            errors.print(f"Prefect server {os.environ['PREFECT_API_URL']} not reachable: {error}", style="yellow",
+                         markup=False)
+            return
+        _print_rows("Runs on the Prefect server", ["run", "deployment", "state", "started", "ended", "message"], runs)
 
 
 def _indicator_lineage(indicator: str, warehouse: Optional[Path]) -> None:
@@ -422,14 +453,34 @@ def catalog(
 
 @app.command()
 def deploy(
-    cron: str = typer.Option("0 5 2 * *", help="When to run (cron, server time zone). Default: 05:00 on the 2nd of every month."),
-    name: str = typer.Option("imon-monthly", help="Deployment name on the Prefect server."),
+    pool: str = typer.Option("imon", "--pool", help="Prefect work pool (a process pool, created if missing); "
+                             "run its worker with `prefect worker start --pool NAME`."),
+    cron: Optional[str] = typer.Option(None, help="When imon/monthly runs (cron, Europe/Berlin). Default from "
+                                       "prefect.yaml: 05:00 on the 2nd of every month."),
+    updates_cron: Optional[str] = typer.Option(None, "--updates-cron", help="When imon/updates asks the sources for "
+                                               "changes (cron, Europe/Berlin). Default from prefect.yaml: 06:00 daily."),
+    webhook_url: Optional[str] = typer.Option(None, "--webhook-url", envvar="IMON_ALERT_WEBHOOK_URL",
+                                              help="Where failed and recovered runs are reported (saved as the "
+                                                   "Prefect block imon-alerts; without it an existing block is used)."),
 ) -> None:
-    """Serve the pipeline as a scheduled Prefect deployment (needs PREFECT_API_URL of a Prefect server)."""
-    from flows.pipeline import pipeline
+    """Register imon/monthly, imon/updates and imon/backfill on the Prefect server at PREFECT_API_URL, and return."""
+    import os
 
-    errors.print(f"serving deployment {name!r} with schedule {cron!r}; stop with Ctrl+C")
-    pipeline.serve(name=name, cron=cron)
+    from flows.deploy import deploy as register
+
+    if not os.environ.get("PREFECT_API_URL"):
+        errors.print("PREFECT_API_URL is not set: point it at the Prefect server (e.g. http://127.0.0.1:4200/api); "
+                     "see README, Running at a state office", style="red", markup=False)
+        raise typer.Exit(2)
+    done = register(pool, settings=load_settings(), cron=cron, updates_cron=updates_cron, webhook_url=webhook_url)
+    console.print(f"work pool {done.pool}: {'created' if done.pool_created else 'exists'}")
+    for name in done.limits_created:
+        console.print(f"global concurrency limit {name}: created")
+    for name, deployment_id in done.deployments.items():
+        console.print(f"deployment {name}: {deployment_id}")
+    console.print("alerts: " + ("automations send failed and recovered runs to the block imon-alerts" if done.alerts
+                                else "none (give --webhook-url to be told when a run fails)"))
+    console.print(f"start a worker: prefect worker start --pool {done.pool}")
 
 
 # --- sub-commands from their own modules (one line each) -----------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -12,6 +14,7 @@ import pandas as pd
 from prefect import flow, task
 from prefect.cache_policies import NONE as NO_CACHE
 
+from flows.limits import source_slot
 from flows.settings import Settings, load_settings
 from sources.catalog import TableSpec, load_table_specs
 from sources.errors import FetchError, NetworkError, NotDelivered, SourceError
@@ -27,6 +30,9 @@ from warehouse.register import REGISTER_TABLE, Register
 # The register and the curated tables describe regions; they are loaded first, because every
 # other table's regional keys are checked against them.
 REFERENCE_LAYOUTS = ("gv100ad", "seed")
+
+# The request parameters that restrict a table to a range of reference years (a backfill sets both).
+YEAR_PARAMETERS = frozenset({"startyear", "endyear"})
 
 # Progress lines for the person at the terminal; the CLI shows this logger, Prefect's own stays quiet.
 progress = logging.getLogger("imon.progress")
@@ -84,8 +90,10 @@ def pull_table(spec: TableSpec, settings: Settings) -> list[LandedFile]:
     if spec.is_file_source:
         downloads = [_file_download(path, spec) for path in _source_files(spec, settings)]
     else:
-        # one file, or one per Land when a Zensus table is too large for one request
-        downloads = download_table(client_for(spec.source, settings.environ), spec.table, spec.parameters)
+        # one file, or one per Land when a Zensus table is too large for one request; on a Prefect
+        # server the account's cap on parallel requests holds across every worker (flows/limits.py)
+        with source_slot(spec.source, settings):
+            downloads = download_table(client_for(spec.source, settings.environ), spec.table, spec.parameters)
     return [land(d, landing_dir=settings.landing_dir, source=spec.source, table=spec.table) for d in downloads]
 
 
@@ -136,13 +144,26 @@ class _AlreadyLanded:
 
 
 def _parse_files(spec: TableSpec, files: list[LandedFile], settings: Settings) -> pd.DataFrame:
-    """Parse every landed file of a table and stamp each row with the file it came from."""
-    frames = []
-    for landed in files:
+    """Parse every landed file of a table and stamp each row with the file it came from.
+
+    Files that differ only in their year range (a backfill's one file per reference year beside the
+    regular pull) overlap: a reference time's rows come from the newest of them that holds it.
+    """
+    parsed: dict[int, pd.DataFrame] = {}
+    claimed: dict[str, set] = {}  # year-independent parameters → reference times already taken
+    for index, landed in sorted(enumerate(files), key=lambda item: item[1].fetched_at, reverse=True):
         frame = parse_table(landed.path.read_bytes(), source=spec.source, table=spec.table,
                             layout=spec.layout, classic_layout=spec.classic_layout)
-        frames.append(frame.assign(source_file=loading.relative_to(landed.path, settings.landing_dir),
-                                   source_sha256=landed.sha256))
+        if len(files) > 1 and "reference_time" in frame:
+            group = json.dumps({k: v for k, v in landed.parameters.items() if k not in YEAR_PARAMETERS}, sort_keys=True)
+            taken = claimed.setdefault(group, set())
+            times = set(frame["reference_time"].unique())
+            if taken:
+                frame = frame[~frame["reference_time"].isin(taken)]
+            taken |= times
+        parsed[index] = frame.assign(source_file=loading.relative_to(landed.path, settings.landing_dir),
+                                     source_sha256=landed.sha256)
+    frames = [parsed[index] for index in range(len(files))]  # in the landing zone's order, as before
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
@@ -314,14 +335,22 @@ def run_mode(settings: Settings) -> str:
     return f"live: {', '.join(live)}" if live else "offline"
 
 
-def _selected_specs(settings: Settings, tables: list[str] | None) -> list[TableSpec]:
-    """The configured tables, or the named ones plus the reference tables their keys are checked against."""
+def _selected_specs(settings: Settings, tables: list[str] | None, reference_year: int | None = None) -> list[TableSpec]:
+    """The configured tables, or the named ones plus the reference tables their keys are checked against.
+
+    With `reference_year`, the tables from a statistics service are asked for that year only.
+    """
     specs = load_table_specs(settings.tables_file)
     if tables:
         unknown = sorted(set(tables) - {s.name for s in specs})
         if unknown:
             raise ValueError(f"unknown table(s): {', '.join(unknown)}; see sources/tables.yaml")
         specs = [s for s in specs if s.name in tables or s.layout in REFERENCE_LAYOUTS]
+    if reference_year is not None:
+        year = str(reference_year)
+        specs = [s if s.is_file_source else dataclasses.replace(s, parameters={**s.parameters, "startyear": year,
+                                                                               "endyear": year})
+                 for s in specs]
     return specs
 
 
@@ -386,13 +415,14 @@ def _unchanged_run(warehouse: str | None, tables: list[str] | None, build: bool)
 
 @flow(name="imon", log_prints=False, validate_parameters=False)
 def pipeline(warehouse: str | None = None, tables: list[str] | None = None, build: bool = True,
-             pull: bool = True) -> RunSummary:
+             pull: bool = True, reference_year: int | None = None) -> RunSummary:
     """Pull every configured table, validate and load it, build the indicator models, summarise.
 
     With `pull=False` the files already in the landing zone are used (no network, no replay).
+    With `reference_year` the service tables are pulled for that year only (a backfill).
     """
     settings = load_settings(warehouse=warehouse)
-    specs = _selected_specs(settings, tables)
+    specs = _selected_specs(settings, tables, reference_year)
     run_id = _new_run_id()
     mode = run_mode(settings)
     connection = connect(settings.warehouse_path)
