@@ -84,8 +84,9 @@ def pull_table(spec: TableSpec, settings: Settings) -> list[LandedFile]:
     if spec.is_file_source:
         downloads = [_file_download(path, spec) for path in _source_files(spec, settings)]
     else:
-        # one file, or one per Land when a Zensus table is too large for one request
-        downloads = download_table(client_for(spec.source, settings.environ), spec.table, spec.parameters)
+        # one file per time slice, or one per Land when a Zensus table is too large for one request
+        client = client_for(spec.source, settings.environ)
+        downloads = [d for parameters in spec.requests for d in download_table(client, spec.table, parameters)]
     return [land(d, landing_dir=settings.landing_dir, source=spec.source, table=spec.table) for d in downloads]
 
 
