@@ -33,7 +33,8 @@ INDICATOR_COLUMNS = {
     "denominator": "Count in the denominator (sum of counts for Land and Germany); NULL where not published.",
     "flag": "Why a value is missing or special: numerator_suppressed, denominator_suppressed, "
     "denominator_below_minimum, incomplete_aggregate, reported_with_other_region, merged_authority_area, "
-    "reaggregated_from_former_kreise.",
+    "reaggregated_from_former_kreise, value_suppressed (a published value is a sign), not_published_for_this_area "
+    "(a published rate of a region that did not exist yet in that year).",
     "territorial_date": "Gebietsstand the value is on: every region key is that of the register edition of this date.",
 }
 MART_COLUMNS = {
