@@ -167,3 +167,25 @@ def test_population_by_age_changed_header_is_rejected():
     body = (SAMPLE / "12411-0018_2015-2020.csv").read_bytes().replace(b";unter 3 Jahre;", b";unter 2 Jahre;", 1)
     with pytest.raises(ParseError, match=r"12411-0018, line 6: value column 1 has header"):
         parse("population_by_sex_age", "", body)
+
+
+# --- the replay: a real file answers the slices it covers, the rest is generated ----------------------
+
+def test_replay_answers_a_slice_from_a_real_file_and_generates_the_rest():
+    from offline.replay import client_for
+    from sources.errors import GenesisStatusError
+    from sources.genesis import SYNTHETIC_HEADER
+
+    client = client_for("regio", {})
+    real = client.tablefile("13111-07-05-4", startyear=2016, endyear=2016)
+    assert real.body == (SAMPLE / "13111-07-05-4_2016.csv").read_bytes()
+    assert SYNTHETIC_HEADER not in real.headers
+    generated = client.tablefile("13111-07-05-4", startyear=2023, endyear=2024)
+    assert generated.headers[SYNTHETIC_HEADER] == "true" and generated.body.startswith(b"PK")
+    frame = parse("employees_at_workplace_by_sector", "", generated.body)
+    assert sorted(frame["reference_time"].unique()) == ["2023-06-30", "2024-06-30"]
+    # a table without generated data has no answer for a year no real file covers (no value, not 0)
+    with pytest.raises(GenesisStatusError, match="104"):
+        client.tablefile("13211-02-05-4", startyear=2021, endyear=2021)
+    assert client.tablefile("13211-02-05-4", startyear=2025, endyear=2025).body == (
+        SAMPLE / "13211-02-05-4_2025.csv").read_bytes()
