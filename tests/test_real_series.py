@@ -147,3 +147,17 @@ def test_profile_export_says_which_points_are_generated(warehouse):
     arb10 = {r["period"]: r["is_synthetic"] for r in table if r["indicator_id"] == "ARB10"}
     assert arb10 == {2015: False, 2016: False, 2017: False, 2018: False, 2019: False, 2020: False, 2023: True, 2024: True}
     assert {r["is_synthetic"] for r in table if r["indicator_id"] == "ARB06"} == {False}
+
+
+def test_the_register_knows_the_dissolved_and_8_digit_keys(warehouse):
+    for table in ("unemployed_by_group", "employees_at_workplace_by_sector"):
+        statuses = dict(warehouse.execute(f"SELECT region_key_status, count(DISTINCT region_key) FROM raw.{table} "
+                                          "GROUP BY ALL").fetchall())
+        # keys older than the register's history with '-' only are kept, marked; nothing unknown carries a number
+        assert set(statuses) == {"in_register", "berlin_bezirk", "not_in_register_no_values"} and statuses["berlin_bezirk"] == 12
+    known = dict(warehouse.execute(
+        "SELECT DISTINCT region_key, region_key_status FROM raw.unemployed_by_group "
+        "WHERE region_key IN ('03152', '03156', '03241001', '05334002', '16056') AND reference_time = '2015'").fetchall())
+    assert known == dict.fromkeys(("03152", "03156", "03241001", "05334002", "16056"), "in_register")
+    # Eisenach (16056, into the Wartburgkreis 2021) counts in 16063 of the target Gebietsstand
+    assert row(warehouse, "ARB06", "16063000", 2020)[3] == "reaggregated_from_former_kreise"
