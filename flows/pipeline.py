@@ -90,10 +90,11 @@ def pull_table(spec: TableSpec, settings: Settings) -> list[LandedFile]:
     if spec.is_file_source:
         downloads = [_file_download(path, spec) for path in _source_files(spec, settings)]
     else:
-        # one file, or one per Land when a Zensus table is too large for one request; on a Prefect
-        # server the account's cap on parallel requests holds across every worker (flows/limits.py)
+        # one file per time slice, or one per Land when a Zensus table is too large for one request; on a
+        # Prefect server the account's cap on parallel requests holds across every worker (flows/limits.py)
+        client = client_for(spec.source, settings.environ)
         with source_slot(spec.source, settings):
-            downloads = download_table(client_for(spec.source, settings.environ), spec.table, spec.parameters)
+            downloads = [d for parameters in spec.requests for d in download_table(client, spec.table, parameters)]
     return [land(d, landing_dir=settings.landing_dir, source=spec.source, table=spec.table) for d in downloads]
 
 
@@ -349,7 +350,7 @@ def _selected_specs(settings: Settings, tables: list[str] | None, reference_year
     if reference_year is not None:
         year = str(reference_year)
         specs = [s if s.is_file_source else dataclasses.replace(s, parameters={**s.parameters, "startyear": year,
-                                                                               "endyear": year})
+                                                                               "endyear": year}, time_slices=())
                  for s in specs]
     return specs
 

@@ -34,6 +34,7 @@ class Settings:
     sql_row_limit: int = 10_000
     sql_memory_limit: str = "512MB"
     county_data_dir: Path = PROJECT_ROOT / "sources" / "county"  # county_file tables with a relative path
+    regionalatlas_url: str = ""  # the Regionalatlas query service (imon reconcile); "" = sources.regionalatlas.DEFAULT_URL
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def genesis_instance(self, name: str):
@@ -79,5 +80,6 @@ def load_settings(environ: Mapping[str, str] | None = None, *, warehouse: str | 
         sql_time_limit_seconds=float(env.get("IMON_SQL_TIME_LIMIT") or 10),
         sql_row_limit=int(env.get("IMON_SQL_ROW_LIMIT") or 10_000),
         sql_memory_limit=env.get("IMON_SQL_MEMORY_LIMIT") or "512MB",
+        regionalatlas_url=env.get("IMON_REGIONALATLAS_URL") or "",
         environ=env,
     )

@@ -92,6 +92,8 @@ PROFILE_SCHEMA = pa.schema([
     ("numerator", pa.float64()), ("denominator", pa.float64()), ("land_value", pa.float64()),
     ("germany_value", pa.float64()), ("peer_value", pa.float64()), ("peer_method", pa.string()),
     ("peer_members", pa.int64()), ("peer_group", pa.string()),
+    # the region's value rests on data generated for the offline sample (a series can be partly real)
+    ("is_synthetic", pa.bool_()),
 ])
 
 
@@ -155,10 +157,10 @@ class ProfileParts:
         return self._group_values[group_id]
 
     def values(self, cursor: duckdb.DuckDBPyConnection, ags: str, level: str) -> list[tuple]:
-        """(indicator_id, period, value, flag, numerator, denominator) of one region; a level is read at its first ask."""
+        """(indicator_id, period, value, flag, numerator, denominator, is_synthetic) of one region; a level is read at its first ask."""
         if level not in self._values_of_level:
             grouped: dict[str, list[tuple]] = {}
-            for row in cursor.execute("SELECT ags, indicator_id, period, value, flag, numerator, denominator "
+            for row in cursor.execute("SELECT ags, indicator_id, period, value, flag, numerator, denominator, is_synthetic "
                                       f"FROM marts.indicator_value WHERE level = {_quoted(level)}").fetchall():
                 grouped.setdefault(row[0], []).append(row[1:])
             self._values_of_level[level] = grouped
@@ -245,14 +247,15 @@ def _profile_rows(cursor: duckdb.DuckDBPyConnection, region: dict[str, Any], par
     names = {entry["indicator_id"]: (entry["name_en"], entry["unit"]) for entry in parts.catalog}
     rows = []
     for indicator_id, period in sorted(k for k in mine.keys() | land.keys() | germany.keys() if k[0] in names):
-        value, flag, numerator, denominator = mine.get((indicator_id, period), (None, None, None, None))
+        value, flag, numerator, denominator, synthetic = mine.get((indicator_id, period), (None, None, None, None, None))
         group = peer.get((indicator_id, period), {})
         rows.append({"indicator_id": indicator_id, "name_en": names[indicator_id][0], "unit": names[indicator_id][1],
                      "period": period, "ags": ags, "level": level, "value": value, "flag": flag,
                      "numerator": numerator, "denominator": denominator,
                      "land_value": land.get((indicator_id, period)), "germany_value": germany.get((indicator_id, period)),
                      "peer_value": group.get("peer_value"), "peer_method": group.get("peer_method"),
-                     "peer_members": group.get("peer_members"), "peer_group": group.get("group_name")})
+                     "peer_members": group.get("peer_members"), "peer_group": group.get("group_name"),
+                     "is_synthetic": synthetic})
     return rows
 
 

@@ -20,6 +20,8 @@ class TableSpec:
     table: str
     title: str = ""
     parameters: dict[str, str] = field(default_factory=dict)
+    # One data/tablefile request per slice (startyear/endyear …), each landing as a file of its own.
+    time_slices: tuple[dict[str, str], ...] = ()
     variables: tuple[str, ...] = ()
     value_variables: tuple[str, ...] = ()
     layout: str = "ffcsv"
@@ -45,6 +47,11 @@ class TableSpec:
     def declaration(self) -> dict[str, Any] | None:
         """The declaration of a `layout: declared` file (format, key, period and value columns)."""
         return self.classic_layout if self.layout == "declared" else None
+
+    @property
+    def requests(self) -> list[dict[str, str]]:
+        """The parameters of each data/tablefile request: one per time slice, else one."""
+        return [{**self.parameters, **time_slice} for time_slice in self.time_slices] or [dict(self.parameters)]
 
     @property
     def label(self) -> str:
@@ -88,6 +95,7 @@ def _read_specs(path: Path) -> list[TableSpec]:
                 table=str(entry["table"]),
                 title=entry.get("title", ""),
                 parameters={k: str(v) for k, v in (entry.get("parameters") or {}).items()},
+                time_slices=tuple({k: str(v) for k, v in time_slice.items()} for time_slice in entry.get("time_slices") or ()),
                 variables=tuple(entry.get("variables") or ()),
                 value_variables=tuple(entry.get("value_variables") or ()),
                 layout=entry.get("layout", "ffcsv"),

@@ -13,6 +13,15 @@ A `classic_layout` declaration (sources/tables.yaml) says what each value column
         - header: [Arbeitslose, ausländisch]        # header labels above the unit row
           value_variable: ERWP06
           classifiers: {erwaq7: ARBEITSLOS08}       # null = the total ("Insgesamt")
+
+Variants of the layout (older downloads, GENESIS-Online), declared in the same block:
+
+      time_column: year       # field 1 is the year (default); `date`: field 1 is a date DD.MM.YYYY
+                              # (GENESIS-Online, 12411-0018); `none`: the rows have no time field and the
+                              # title block has a line `Stichtag: DD.MM.YYYY` (13111-07-05-4, one file per date)
+      unit: Anzahl            # the header has no unit line; every value column is in this unit
+      header_aliases:         # older header labels → the declared ones (2015-2020: "Ausländer")
+        Ausländer: ausländisch
 """
 
 from __future__ import annotations
@@ -35,6 +44,9 @@ from sources.long_format import (
 
 TITLE = re.compile(r"(?:GENESIS-)?Tabelle:\s*(\S+)")
 YEAR = re.compile(r"\d{4}")
+DATE = re.compile(r"(\d{2})\.(\d{2})\.(\d{4})")
+REFERENCE_DATE_LINE = re.compile(r"Stichtag:\s*(\d{2}\.\d{2}\.\d{4})")
+TIME_COLUMNS = {"year": YEAR, "date": DATE, "none": None}
 REGION_KEY = re.compile(r"DG|\d{2,12}")
 FOOTER_START = "_____"
 
@@ -47,13 +59,38 @@ def parse_classic(text: str, *, source: str, table: str, layout: dict) -> pd.Dat
     columns = declared_columns(layout, **where)
     rows = read_rows(text)
     check_title(rows, **where)
-    first_data = first_data_row(rows, **where)
-    first_value = 4 if layout.get("row_classifier") else 3
-    header = header_rows(rows, first_data, **where)
-    check_header(header, columns, first_value, **where)
-    units = [field.strip() for field in header[-1][1][first_value:]]
-    data = data_rows(rows[first_data:], first_value + len(columns), **where)
-    return to_long_format(data, columns, units, layout, first_value, **where)
+    time_column = layout.get("time_column", "year")
+    first_data = first_data_row(rows, time_column, **where)
+    # fields before the values: [time;] key; label; [row classifier]
+    first_value = (2 if time_column == "none" else 3) + (1 if layout.get("row_classifier") else 0)
+    header = header_rows(rows, first_data, unit_line=not layout.get("unit"), **where)
+    aliases = layout.get("header_aliases") or {}
+    check_header(header if layout.get("unit") else header[:-1], header, columns, first_value, aliases, **where)
+    units = ([layout["unit"]] * len(columns) if layout.get("unit")
+             else [field.strip() for field in header[-1][1][first_value:]])
+    data = data_rows(rows[first_data:], first_value + len(columns), time_column, **where)
+    if time_column == "none":
+        reference_time = reference_date_of(rows[:first_data], **where)
+        data = [(line, [reference_time, *fields]) for line, fields in data]
+    elif time_column == "date":
+        data = [(line, [iso_date(fields[0]), *fields[1:]]) for line, fields in data]
+    return to_long_format(data, columns, units, layout, 3 + (1 if layout.get("row_classifier") else 0), **where)
+
+
+def iso_date(text: str) -> str:
+    """DD.MM.YYYY → YYYY-MM-DD."""
+    day, month, year = DATE.fullmatch(text).groups()
+    return f"{year}-{month}-{day}"
+
+
+def reference_date_of(title_block: list[Row], *, source: str, table: str) -> str:
+    """The `Stichtag: DD.MM.YYYY` line of the title block, as an ISO date (files without a time field)."""
+    for line, fields in title_block:
+        found = REFERENCE_DATE_LINE.fullmatch(fields[0].strip()) if fields else None
+        if found:
+            return iso_date(found[1])
+    raise ParseError("no line 'Stichtag: DD.MM.YYYY' in the title block, and the rows have no time field",
+                     source=source, table=table, line=title_block[-1][0] if title_block else 1)
 
 
 def declared_columns(layout: dict, *, source: str, table: str) -> list[dict]:
@@ -86,36 +123,49 @@ def check_title(rows: list[Row], *, source: str, table: str) -> None:
         raise ParseError(f"asked for {table}, file contains {title[1]}", source=source, table=table, line=line)
 
 
-def is_data_row(fields: list[str]) -> bool:
-    """A data row starts with a year and a regional key."""
-    return len(fields) >= 4 and bool(YEAR.fullmatch(fields[0])) and bool(REGION_KEY.fullmatch(fields[1]))
+def is_data_row(fields: list[str], time_column: str = "year") -> bool:
+    """A data row starts with its time (a year, or a date) and a regional key; or with the key alone."""
+    if time_column == "none":
+        return len(fields) >= 3 and bool(REGION_KEY.fullmatch(fields[0]))
+    time = TIME_COLUMNS[time_column]
+    return len(fields) >= 4 and bool(time.fullmatch(fields[0])) and bool(REGION_KEY.fullmatch(fields[1]))
 
 
-def first_data_row(rows: list[Row], *, source: str, table: str) -> int:
+def row_shape(time_column: str) -> str:
+    return {"year": "year;key;label;…", "date": "DD.MM.YYYY;key;label;…", "none": "key;label;…"}[time_column]
+
+
+def first_data_row(rows: list[Row], time_column: str = "year", *, source: str, table: str) -> int:
     """Index of the first data row (the number of title and header lines differs per table)."""
+    if time_column not in TIME_COLUMNS:
+        raise ParseError(f"classic_layout time_column must be one of {', '.join(TIME_COLUMNS)}, not {time_column!r}",
+                         source=source, table=table)
     for index, (_, fields) in enumerate(rows):
-        if is_data_row(fields):
+        if is_data_row(fields, time_column):
             return index
     last_line = rows[-1][0] if rows else 1
-    raise ParseError("no data rows ('year;key;label;…' not found)", source=source, table=table, line=last_line)
+    raise ParseError(f"no data rows ('{row_shape(time_column)}' not found)", source=source, table=table, line=last_line)
 
 
-def header_rows(rows: list[Row], first_data: int, *, source: str, table: str) -> list[Row]:
-    """The header lines right above the data: they start with an empty field; the last holds the units."""
+def header_rows(rows: list[Row], first_data: int, *, unit_line: bool = True, source: str, table: str) -> list[Row]:
+    """The header lines right above the data: they start with an empty field; the last holds the units
+    (unless the layout declares the `unit`)."""
     start = first_data
     while start > 0 and rows[start - 1][1] and rows[start - 1][1][0] == "":
         start -= 1
-    if first_data - start < 2:
+    if first_data - start < (2 if unit_line else 1):
         raise ParseError(
-            "expected column header lines and a unit line above the first data row",
+            "expected column header lines and a unit line above the first data row" if unit_line
+            else "expected column header lines above the first data row",
             source=source, table=table, line=rows[first_data][0],
         )
     return rows[start:first_data]
 
 
-def check_header(header: list[Row], columns: list[dict], first_value: int, *, source: str, table: str) -> None:
+def check_header(label_rows: list[Row], header: list[Row], columns: list[dict], first_value: int,
+                 aliases: dict[str, str] | None = None, *, source: str, table: str) -> None:
     """The header labels of every value column must be the declared ones, else the layout changed."""
-    label_rows = header[:-1]
+    aliases = aliases or {}
     for line, fields in header:
         if len(fields) != first_value + len(columns):
             raise ParseError(
@@ -123,7 +173,7 @@ def check_header(header: list[Row], columns: list[dict], first_value: int, *, so
                 source=source, table=table, line=line,
             )
     for number, column in enumerate(columns):
-        found = [fields[first_value + number].strip() for _, fields in label_rows]
+        found = [aliases.get(label, label) for label in (fields[first_value + number].strip() for _, fields in label_rows)]
         if found != column["header"]:
             differing = [
                 line for (line, _), label, expected in zip(label_rows, found, column["header"]) if label != expected
@@ -135,7 +185,7 @@ def check_header(header: list[Row], columns: list[dict], first_value: int, *, so
             )
 
 
-def data_rows(rows: list[Row], width: int, *, source: str, table: str) -> list[Row]:
+def data_rows(rows: list[Row], width: int, time_column: str = "year", *, source: str, table: str) -> list[Row]:
     """Data rows up to the footer line `__________`; each must have the header's field count."""
     data = []
     for line, fields in rows:
@@ -147,9 +197,9 @@ def data_rows(rows: list[Row], width: int, *, source: str, table: str) -> list[R
             raise ParseError(
                 f"row has {len(fields)} fields, the header has {width}", source=source, table=table, line=line
             )
-        if not is_data_row(fields):
+        if not is_data_row(fields, time_column):
             raise ParseError(
-                f"expected a data row 'year;key;label;…', got {';'.join(fields)[:60]!r}",
+                f"expected a data row '{row_shape(time_column)}', got {';'.join(fields)[:60]!r}",
                 source=source, table=table, line=line,
             )
         data.append((line, fields))

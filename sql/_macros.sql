@@ -47,7 +47,9 @@ END;
 -- Berlin and Hamburg are a Land and a Kreis at once (and a Gemeinde). Many Kreis tables list
 -- them only as the Land (02, 11) and show the Berlin Bezirke instead of Kreis 11000. This adds
 -- the Kreis row from the Land row wherever a table has none, so Kreis-level indicators and
--- their sums to Land and Germany include the city-states exactly once.
+-- their sums to Land and Germany include the city-states exactly once. Per period: a table whose
+-- years come from different files (a real file for some, a generated one for others) may have the
+-- Kreis row in some years only.
 CREATE OR REPLACE MACRO with_city_state_kreise(relation_name) AS TABLE
     SELECT * FROM query_table(relation_name)
     UNION ALL BY NAME
@@ -57,7 +59,7 @@ CREATE OR REPLACE MACRO with_city_state_kreise(relation_name) AS TABLE
       AND land.ags IN ('02000000', '11000000')
       AND NOT EXISTS (
           SELECT 1 FROM query_table(relation_name) AS kreis
-          WHERE kreis.level = 'kreis' AND kreis.ags = land.ags
+          WHERE kreis.level = 'kreis' AND kreis.ags = land.ags AND kreis.period = land.period
       );
 
 -- Is a region key valid on a day? valid_to is the first day it no longer exists; NULL bounds are open.

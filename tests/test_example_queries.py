@@ -43,7 +43,9 @@ def test_every_example_runs_directly_and_through_the_sql_endpoint_guard(warehous
 def test_a_countys_indicators_over_time(warehouse):
     result = {r["indicator_id"]: r for r in rows(warehouse, example("county_indicators_over_time"))}
     assert len(result) >= 9 and result["ARB06"]["kreis"] == "München, Landeshauptstadt"
-    assert (result["ARB06"]["kreis_value"], result["ARB06"]["land_value"], result["ARB06"]["germany_value"]) == (49.0, 38.7, 37.1)
+    # the latest row: 2025 (13211-02-05-4_2025.csv: München 23924 / 49405, Bayern 120588 / 315289, Germany 1081475 / 2948092)
+    assert result["ARB06"]["period"] == 2025
+    assert (result["ARB06"]["kreis_value"], result["ARB06"]["land_value"], result["ARB06"]["germany_value"]) == (48.4, 38.2, 36.7)
 
 
 def test_the_variable_picks_another_county(tmp_path, built):
@@ -62,8 +64,8 @@ def test_the_ranking_within_the_land(warehouse):
     munich = next(r for r in result if r["ags"] == "09162000")
     higher = warehouse.execute(
         "SELECT count(*) FROM marts.indicator_value WHERE indicator_id = 'ARB06' AND level = 'kreis' AND ags LIKE '09%' "
-        "AND value > (SELECT value FROM marts.indicator_value WHERE indicator_id = 'ARB06' AND level = 'kreis' "
-        "AND ags = '09162000')").fetchone()[0]
+        "AND period = 2025 AND value > (SELECT value FROM marts.indicator_value WHERE indicator_id = 'ARB06' "
+        "AND level = 'kreis' AND ags = '09162000' AND period = 2025)").fetchone()[0]
     assert munich["rank_in_land"] == higher + 1
     assert [r["rank_in_land"] for r in result] == sorted(r["rank_in_land"] for r in result)
 

@@ -36,7 +36,10 @@ def test_live_run_fetches_over_http_and_keeps_credentials_out(fake_genesis, tmp_
     assert set(genesis_tables) <= set(statuses) and set(statuses.values()) == {"loaded"}, summary.tables
     requested = {(r.instance, r.form["name"]) for r in fake_genesis.requests_to("data/tablefile")}
     assert requested == {("regio", "12411-01-01-4"), ("regio", "13111-01-03-4"), ("regio", "13211-02-05-4"),
-                         ("regio", "21111-01-03-4"), ("destatis", "12531-0043")}
+                         ("regio", "21111-01-03-4"), ("destatis", "12531-0043"), ("destatis", "12411-0018")}
+    # 13211-02-05-4 in its time slices (sources/tables.yaml), one request each
+    assert sorted((r.form["startyear"], r.form["endyear"]) for r in fake_genesis.requests_to("data/tablefile")
+                  if r.form["name"] == "13211-02-05-4") == [("2015", "2020"), ("2023", "2023"), ("2025", "2025")]
     assert [r.form["name"] for r in fake_genesis.requests_to("data/resultfile")] == ["12531-0043_175879554"]
     secrets = [fake_genesis.username, fake_genesis.password]
     for request in fake_genesis.requests:  # credentials only in the headers (the fixture checks URL and body)

@@ -35,12 +35,14 @@ INDICATOR_COLUMNS = {
     "denominator": "Count in the denominator (sum of counts for Land and Germany); NULL where not published.",
     "flag": "Why a value is missing or special: numerator_suppressed, denominator_suppressed, "
     "denominator_below_minimum, incomplete_aggregate, reported_with_other_region, merged_authority_area, "
-    "reaggregated_from_former_kreise.",
+    "reaggregated_from_former_kreise, value_suppressed (a published value is a sign), not_published_for_this_area "
+    "(a published rate of a region that did not exist yet in that year).",
     "territorial_date": "Gebietsstand the value is on: every region key is that of the register edition of this date.",
 }
 MART_COLUMNS = {
     **INDICATOR_COLUMNS,
-    "is_synthetic": "True when a source table of the indicator was generated for the offline sample: not an official value.",
+    "is_synthetic": "True when the value rests on data generated for the offline sample (a source table's year is generated, "
+    "see meta.raw_period): not an official value. A series can be partly real and partly generated.",
 }
 
 
@@ -376,19 +378,68 @@ def _source_codes(header: dict[str, Any]) -> list[str]:
     return [str(entry).split()[-1] for entry in sources]
 
 
+def _raw_periods(connection: duckdb.DuckDBPyConnection) -> dict[str, set[int]]:
+    """meta.raw_period (which years of each raw table are generated) and, per table code with a generated
+    file, the years it has real data for only.
+
+    A table can be partly real and partly generated (offline, a real file answers the time slices it
+    covers, generated files the rest), so the mark is per year: a year is real when every row of it
+    comes from a real file.
+    """
+    connection.execute("CREATE OR REPLACE TABLE meta.raw_period (table_name VARCHAR, table_code VARCHAR, "
+                       "period INTEGER, synthetic BOOLEAN, row_count BIGINT)")
+    if not _exists(connection, "meta", "raw_file"):
+        return {}
+    tables = connection.execute(
+        "SELECT table_name, any_value(table_code), bool_or(synthetic) FROM meta.raw_file GROUP BY table_name").fetchall()
+    for table_name, table_code, any_synthetic in tables:
+        if not _exists(connection, "raw", table_name) or not {"reference_time", "source_file"} <= {
+                row[0] for row in connection.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name = ?",
+                    [table_name]).fetchall()}:
+            continue
+        connection.execute(
+            f"INSERT INTO meta.raw_period SELECT ?, ?, TRY_CAST(substr(t.reference_time, 1, 4) AS INTEGER) AS period, "
+            "bool_or(coalesce(f.synthetic, false)), count(*) "
+            f"FROM raw.{table_name} AS t LEFT JOIN meta.raw_file AS f ON f.table_name = ? AND f.path = t.source_file "
+            "GROUP BY period HAVING period IS NOT NULL", [table_name, table_code, table_name])
+    connection.execute("COMMENT ON TABLE meta.raw_period IS " + _quote(
+        "Years of each raw table and whether any row of the year comes from a file generated for the offline sample "
+        "(meta.raw_file.synthetic). A series can be partly real and partly generated; marts mark each value by it."))
+    for column, text in {"table_name": "Raw table (raw.<table_name>).", "table_code": "Table code at the source.",
+                         "period": "Year of the rows (first four characters of reference_time).",
+                         "synthetic": "True when a row of this year comes from a generated file: not official data.",
+                         "row_count": "Rows of the raw table in this year."}.items():
+        connection.execute(f"COMMENT ON COLUMN meta.raw_period.{column} IS {_quote(text)}")
+    # every code with a generated file; a table whose years cannot be read counts as generated throughout
+    real: dict[str, set[int]] = {code: set() for (code,) in connection.execute(
+        "SELECT DISTINCT table_code FROM meta.raw_file WHERE synthetic").fetchall()}
+    for table_code, period, synthetic in connection.execute(
+            "SELECT table_code, period, bool_or(synthetic) FROM meta.raw_period WHERE table_code IN "
+            "(SELECT table_code FROM meta.raw_file WHERE synthetic) GROUP BY ALL").fetchall():
+        if not synthetic:
+            real[table_code].add(period)
+    return real
+
+
 def _build_marts(connection: duckdb.DuckDBPyConnection, models: list[Model]) -> None:
     """marts.indicator_value (all indicator tables stacked) and marts.indicator_catalog (their headers)."""
     indicators = indicator_models(models)
-    synthetic_codes = {row[0] for row in connection.execute(
-        "SELECT DISTINCT table_code FROM meta.raw_file WHERE synthetic"
-    ).fetchall()} if _exists(connection, "meta", "raw_file") else set()
+    real_periods = _raw_periods(connection)
+    synthetic_codes = set(real_periods)
     connection.execute(
         "CREATE OR REPLACE TABLE marts.indicator_value (indicator_id VARCHAR, indicator_version INTEGER, ags VARCHAR, "
         "level VARCHAR, period INTEGER, reference_date DATE, value DOUBLE, numerator DOUBLE, denominator DOUBLE, flag VARCHAR, "
         "territorial_date DATE, is_synthetic BOOLEAN)"
     )
     for model in indicators:
-        synthetic = any(code in synthetic_codes for code in _source_codes(model.header))
+        codes = [code for code in _source_codes(model.header) if code in synthetic_codes]
+        if not codes:
+            synthetic = "false"
+        else:
+            # a value is real only for a period every partly generated source table has real data for
+            real = set.intersection(*(real_periods[code] for code in codes))
+            synthetic = f"period NOT IN ({', '.join(map(str, sorted(real)))})" if real else "true"
         connection.execute(
             f"INSERT INTO marts.indicator_value BY NAME SELECT *, {synthetic} AS is_synthetic FROM {model.qualified_name}"
         )
@@ -407,7 +458,7 @@ def _build_marts(connection: duckdb.DuckDBPyConnection, models: list[Model]) -> 
         values = [", ".join(map(str, m.header[c])) if isinstance(m.header.get(c), list) else m.header.get(c)
                   for c in catalog_columns]
         series_breaks = json.dumps(m.header.get("series_breaks") or [], ensure_ascii=False, default=str)
-        synthetic = any(code in synthetic_codes for code in _source_codes(m.header))
+        synthetic = any(code in synthetic_codes for code in _source_codes(m.header))  # any value generated
         rows.append(values + [series_breaks, synthetic, m.qualified_name, m.path.name])
     connection.execute(
         "CREATE OR REPLACE TABLE marts.indicator_catalog (indicator_id VARCHAR PRIMARY KEY, version INTEGER, "

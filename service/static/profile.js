@@ -99,7 +99,11 @@ function timeSeriesChart(canvas, indicator, names) {
     label, data: indicator.series.map((row) => row[key]), borderColor: color, backgroundColor: color,
     borderDash: dashed ? [6, 4] : [], pointRadius: 4, spanGaps: true,
   });
-  const datasets = [line(names.region, "value", COLORS.region)];
+  // a series can be partly real and partly generated offline: generated points are hollow triangles
+  const region = line(names.region, "value", COLORS.region);
+  region.pointStyle = indicator.series.map((row) => (row.is_synthetic ? "triangle" : "circle"));
+  region.pointBackgroundColor = indicator.series.map((row) => (row.is_synthetic ? "#ffffff" : COLORS.region));
+  const datasets = [region];
   if (names.land) datasets.push(line(names.land, "land_value", COLORS.land));
   datasets.push(line("Germany", "germany_value", COLORS.germany));
   if (indicator.series.some((row) => row.peer_value !== null && row.peer_value !== undefined)) {
@@ -154,19 +158,21 @@ function peerChart(canvas, indicator, names) {
 
 function valueTable(indicator, names) {
   const others = names.otherGroups;
-  const withNotes = indicator.series.some((row) => row.flag);
+  const withNotes = indicator.series.some((row) => row.flag || row.is_synthetic);
+  const note = (row) => [(row.flag || "").replace(/_/g, " "), row.is_synthetic ? "generated offline data, not official" : ""]
+    .filter(Boolean).join("; ");
   const groupValue = (row, group) => (row.groups || []).find((g) => g.group_id === group.group_id) || {};
   const header = element("tr", {},
     element("th", { text: "Period" }), element("th", { text: names.region.split(",")[0], class: "key-region" }),
     ...(names.land ? [element("th", { text: names.land })] : []), element("th", { text: "Germany" }),
     element("th", { text: "Peer group" }), ...others.map((g) => element("th", { text: g.group_name })),
     ...(withNotes ? [element("th", { text: "Note" })] : []));
-  const rows = indicator.series.map((row) => element("tr", {},
+  const rows = indicator.series.map((row) => element("tr", row.is_synthetic ? { class: "synthetic" } : {},
     element("td", { text: String(row.period) }), element("td", { text: format(row.value), class: "key-region" }),
     ...(names.land ? [element("td", { text: format(row.land_value) })] : []), element("td", { text: format(row.germany_value) }),
     element("td", { text: format(row.peer_value), title: METHODS[row.peer_method] || "" }),
     ...others.map((g) => element("td", { text: format(groupValue(row, g).peer_value), title: METHODS[groupValue(row, g).peer_method] || "" })),
-    ...(withNotes ? [element("td", { text: (row.flag || "").replace(/_/g, " "), class: "flag" })] : [])));
+    ...(withNotes ? [element("td", { text: note(row), class: "flag" })] : [])));
   return element("div", { class: "table-box" }, element("table", {}, element("thead", {}, header), element("tbody", {}, ...rows)));
 }
 

@@ -29,17 +29,34 @@ WITH rates AS (
     SEMI JOIN core.region AS region ON region.ags = unemployment.ags AND region.level = unemployment.level
     WHERE unemployment.level IN ('kreis', 'land', 'deutschland') AND measure = 'unemployment_rate_pct'
     GROUP BY ags, level, period, reference_date
+),
+published AS (
+    SELECT
+        ags,
+        level,
+        period,
+        reference_date,
+        round(foreign_rate - total_rate, 1) AS value,
+        CAST(NULL AS DOUBLE) AS numerator,
+        CAST(NULL AS DOUBLE) AS denominator,
+        CASE
+            WHEN foreign_rate IS NULL THEN 'numerator_suppressed'
+            WHEN total_rate IS NULL THEN 'denominator_suppressed'
+        END AS flag
+    FROM rates
+),
+-- a Kreis of the target Gebietsstand that had no published rate that year (Göttingen 03159 before
+-- its formation in 2016) keeps its row, NULL with a flag, so every year has every region
+every_region AS (
+    SELECT region.ags, region.level, periods.period, periods.reference_date
+    FROM core.region AS region
+    CROSS JOIN (SELECT DISTINCT period, reference_date FROM published WHERE level = 'deutschland') AS periods
+    WHERE region.level IN ('kreis', 'land', 'deutschland')
 )
-SELECT
-    ags,
-    level,
-    period,
-    reference_date,
-    round(foreign_rate - total_rate, 1) AS value,
-    CAST(NULL AS DOUBLE) AS numerator,
-    CAST(NULL AS DOUBLE) AS denominator,
-    CASE
-        WHEN foreign_rate IS NULL THEN 'numerator_suppressed'
-        WHEN total_rate IS NULL THEN 'denominator_suppressed'
-    END AS flag
-FROM rates
+SELECT * FROM published
+UNION ALL
+SELECT ags, level, period, reference_date, CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE),
+       'not_published_for_this_area'
+FROM every_region
+WHERE NOT EXISTS (SELECT 1 FROM published AS p WHERE p.ags = every_region.ags AND p.level = every_region.level
+                  AND p.period = every_region.period)

@@ -163,6 +163,16 @@ def recorded_answers() -> dict[tuple[str, str, str], Reply]:
     }
 
 
+# Classic-layout files of offline/sample/ per requested year slice (startyear, endyear), as the
+# offline replay serves them (sources/tables.yaml `time_slices`); the whole table when no slice is asked.
+SLICED_SAMPLES = {
+    ("regio", "13211-02-05-4"): {("2015", "2020"): "13211-02-05-4_2015-2020.csv", ("2023", "2023"): "13211-02-05-4.csv",
+                                 ("2025", "2025"): "13211-02-05-4_2025.csv"},
+    ("regio", "13111-07-05-4"): {(str(year), str(year)): f"13111-07-05-4_{year}.csv" for year in range(2015, 2021)},
+    ("destatis", "12411-0018"): {("2015", "2020"): "12411-0018_2015-2020.csv"},
+}
+
+
 def _sample_reply(name: str, content_type: str) -> Reply:
     """A file of offline/sample/ as a download with the given Content-Type."""
     return Reply((SAMPLE / name).read_bytes(), {"Content-Type": content_type, "Content-Disposition": f"attachment; filename={name}"})
@@ -352,6 +362,11 @@ class FakeGenesis:
     def _tablefile(self, instance: str, form: dict[str, str], by_token: bool) -> Reply:
         """data/tablefile: the file, or 98 for a too large table, or a new job for job=true."""
         table = form.get("name", "")
+        slices = SLICED_SAMPLES.get((instance, table), {})
+        if form.get("startyear") and slices and form.get("job") != "true":
+            name = slices.get((form["startyear"], form.get("endyear", "")))
+            return _sample_reply(name, "text/csv; charset=windows-1252") if name else envelope(
+                instance, "data/tablefile", form, 104, NO_OBJECTS_TEXT)
         recorded = self._answers.get((instance, "data/tablefile", table))
         if recorded is None:
             return envelope(instance, "data/tablefile", form, 104, NO_OBJECTS_TEXT)
