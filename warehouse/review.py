@@ -229,15 +229,24 @@ def _copy_values(compare: duckdb.DuckDBPyConnection, name: str, connection: duck
     """marts.indicator_value of one side as a table of the comparing connection (empty when there is none)."""
     compare.execute(f"CREATE TEMPORARY TABLE {name} (indicator_id VARCHAR, ags VARCHAR, level VARCHAR, period INTEGER, "
                     "value DOUBLE, numerator DOUBLE, denominator DOUBLE, flag VARCHAR)")
-    if connection is not None and table_exists(connection, "marts", "indicator_value"):
+    if connection is not None and _has_columns(connection, "indicator_value", VALUE_COLUMNS):
         side = connection.execute(  # noqa: F841 - read by name below (Arrow replacement scan)
-            "SELECT indicator_id, ags, level, period, value, numerator, denominator, flag FROM marts.indicator_value"
-        ).to_arrow_table()
+            f"SELECT {', '.join(VALUE_COLUMNS)} FROM marts.indicator_value").to_arrow_table()
         compare.execute(f"INSERT INTO {name} SELECT * FROM side")
 
 
+VALUE_COLUMNS = ("indicator_id", "ags", "level", "period", "value", "numerator", "denominator", "flag")
+
+
+def _has_columns(connection: duckdb.DuckDBPyConnection, table: str, columns) -> bool:
+    """Does marts.<table> exist with these columns (a warehouse built before the models, or a test's toy, may not)?"""
+    present = {row[0] for row in connection.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = ?", [table]).fetchall()}
+    return set(columns) <= present
+
+
 def _catalog(connection: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
-    if not table_exists(connection, "marts", "indicator_catalog"):
+    if not _has_columns(connection, "indicator_catalog", ("indicator_id", "version")):
         return {}
     cursor = connection.execute("SELECT * FROM marts.indicator_catalog")
     columns = [d[0] for d in cursor.description]
