@@ -232,3 +232,80 @@ def test_publish_refuses_the_error_then_records_who_approved_the_fixed_build(rev
     assert shown.exit_code == 0 and "Maier" in shown.output  # the table may wrap the name
     # the new snapshot is what the working warehouse now diffs against
     assert not diff_files(warehouse, folder / "published").has_changes
+
+
+def test_the_flow_run_keeps_the_diff_as_its_artifact(built):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.review import ARTIFACT_KEY
+
+    summary, _ = built
+    working = duckdb.connect(str(summary.warehouse_path), read_only=True)
+    line = working.execute("SELECT summary FROM meta.publish_log WHERE run_id = ?", [summary.run_id]).fetchone()[0]
+    working.close()
+    from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings
+
+    # the flow's temporary server is usually still up; on a busy machine a restart takes longer than its default wait
+    with temporary_settings({PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS: 180}), get_client(sync_client=True) as client:
+        artifacts = [artifact for artifact in client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[ARTIFACT_KEY])))
+            if client.read_flow_run(artifact.flow_run_id).parameters.get("warehouse") == str(summary.warehouse_path)]
+    assert len(artifacts) == 1
+    assert artifacts[0].description == line
+    assert artifacts[0].data.startswith(f"# Indicator diff against nothing published\n\n**{line}**")
+
+
+def _toy_warehouse(path):
+    """A working warehouse without indicators, with one successful run."""
+    connection = duckdb.connect(str(path))
+    connection.execute("CREATE SCHEMA meta; CREATE TABLE meta.run AS SELECT 'run-1' AS run_id, 'success' AS outcome, "
+                       "now() AS started_at")
+    connection.close()
+    return path
+
+
+@pytest.mark.parametrize("answer, exit_code", [(b"n\n", 1), (b"y\n", 0)])
+def test_an_interactive_publish_asks_before_publishing(tmp_path, answer, exit_code):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    warehouse = _toy_warehouse(tmp_path / "imon.duckdb")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("IMON_")}
+    environ["IMON_PUBLISHED_DIR"] = str(tmp_path / "published")
+    terminal, keyboard = os.openpty()  # a person at a terminal: stdin is a tty
+    try:
+        process = subprocess.Popen([str(Path(sys.executable).with_name("imon")), "publish", "-w", str(warehouse)],
+                                   stdin=keyboard, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environ)
+        os.write(terminal, answer)
+        output, _ = process.communicate(timeout=300)
+    finally:
+        os.close(keyboard)
+        os.close(terminal)
+    assert process.returncode == exit_code, output
+    assert b"Publish these changes?" in output
+    if exit_code:
+        assert b"not published" in output and current_snapshot(tmp_path / "published") is None
+    else:
+        snapshot = open_snapshot(tmp_path / "published")
+        assert snapshot.execute("SELECT run_id, operator, via FROM meta.publish_log").fetchall() == [
+            ("run-1", getpass.getuser(), "imon publish")]
+        snapshot.close()
+
+
+def test_changelog_lines_from_any_header():
+    from warehouse.models import ModelError, changelog
+
+    header = {"version": 3, "changelog": ["3 (2026-11-30): denominator on the Zensus 2022 basis",
+                                          {"version": 2, "change": "Berlin as one Kreis"}, "1: first version"]}
+    assert changelog(header) == [
+        {"version": 3, "date": "2026-11-30", "change": "denominator on the Zensus 2022 basis"},
+        {"version": 2, "date": None, "change": "Berlin as one Kreis"},
+        {"version": 1, "date": None, "change": "first version"}]
+    assert changelog({"version": 1}) == []
+    with pytest.raises(ModelError, match="x.sql: changelog line 'changed the formula'"):
+        changelog({"version": 1, "changelog": ["changed the formula"]}, "x.sql")
+    with pytest.raises(ModelError, match="x.sql: changelog names version 2 but the header's version is 1"):
+        changelog({"version": 1, "changelog": ["2: ahead of the header"]}, "x.sql")
