@@ -234,9 +234,11 @@ def test_publish_refuses_the_error_then_records_who_approved_the_fixed_build(rev
     assert not diff_files(warehouse, folder / "published").has_changes
 
 
-def test_the_flow_run_keeps_the_diff_as_its_artifact(built):
+def test_the_flow_run_keeps_the_diff_as_its_artifact_and_in_its_log(built):
+    import time
+
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, LogFilter, LogFilterFlowRunId
 
     from flows.review import ARTIFACT_KEY
 
@@ -251,9 +253,17 @@ def test_the_flow_run_keeps_the_diff_as_its_artifact(built):
         artifacts = [artifact for artifact in client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[ARTIFACT_KEY])))
             if client.read_flow_run(artifact.flow_run_id).parameters.get("warehouse") == str(summary.warehouse_path)]
-    assert len(artifacts) == 1
-    assert artifacts[0].description == line
-    assert artifacts[0].data.startswith(f"# Indicator diff against nothing published\n\n**{line}**")
+        assert len(artifacts) == 1
+        assert artifacts[0].description == line
+        assert artifacts[0].data.startswith(f"# Indicator diff against nothing published\n\n**{line}**")
+        # the run log is sent to the server in the background: poll it, with a deadline
+        expected = ("imon.review", f"indicator diff against nothing published: {line}")
+        deadline, logged = time.monotonic() + 60, []
+        while expected not in logged and time.monotonic() < deadline:
+            logged = [(log.name, log.message) for log in client.read_logs(
+                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[artifacts[0].flow_run_id])))]
+            time.sleep(0.5)
+        assert expected in logged
 
 
 def _toy_warehouse(path):
