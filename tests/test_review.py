@@ -319,3 +319,26 @@ def test_changelog_lines_from_any_header():
         changelog({"version": 1, "changelog": ["changed the formula"]}, "x.sql")
     with pytest.raises(ModelError, match="x.sql: changelog names version 2 but the header's version is 1"):
         changelog({"version": 1, "changelog": ["2: ahead of the header"]}, "x.sql")
+
+
+def test_the_profile_page_and_the_catalogue_show_the_version_history(reviewed, tmp_path):
+    import requests
+
+    try:
+        from service_support import running_service
+        from test_profile_page import browse
+    except ImportError:
+        from tests.service_support import running_service
+        from tests.test_profile_page import browse
+
+    _, warehouse, _, _ = reviewed
+    with running_service(tmp_path / "service", warehouse, "reviewed") as service:
+        headers = {"Authorization": f"Bearer {service.keys['09162']}"}
+        catalogue = requests.get(f"{service.url}/api/catalog", headers=headers, timeout=60).json()
+        dem01 = next(entry for entry in catalogue["data"] if entry["indicator_id"] == "DEM01")
+        assert json.loads(dem01["changelog"])[0] == {"version": 2, "date": "2026-12-04",
+                                                     "change": "numerator counted twice, for the test"}
+        result = browse(f"{service.url}/profile/09162#key={service.keys['09162']}", tmp_path / "chromium", "--dump-dom")
+    dom = result.stdout
+    assert 'data-ready="true"' in dom, (result.stderr[-2000:], dom[:2000])
+    assert "<li>Version 2 (2026-12-04): numerator counted twice, for the test</li><li>Version 1: first version</li>" in dom
