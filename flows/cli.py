@@ -182,9 +182,10 @@ def build(warehouse: Optional[Path] = WarehouseOption) -> None:
     from flows.cli_review import compute_diff, print_diff
 
     review = compute_diff(warehouse)
-    print_diff(review)
     if review.errors:
+        print_diff(review)
         raise typer.Exit(1)
+    console.print(f"against the published snapshot: {review.summary()} (details: `imon diff`)", markup=False, highlight=False)
 
 
 @app.command()

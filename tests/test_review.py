@@ -342,3 +342,10 @@ def test_the_profile_page_and_the_catalogue_show_the_version_history(reviewed, t
     dom = result.stdout
     assert 'data-ready="true"' in dom, (result.stderr[-2000:], dom[:2000])
     assert "<li>Version 2 (2026-12-04): numerator counted twice, for the test</li><li>Version 1: first version</li>" in dom
+
+
+def test_imon_build_reports_the_diff_against_the_published_snapshot(built_copy):
+    env = {"IMON_PUBLISHED_DIR": str(built_copy.parent / "published"), "COLUMNS": "250"}
+    result = runner.invoke(app, ["build", "-w", str(built_copy)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "against the published snapshot: no changes" in result.output
