@@ -24,7 +24,8 @@ from typing import Any
 
 import duckdb
 
-from warehouse.connection import table_exists
+from warehouse.connection import connect, table_exists
+from warehouse.publish import current_snapshot, open_snapshot, publish
 
 ADDED, RETIRED, CHANGED_DEFINITION, CHANGED_VALUES, UNCHANGED = (
     "added", "retired", "changed definition", "changed values", "unchanged")
@@ -364,12 +365,9 @@ def publications(connection: duckdb.DuckDBPyConnection, limit: int = 5) -> list[
 
 def diff_files(working_path: Path | str, published_dir: Path | str, *, threshold: float = DEFAULT_THRESHOLD) -> Diff:
     """The diff of the working warehouse file against the current snapshot, both opened read-only."""
-    from warehouse.connection import connect
-    from warehouse.publish import current_snapshot, open_snapshot
-
-    working = connect(working_path, read_only=True)
-    published = open_snapshot(published_dir) if current_snapshot(published_dir) is not None else None
+    working, published = connect(working_path, read_only=True), None
     try:
+        published = open_snapshot(published_dir) if current_snapshot(published_dir) is not None else None
         return diff_indicators(working, published, threshold=threshold)
     finally:
         working.close()
@@ -383,9 +381,6 @@ def publish_reviewed(working_path: Path | str, published_dir: Path | str, diff: 
 
     Refuses a diff with errors (a changed formula under the same version); a failed copy removes the record again.
     """
-    from warehouse.connection import connect
-    from warehouse.publish import current_snapshot, publish
-
     if diff.errors:
         raise ReviewError("; ".join(diff.errors))
     previous = current_snapshot(published_dir)
