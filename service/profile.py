@@ -12,6 +12,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from warehouse.review import publications
+
 LEVEL_OF_LENGTH = {2: "land", 3: "regierungsbezirk", 5: "kreis", 8: "gemeinde"}
 LEVELS = ("deutschland", "land", "regierungsbezirk", "kreis", "gemeinde")
 
@@ -290,8 +292,6 @@ def status(cursor: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         publication = _one(cursor, "SELECT run_id, published_at::VARCHAR AS published_at FROM meta.publication", [])
     except duckdb.CatalogException:
         pass
-    from warehouse.review import publications
-
     return {"publication": publication, "run": run, "publications": publications(cursor)}
 
 
