@@ -178,6 +178,14 @@ def build(warehouse: Optional[Path] = WarehouseOption) -> None:
     finally:
         connection.close()
     _print_rows("Models built", ["model", "rows"], [(name, f"{rows:,}") for name, rows in built])
+    # a formula changed without a version bump is an error here already, not only when publishing
+    from flows.cli_review import compute_diff, print_diff
+
+    review = compute_diff(warehouse)
+    if review.errors:
+        print_diff(review)
+        raise typer.Exit(1)
+    console.print(f"against the published snapshot: {review.summary()} (details: `imon diff`)", markup=False, highlight=False)
 
 
 @app.command()
@@ -215,6 +223,10 @@ def status(
     ).fetchall()
     if problems:
         _print_rows("Not loaded in the last run (previous data kept)", ["table", "status", "why"], problems)
+    from warehouse.review import publications
+
+    _print_rows("Last publishes (meta.publish_log)", ["published", "run", "by", "via", "replaced", "indicator diff"],
+                [tuple(p.values()) for p in publications(connection)])
     _operations_status(connection, warehouse)
 
 
@@ -444,11 +456,13 @@ def catalog(
         errors.print(f"wrote {markdown}")
         return
     connection = _connect_read_only(warehouse)
+    history = ("(SELECT string_agg(e->>'version' || ': ' || (e->>'change'), '; ') FROM unnest(json_extract(changelog, '$[*]')) AS t(e))"
+               if "changelog" in {c[0] for c in connection.execute("DESCRIBE marts.indicator_catalog").fetchall()} else "''")
     rows = connection.execute(
         "SELECT indicator_id, version, name_en, unit, sources, CASE WHEN is_synthetic THEN 'SYNTHETIC offline data' ELSE '' END, "
-        "sql_file FROM marts.indicator_catalog ORDER BY indicator_id"
+        f"sql_file, coalesce({history}, '') FROM marts.indicator_catalog ORDER BY indicator_id"
     ).fetchall()
-    _print_rows("Indicator catalogue", ["id", "version", "name", "unit", "sources", "data", "file"], rows)
+    _print_rows("Indicator catalogue", ["id", "version", "name", "unit", "sources", "data", "file", "version history"], rows)
 
 
 @app.command()
@@ -487,6 +501,7 @@ def deploy(
 from flows import cli_sources; app.add_typer(cli_sources.app, name="sources")  # noqa: E402,E702
 from flows import cli_service; cli_service.register(app)  # serve, publish, keys  # noqa: E402,E702
 from flows import cli_reconcile; cli_reconcile.register(app)  # reconcile  # noqa: E402,E702
+from flows import cli_review; app.command()(cli_review.diff)  # diff  # noqa: E402,E702
 # --- end of sub-commands ---------------------------------------------------------------------------
 
 

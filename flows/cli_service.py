@@ -48,12 +48,13 @@ def publish(
     list_: bool = typer.Option(False, "--list", help="Show the snapshots kept and which one is current."),
     force: bool = typer.Option(False, "--force", help="Publish even though the last run did not pass the quality gate."),
     warehouse: Optional[Path] = WarehouseOption,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Publish without asking (scripts); the indicator diff is still shown and recorded."),
+    by: Optional[str] = typer.Option(None, "--by", help="Who approves this publish (recorded in meta.publish_log; default: your user name)."),
 ) -> None:
     """Publish the working warehouse as a new read-only snapshot (or roll back, or list the snapshots)."""
     import duckdb
 
     from warehouse.publish import NoSnapshotError, current_snapshot, snapshots
-    from warehouse.publish import publish as publish_snapshot
     from warehouse.publish import rollback as rollback_snapshot
 
     settings = load_settings(warehouse=warehouse)
@@ -84,8 +85,12 @@ def publish(
             errors.print(f"the last run {run[0]} ended '{run[1]}', so it did not pass the quality gate; "
                          "fix it and run again, or publish anyway with --force", style="red", markup=False)
             raise typer.Exit(1)
-        path = publish_snapshot(settings.warehouse_path, settings.published_dir, run_id=run[0],
-                                keep=settings.snapshots_to_keep)
+        from flows.cli_review import review_for_publish
+        from warehouse.review import default_operator, publish_reviewed
+
+        reviewed = review_for_publish(warehouse, yes=yes)
+        path = publish_reviewed(settings.warehouse_path, settings.published_dir, reviewed, run_id=run[0],
+                                operator=by or default_operator(), via="imon publish", keep=settings.snapshots_to_keep)
         console.print(f"published {path}")
     current = current_snapshot(settings.published_dir)
     table = Table(title=f"Snapshots in {settings.published_dir}")

@@ -22,9 +22,10 @@ from offline.replay import client_for
 from sources.genesis import Download
 from sources.landing import LandedFile, land, landed_files
 from sources.parse import parse_table
-from warehouse import loading, models, quality
+from flows.review import review_before_publish
+from warehouse import loading, models, quality, review
 from warehouse.connection import connect, table_exists
-from warehouse.publish import current_snapshot, publish
+from warehouse.publish import current_snapshot
 from warehouse.register import REGISTER_TABLE, Register
 
 # The register and the curated tables describe regions; they are loaded first, because every
@@ -297,9 +298,10 @@ def audit_indicators(settings: Settings, run_id: str, gate: quality.QualityGate,
 
 
 @task(name="publish", cache_policy=NO_CACHE)
-def publish_snapshot(settings: Settings, run_id: str) -> Path:
-    """Publish the working warehouse as the new read-only snapshot readers see."""
-    return publish(settings.warehouse_path, settings.published_dir, run_id=run_id, keep=settings.snapshots_to_keep)
+def publish_snapshot(settings: Settings, run_id: str, diff: review.Diff) -> Path:
+    """Publish the working warehouse as the new read-only snapshot readers see, with its diff in meta.publish_log."""
+    return review.publish_reviewed(settings.warehouse_path, settings.published_dir, diff, run_id=run_id,
+                                   operator=review.default_operator(), via="flow", keep=settings.snapshots_to_keep)
 
 
 def _report_model(model: str, rows: int | None) -> None:
@@ -479,13 +481,18 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
 
     # 6. Audit the indicators and publish: readers only ever see a snapshot that passed.
     withheld: list[str] = []
-    published = None
+    published, not_published = None, None
     if built is not None:
         withheld = audit_indicators(settings, run_id, gate, built)
     if build_error is None and (built is not None or current_snapshot(settings.published_dir) is None) \
             and loading_has_models(settings):
-        published = publish_snapshot(settings, run_id)
-        progress.info("published %s", published.name)
+        diff = review_before_publish(settings)
+        if diff.errors:
+            not_published = f"not published, formula changed without a version bump: {'; '.join(diff.errors)}"
+            progress.error(not_published)
+        else:
+            published = publish_snapshot(settings, run_id, diff)
+            progress.info("published %s", published.name)
 
     # 7. Summarise.
     failed = [o for o in outcomes if o.status in ("rejected", "failed")]
@@ -497,6 +504,9 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
     if withheld:
         outcome = "rejected" if outcome == "success" else outcome
         messages.append(f"indicators withheld from publication: {', '.join(withheld)}")
+    if not_published:
+        outcome = "rejected" if outcome == "success" else outcome
+        messages.append(not_published)
     connection = connect(settings.warehouse_path)
     loading.finish_run(connection, run_id=run_id, outcome=outcome, message="; ".join(messages) or None)
     connection.close()

@@ -6,10 +6,13 @@ marts.indicator_comparison; a snapshot without them gets profiles without a peer
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+
+from warehouse.review import publications
 
 LEVEL_OF_LENGTH = {2: "land", 3: "regierungsbezirk", 5: "kreis", 8: "gemeinde"}
 LEVELS = ("deutschland", "land", "regierungsbezirk", "kreis", "gemeinde")
@@ -82,7 +85,7 @@ def catalog(cursor: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 CATALOG_FIELDS = ("indicator_id", "version", "name_de", "name_en", "domain", "unit", "definition", "numerator",
-                  "denominator", "sources", "lowest_level", "reference_date", "caveats")
+                  "denominator", "sources", "lowest_level", "reference_date", "caveats", "changelog")
 GROUP_VALUE_FIELDS = ("group_id", "peer_value", "peer_method", "peer_members")
 REGION_FIELDS = ("ags", "level", "name", "text_code", "land_ags", "kreis_ags", "population")
 # One row per indicator and period of a profile (what the CSV, Parquet and XLSX downloads contain)
@@ -107,6 +110,8 @@ class ProfileParts:
 
     def __init__(self, cursor: duckdb.DuckDBPyConnection):
         self.catalog = [{k: entry.get(k) for k in CATALOG_FIELDS} for entry in catalog(cursor).to_pylist()]
+        for entry in self.catalog:  # the version history (JSON in the catalogue; absent in older snapshots)
+            entry["changelog"] = json.loads(entry["changelog"]) if entry["changelog"] else []
         self.has_comparison = _exists(cursor, "marts", "indicator_comparison")
         self.groups_of_kreis: dict[str, list[dict[str, Any]]] = {}
         self._group_values: dict[str, dict[str, list[dict[str, Any]]]] = {}
@@ -290,7 +295,7 @@ def status(cursor: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         publication = _one(cursor, "SELECT run_id, published_at::VARCHAR AS published_at FROM meta.publication", [])
     except duckdb.CatalogException:
         pass
-    return {"publication": publication, "run": run}
+    return {"publication": publication, "run": run, "publications": publications(cursor)}
 
 
 def validation_table(cursor: duckdb.DuckDBPyConnection) -> pa.Table:

@@ -144,10 +144,10 @@ def test_cli_publish_refuses_a_failed_run_unless_forced_and_rolls_back(tmp_path)
     assert "imon-run-2.duckdb" in listed.output and listed.exit_code == 0
 
 
-def test_cli_publish_of_the_built_warehouse(built, tmp_path):
+def test_cli_publish_of_the_built_warehouse(built, built_copy, tmp_path):
     summary = built[0]
     env = {"IMON_PUBLISHED_DIR": str(tmp_path / "published")}
-    result = runner.invoke(app, ["publish", "-w", str(summary.warehouse_path)], env=env)
+    result = runner.invoke(app, ["publish", "-w", str(built_copy)], env=env)  # a copy: publishing records into it
     assert result.exit_code == 0, result.output
     connection = open_snapshot(tmp_path / "published")
     assert snapshot_label(connection) == summary.run_id

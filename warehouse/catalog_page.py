@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from warehouse.models import Model, discover_models, indicator_models
+from warehouse.models import Model, changelog, discover_models, indicator_models
 
 PAGE = Path("sql") / "indicators" / "CATALOG.md"
 
@@ -40,5 +40,11 @@ def catalog_markdown(sql_dir: Path) -> str:
                            ("caveats", "Caveats"), ("version", "Version")):
             if h.get(key) not in (None, "", []):
                 lines.append(f"- {label}: {_cell(h.get(key))}")
+        history = changelog(h, m.path.name)
+        if history:
+            lines.append("- Version history:")
+            for entry in history:
+                date = f" ({entry['date']})" if entry["date"] else ""
+                lines.append(f"  - {entry['version']}{date}: {_cell(entry['change'])}")
         lines.append(f"- File: [`{m.path.name}`]({m.path.name})")
     return "\n".join(lines) + "\n"

@@ -77,6 +77,17 @@ CREATE TABLE IF NOT EXISTS meta.quarantine (
 );
 COMMENT ON TABLE meta.quarantine IS 'Rows a blocking expectation rejected, with the run, the check and the reason; the table they belong to was not loaded.';
 
+CREATE TABLE IF NOT EXISTS meta.publish_log (
+    published_at TIMESTAMPTZ NOT NULL,
+    run_id      VARCHAR NOT NULL,  -- the run whose warehouse was published
+    operator    VARCHAR NOT NULL,  -- who approved it: `imon publish --by`, else the user name
+    via         VARCHAR NOT NULL,  -- imon publish, or flow (a scheduled or manual flow run)
+    previous_snapshot VARCHAR,     -- the snapshot it replaced; NULL for the first
+    summary     VARCHAR NOT NULL,  -- the diff in one line: 2 added, 1 changed values, 55 unchanged
+    diff        JSON               -- per indicator, as `imon diff --format json`
+);
+COMMENT ON TABLE meta.publish_log IS 'One row per publish: the indicator diff against the snapshot it replaced, the run and who approved it (warehouse/review.py).';
+
 -- columns added after the first release; warehouses built before get them here
 ALTER TABLE meta.validation_result ADD COLUMN IF NOT EXISTS "check" VARCHAR DEFAULT 'suite';
 ALTER TABLE meta.validation_result ADD COLUMN IF NOT EXISTS notes VARCHAR;

@@ -169,6 +169,46 @@ def indicator_models(models: list[Model]) -> list[Model]:
     return sorted((m for m in models if m.schema == "indicators"), key=lambda m: m.header.get("id", m.name))
 
 
+CHANGELOG_LINE = re.compile(r"^\s*v?(\d+)\s*(?:\((\d{4}-\d{2}-\d{2})\))?\s*:\s*(.+)$", re.DOTALL)
+# header keys that change how an indicator's values are computed (beside its SQL)
+COMPUTING_KEYS = ("id", "scale", "aggregate", "complete_kreise")
+
+
+def changelog(header: dict[str, Any], where: str = "header") -> list[dict[str, Any]]:
+    """An indicator's version history from the header field `changelog`, newest version first.
+
+    Any header may carry it, as lines "<version> (<date>): <what changed>" (the date optional) or as
+    mappings with version, date and change.
+    """
+    entries = []
+    for line in header.get("changelog") or []:
+        if isinstance(line, dict):
+            version, date, change = line.get("version"), line.get("date"), line.get("change")
+        else:
+            match = CHANGELOG_LINE.match(str(line))
+            if not match:
+                raise ModelError(f"{where}: changelog line {line!r} is not '<version> (<YYYY-MM-DD>): <what changed>'")
+            version, date, change = match.groups()
+        if version is None or not change:
+            raise ModelError(f"{where}: changelog entry {line!r} needs a version and what changed")
+        entries.append({"version": int(version), "date": str(date) if date else None, "change": str(change).strip()})
+    entries.sort(key=lambda entry: -entry["version"])
+    if entries and header.get("version") is not None and entries[0]["version"] > int(header["version"]):
+        raise ModelError(f"{where}: changelog names version {entries[0]['version']} but the header's version is {header['version']}")
+    return entries
+
+
+def definition_sha256(body: str, header: dict[str, Any]) -> str:
+    """Hash of what computes an indicator's values: its SQL and the header keys the roll-up reads.
+
+    Documentation (names, caveats, changelog, the file's name) is not part of it, so rewording a
+    header or moving an indicator into another file keeps the hash; a changed formula changes it.
+    """
+    computing = {key: header.get(key) for key in COMPUTING_KEYS}
+    text = json.dumps(computing, sort_keys=True, default=str) + "\n" + " ".join(body.split())
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def fingerprint(sql_dir: Path, variables: dict[str, Any] | None = None) -> str:
     """One hash over every SQL file and the variables the models read: if it changes, they are rebuilt."""
     digest = hashlib.sha256(repr(sorted((variables or {}).items())).encode())
@@ -358,6 +398,8 @@ def _archive_earlier_version(connection: duckdb.DuckDBPyConnection, model: Model
             "CREATE TABLE IF NOT EXISTS marts.indicator_catalog_archive AS "
             "SELECT *, CAST(NULL AS TIMESTAMPTZ) AS archived_at FROM marts.indicator_catalog WHERE false"
         )
+        for column, kind in (("changelog", "JSON"), ("definition_sha256", "VARCHAR")):  # added after the first archives
+            connection.execute(f"ALTER TABLE marts.indicator_catalog_archive ADD COLUMN IF NOT EXISTS {column} {kind}")
         connection.execute(
             "INSERT INTO marts.indicator_catalog_archive BY NAME SELECT *, now() AS archived_at FROM marts.indicator_catalog "
             "WHERE indicator_id = ? AND version <> ?", [model.header["id"], version]
@@ -459,18 +501,22 @@ def _build_marts(connection: duckdb.DuckDBPyConnection, models: list[Model]) -> 
                   for c in catalog_columns]
         series_breaks = json.dumps(m.header.get("series_breaks") or [], ensure_ascii=False, default=str)
         synthetic = any(code in synthetic_codes for code in _source_codes(m.header))  # any value generated
-        rows.append(values + [series_breaks, synthetic, m.qualified_name, m.path.name])
+        history = json.dumps(changelog(m.header, str(m.path.name)), ensure_ascii=False)
+        rows.append(values + [series_breaks, synthetic, m.qualified_name, m.path.name, history,
+                              definition_sha256(m.body, m.header)])
     connection.execute(
         "CREATE OR REPLACE TABLE marts.indicator_catalog (indicator_id VARCHAR PRIMARY KEY, version INTEGER, "
         "name_de VARCHAR, name_en VARCHAR, domain VARCHAR, unit VARCHAR, scale DOUBLE, aggregate VARCHAR, formula VARCHAR, "
         "definition VARCHAR, numerator VARCHAR, denominator VARCHAR, sources VARCHAR, lowest_level VARCHAR, "
         "reference_date VARCHAR, reference_sets VARCHAR, caveats VARCHAR, max_value DOUBLE, small_counts BOOLEAN, "
-        "series_breaks JSON, is_synthetic BOOLEAN, table_name VARCHAR, sql_file VARCHAR)"
+        "series_breaks JSON, is_synthetic BOOLEAN, table_name VARCHAR, sql_file VARCHAR, changelog JSON, definition_sha256 VARCHAR)"
     )
     if rows:
         connection.executemany(f"INSERT INTO marts.indicator_catalog VALUES ({', '.join(['?'] * len(rows[0]))})", rows)
     connection.execute(
         "COMMENT ON TABLE marts.indicator_catalog IS "
         + _quote("The indicator catalogue, one row per indicator, read from the headers of sql/indicators/*.sql. "
-                 "is_synthetic: a source table of the indicator is generated offline data.")
+                 "is_synthetic: a source table of the indicator is generated offline data. changelog: the version "
+                 "history from the header, newest first. definition_sha256: hash of the SQL and the computing header "
+                 "keys, which `imon diff` compares to catch a changed formula without a version bump.")
     )

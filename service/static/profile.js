@@ -176,6 +176,18 @@ function valueTable(indicator, names) {
   return element("div", { class: "table-box" }, element("table", {}, element("thead", {}, header), element("tbody", {}, ...rows)));
 }
 
+// what changed in which version (the changelog lines of the indicator's SQL header), so a county sees why a value moved
+function versionHistory(indicator) {
+  const entries = indicator.changelog || [];
+  const summary = element("summary", { text: `Version ${indicator.version}` + (entries.length ? ` · history` : "") });
+  const box = element("details", { class: "meta version-history" }, summary);
+  if (entries.length) {
+    box.append(element("ul", {}, ...entries.map((entry) =>
+      element("li", { text: `Version ${entry.version}${entry.date ? ` (${entry.date})` : ""}: ${entry.change}` }))));
+  }
+  return box;
+}
+
 function indicatorCard(indicator, names) {
   const card = element("article", { class: "indicator", id: `indicator-${indicator.indicator_id}`, "data-indicator": indicator.indicator_id });
   card.append(
@@ -198,6 +210,7 @@ function indicatorCard(indicator, names) {
     element("p", { class: "meta", text: `Numerator: ${indicator.numerator || "–"} · Denominator: ${indicator.denominator || "–"}` }),
     element("p", { class: "meta", text: `Sources: ${sources(indicator.sources)} · Reference date: ${indicator.reference_date || "–"}` }),
     ...(indicator.caveats ? [element("p", { class: "meta", text: `Caveats: ${indicator.caveats}` })] : []),
+    versionHistory(indicator),
   );
   return { card, draw: () => { timeSeriesChart(timeCanvas, indicator, names); peerChart(peerCanvas, indicator, names); } };
 }
