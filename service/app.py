@@ -356,7 +356,7 @@ def create_app(settings) -> FastAPI:
     app.state.settings = settings
     app.state.keys = KeyStore(Path(settings.service_dir) / "access.sqlite3")
     app.state.areas = CountyAreas(Path(settings.service_dir) / "counties", disclosure_threshold=settings.disclosure_threshold)
-    app.state.readers = SnapshotReaders(settings.published_dir, warm=_warm_profiles)
+    app.state.readers = SnapshotReaders(settings.published_dir, warm=lambda read: (_warm_profiles(read), maps.warm(read)))
     app.state.request_log = RequestLog(Path(settings.service_dir) / "requests.log")
     app.state.sql_slots = threading.BoundedSemaphore(SQL_SLOTS)
     app.state.engines = QueryEngines(memory_limit=settings.sql_memory_limit, idle_per_key=2)

@@ -441,6 +441,18 @@ def _service_map(read, indicator: str, level: str, period: int | None) -> MapDat
         read.cursor, indicator, level=level, period=period, snapshot=read.label, rows=rows, names=names))
 
 
+def warm(read) -> None:
+    """The boundaries and the latest Kreis map of every indicator, made when a snapshot is first opened (in a thread)."""
+    for level in LEVELS:
+        geojson(level)
+        _paths(level)
+    for (indicator_id,) in read.cursor.execute("SELECT indicator_id FROM marts.indicator_catalog ORDER BY 1").fetchall():
+        try:
+            _service_map(read, indicator_id, "kreis", None)
+        except UnknownIndicator:
+            continue
+
+
 def _json(document: dict[str, Any], label: str) -> Response:
     from service.formats import json_bytes
 

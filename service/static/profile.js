@@ -267,7 +267,7 @@ async function drawLocators(key, region) {
     const link = element("a", { href: `/map/${encodeURIComponent(indicatorId)}?level=${level}&period=${map.period}`, text: "Open the map" });
     box.replaceChildren(element("figure", { class: "locator-figure" }, svg.node(),
       element("figcaption", { text: `${map.period}: ${region.name} outlined, ${level === "land" ? "the Länder" : "the Kreise of its Land"} `
-        + `in the classes of the map (${map.classes.map((c) => c.label).join("; ") || "no official values"}). ` }, link)));
+        + `in the classes of the map (${map.classes.map((c) => c.label).join("; ") || "no official values: hatched"}). ` }, link)));
     drawn += 1;
   }
   document.body.dataset.locators = String(drawn);
