@@ -72,9 +72,20 @@ def shapes(level: str) -> dict[str, Shape]:
     by_land: dict[str, list] = {}
     for key, shape in kreise.items():
         by_land.setdefault(key[:2], []).append(shape.geometry)
-    # the simplified Kreise do not share every vertex: closing the hair-thin gaps (~200 m) first leaves the outline
-    return {land: Shape(land, land, shapely.union_all(parts).buffer(0.002, join_style="mitre").buffer(-0.002, join_style="mitre"))
-            for land, parts in sorted(by_land.items())}
+    return {land: Shape(land, land, _dissolved(parts)) for land, parts in sorted(by_land.items())}
+
+
+def _dissolved(parts: list) -> Any:
+    """The union of a Land's Kreise without the slivers between them.
+
+    The simplified Kreise do not share every vertex: the hair-thin gaps are closed (~200 m) and holes
+    smaller than 0.002 square degrees (~15 km²) dropped; enclaves such as Bremen and Bremerhaven in
+    Niedersachsen or Berlin in Brandenburg are far larger and stay holes.
+    """
+    union = shapely.union_all(parts).buffer(0.002, join_style="mitre").buffer(-0.002, join_style="mitre")
+    polygons = [shapely.Polygon(p.exterior, [ring for ring in p.interiors if shapely.Polygon(ring).area > 0.002])
+                for p in getattr(union, "geoms", [union])]
+    return polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
 
 
 @lru_cache(maxsize=None)
