@@ -464,12 +464,6 @@ def warm(read) -> None:
             continue
 
 
-def _json(document: dict[str, Any], label: str) -> Response:
-    from service.formats import json_bytes
-
-    return Response(json_bytes(document), media_type="application/json", headers={SNAPSHOT_HEADER: label})
-
-
 @api.get("/geometry/{level}", summary="Boundaries as GeoJSON")
 def get_geometry(level: str):
     """The Kreise (or the Länder, dissolved from them) as GeoJSON, WGS84, coordinates to 0.001°."""
@@ -493,8 +487,8 @@ def get_locator(request: Request, region: str):
     map_level = "land" if level == "land" else "kreis"
     key = _key(ags, map_level)
 
-    def compute() -> bytes:
-        from service.formats import json_bytes
+    def compute():
+        from service.formats import Answer, json_bytes
 
         indicators = {}
         for (indicator_id,) in read.cursor.execute("SELECT indicator_id FROM marts.indicator_catalog ORDER BY 1").fetchall():
@@ -509,13 +503,11 @@ def get_locator(request: Request, region: str):
                             if map_level == "land" or r["land"] == key[:2]},
                 "classes": [{k: c[k] for k in ("id", "label", "color")} for c in data.classes],
                 "fills": fills}
-        return json_bytes({"snapshot": read.label, "region": key, "level": map_level, "land": key[:2],
-                           "indicators": indicators})
+        return Answer(json_bytes({"snapshot": read.label, "region": key, "level": map_level, "land": key[:2],
+                                  "indicators": indicators}), headers={SNAPSHOT_HEADER: read.label})
 
     with request.app.state.readers.reading() as read:
-        body = read.memo(("locator", map_level, key), compute)
-        label = read.label
-    return Response(body, media_type="application/json", headers={SNAPSHOT_HEADER: label})
+        return read.memo(("locator", map_level, key), compute).response()
 
 
 @api.get("/{indicator}", summary="An indicator map's data")
@@ -525,9 +517,12 @@ def get_map(request: Request, indicator: str, level: LevelQuery = "kreis", perio
     Regions with a value but no boundary are listed in `without_geometry`, boundaries without a value in
     `without_value` (drawn in the `no_value` class).
     """
+    from service.formats import Answer, json_bytes
+
     with request.app.state.readers.reading() as read:
-        data = _service_map(read, indicator, level, period)
-        return _json(data.document(), read.label)
+        return read.memo(("map json", indicator.upper(), level, period), lambda: Answer(
+            json_bytes(_service_map(read, indicator, level, period).document()), headers={SNAPSHOT_HEADER: read.label})
+        ).response()
 
 
 @api.get("/{indicator}/svg", summary="An indicator map as SVG")
@@ -536,11 +531,14 @@ def get_map_svg(request: Request, indicator: str, level: LevelQuery = "kreis", p
                 highlight: Annotated[str | None, Query(description="Outline this region (5-digit Kreis key)",
                                                        pattern=r"^\d{2}(\d{3})?$")] = None):
     """The map drawn by matplotlib, with legend, classification, territorial status, snapshot and sources."""
+    from service.formats import Answer
+
     with request.app.state.readers.reading() as read:
         data = _service_map(read, indicator, level, period)
-        body = read.memo(("map svg", data.indicator["indicator_id"], level, data.period, land, highlight),
-                         lambda: render_svg(data, land=land, highlight=highlight))
-        return Response(body, media_type="image/svg+xml", headers={SNAPSHOT_HEADER: read.label})
+        answer = read.memo(("map svg", data.indicator["indicator_id"], level, data.period, land, highlight),
+                           lambda: Answer(render_svg(data, land=land, highlight=highlight), "image/svg+xml",
+                                          {SNAPSHOT_HEADER: read.label}))  # an Answer: the memo weighs its bytes
+        return answer.response()
 
 
 @pages.get("/map")
