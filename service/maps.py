@@ -4,7 +4,7 @@ The boundaries are the 400 Kreise of `geodata/kreise_simplify200.geojson` (BKG V
 status from 2021 on); Land outlines are the Kreise dissolved by the first two digits of their key.
 `map_data` classifies one indicator and period (quintile classes; suppressed, generated and missing
 values as classes of their own), `render_svg` draws it with matplotlib, `indicator_map_svg` does both
-for the reports; `router` serves the map page, its data, the boundaries and the SVG.
+for the reports; the routers `api` and `pages` serve the map page, its data, the boundaries and the SVG.
 """
 
 from __future__ import annotations
@@ -233,7 +233,7 @@ def map_data(cursor: duckdb.DuckDBPyConnection, indicator_id: str, *, level: str
     caller keeps them (the service reads them once per snapshot).
     """
     if level not in LEVELS:
-        raise HTTPException(422, f"level must be one of {', '.join(LEVELS)}")
+        raise ValueError(f"maps exist for {' and '.join(LEVELS)}, not {level!r}")
     indicator = _catalog_entry(cursor, indicator_id.upper())
     rows = indicator_rows(cursor, indicator["indicator_id"], level) if rows is None else rows
     names = region_names(cursor, level) if names is None else names
