@@ -25,6 +25,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
+from service import maps
 from service import profile as queries
 from service.auth import Caller, KeyStore
 from service.formats import Answer, Format, json_bytes, json_response, plain, tabular_answer, tabular_response
@@ -355,12 +356,14 @@ def create_app(settings) -> FastAPI:
     app.state.settings = settings
     app.state.keys = KeyStore(Path(settings.service_dir) / "access.sqlite3")
     app.state.areas = CountyAreas(Path(settings.service_dir) / "counties", disclosure_threshold=settings.disclosure_threshold)
-    app.state.readers = SnapshotReaders(settings.published_dir, warm=_warm_profiles)
+    app.state.readers = SnapshotReaders(settings.published_dir, warm=lambda read: (_warm_profiles(read), maps.warm(read)))
     app.state.request_log = RequestLog(Path(settings.service_dir) / "requests.log")
     app.state.sql_slots = threading.BoundedSemaphore(SQL_SLOTS)
     app.state.engines = QueryEngines(memory_limit=settings.sql_memory_limit, idle_per_key=2)
     app.include_router(api)
     app.include_router(pages)
+    app.include_router(maps.api, dependencies=[Depends(caller)])  # maps of the indicators (service/maps.py)
+    app.include_router(maps.pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.middleware("http")
@@ -393,6 +396,10 @@ def create_app(settings) -> FastAPI:
     @app.exception_handler(NoSnapshotError)
     async def unpublished(request: Request, error: NoSnapshotError):
         return JSONResponse({"detail": str(error)}, status_code=503)
+
+    @app.exception_handler(maps.UnknownIndicator)
+    async def unknown_indicator(request: Request, error: maps.UnknownIndicator):
+        return JSONResponse({"detail": str(error)}, status_code=404)
 
     @app.exception_handler(queries.UnknownRegion)
     async def unknown_region(request: Request, error: queries.UnknownRegion):

@@ -53,9 +53,9 @@ def test_tiny_benchmark_produces_every_number_and_the_report(tmp_path):
     assert {name: table["rows"] for name, table in floor["tables"].items()} == pipeline_rows
     assert floor["indicator_rows"] >= full["indicator_rows"]["rows"] and floor["indicator_rows"] > 0
 
-    assert [t["key"] for t in results["targets"]] == ["floor_ratio", "rerun", "incremental", "rss", "service"]
+    assert [t["key"] for t in results["targets"]] == ["floor_ratio", "rerun", "incremental", "rss", "service", "map"]
     assert all(t["met"] in (True, False) for t in results["targets"][:4])
-    assert results["targets"][4]["met"] is None
+    assert results["targets"][4]["met"] is None and results["targets"][5]["met"] is None
 
     report = output.read_text()
     for heading in ("# Benchmarks", "## Machine", "## Workload", "## Scenarios", "## Targets", "## Where the time goes",
@@ -97,7 +97,7 @@ def test_report_says_what_was_not_measured(tmp_path, capsys):
         "service": {"available": False, "reason": "service.app cannot be imported: no module"},
     }
     results["targets"] = runner.evaluate(results)
-    assert [t["met"] for t in results["targets"]] == [None] * 5
+    assert [t["met"] for t in results["targets"]] == [None] * 6
     report = runner.markdown(results)
     assert "Service not available: service.app cannot be imported" in report
     assert "not measured" in report and "**missed**" not in report

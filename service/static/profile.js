@@ -206,6 +206,7 @@ function indicatorCard(indicator, names) {
       element("div", { class: "chart" }, element("h3", { text: indicator.peers.length ? "Peer-group comparison" : "Latest period" }),
         element("div", { class: "canvas-box" }, peerCanvas))),
     valueTable(indicator, names),
+    element("div", { class: "locator-box" }),
     element("p", { class: "definition", text: indicator.definition || "" }),
     element("p", { class: "meta", text: `Numerator: ${indicator.numerator || "–"} · Denominator: ${indicator.denominator || "–"}` }),
     element("p", { class: "meta", text: `Sources: ${sources(indicator.sources)} · Reference date: ${indicator.reference_date || "–"}` }),
@@ -251,6 +252,44 @@ async function showProfile(key) {
   cards.forEach((c) => c.draw());
   document.body.dataset.indicators = String(cards.length);
   document.body.dataset.charts = String(document.querySelectorAll("canvas").length);
+  await drawLocators(key, region).catch((error) => { document.body.dataset.locatorError = error.message; });
+}
+
+// A small map per indicator: the Kreise of the region's Land (the Länder for a Land) in the indicator's classes
+// of the latest period, the region outlined (service/maps.py classifies; d3 draws the boundaries it serves).
+async function drawLocators(key, region) {
+  if (region.level === "deutschland") return;
+  const level = region.level === "land" ? "land" : "kreis";
+  const [locator, shapes] = await Promise.all([
+    api(`/api/maps/locator/${encodeURIComponent(key)}`), api(`/api/maps/geometry/${level}`)]);
+  const features = level === "land" ? shapes.features : shapes.features.filter((f) => f.id.startsWith(locator.land));
+  const [width, height] = [260, 260];
+  const projection = d3.geoConicConformal().parallels([48.67, 53.67]).rotate([-10.5, 0])
+    .fitSize([width, height], { type: "FeatureCollection", features });
+  const path = d3.geoPath(projection);
+  const outlines = features.map((f) => [f.id, path(f)]);
+  let drawn = 0;
+  for (const box of document.querySelectorAll(".indicator .locator-box")) {
+    const indicatorId = box.closest(".indicator").dataset.indicator;
+    const map = locator.indicators[indicatorId];
+    if (!map) continue;
+    const fills = map.fills;
+    const svg = d3.create("svg").attr("viewBox", `0 0 ${width} ${height}`).attr("class", "locator").attr("role", "img")
+      .attr("aria-label", `${indicatorId} ${map.period}: ${region.name} among the regions of ${level === "land" ? "Germany" : "its Land"}`);
+    for (const [id, d] of outlines) {
+      const classId = map.regions[id] || "no_value";
+      svg.append("path").attr("d", d).attr("class", "locator-region").attr("data-key", id)
+        .attr("fill", fills[classId] || `url(#hatch-${classId})`);
+    }
+    const mine = outlines.find(([id]) => id === locator.region);
+    if (mine) svg.append("path").attr("d", mine[1]).attr("class", "locator-highlight");
+    const link = element("a", { href: `/map/${encodeURIComponent(indicatorId)}?level=${level}&period=${map.period}`, text: "Open the map" });
+    box.replaceChildren(element("figure", { class: "locator-figure" }, svg.node(),
+      element("figcaption", { text: `${map.period}: ${region.name} outlined, ${level === "land" ? "the Länder" : "the Kreise of its Land"} `
+        + `in the classes of the map (${map.classes.map((c) => c.label).join("; ") || "no official values: hatched"}). ` }, link)));
+    drawn += 1;
+  }
+  document.body.dataset.locators = String(drawn);
 }
 
 function showError(error) {

@@ -3,12 +3,13 @@
 Every client is a thread with its own `httpx.Client` (one keep-alive connection) that asks, in
 turn, the profile of a random Kreis (`GET /api/regions/<kreis>/profile`) and an indicator slice
 (`GET /api/values?indicator=<id>&level=kreis&period_from=<y>&period_to=<y>`: one indicator for
-every Kreis in one year, what a map asks for). The load is bounded: `requests_per_client` requests
+every Kreis in one year) and the data of an indicator map (`GET /api/maps/<id>?level=kreis&period=<y>`:
+what the map page `/map/<id>` asks for when it opens or its period slider moves). The load is bounded: `requests_per_client` requests
 per client and `max_seconds` in all, whichever comes first; traffic goes to 127.0.0.1 only.
 
 The service memoizes answers per snapshot, so a Kreis asked for the second time is answered from
 memory: latencies are reported for all profile requests and for the first request of each Kreis
-(`profile (first ask)`) separately. Before the load, one client asks 10 profiles and 10 slices one
+(`profile (first ask)`) separately. Before the load, one client asks 10 profiles, 10 slices and 10 maps one
 at a time (the latency without concurrency); after it, the service's own time per request is read
 from its requests.log (how much of a client's wait is spent inside the service).
 """
@@ -84,7 +85,7 @@ class LoadResult:
                "throughput_rps": round(len(self.samples) / self.elapsed_s, 1) if self.elapsed_s else None,
                "server_peak_rss": self.server_peak_rss, "start_up_s": self.start_up_s, "errors": self.errors[:10],
                "kinds": {}}
-        for kind in ("profile", "slice"):
+        for kind in ("profile", "slice", "map"):
             alone = sorted(s.seconds * 1000 for s in self.baseline if s.kind == kind)
             if alone:
                 out.setdefault("baseline", {})[kind] = {"requests": len(alone), "p50_ms": round(percentile(alone, 50), 1),
@@ -213,6 +214,11 @@ def run_load(url: str, key: str, *, clients: int = 20, requests_per_client: int 
             began = time.perf_counter()
             status = alone.get("/api/values", params=params).status_code
             result.baseline.append(Sample("slice", time.perf_counter() - began, status))
+        for _ in range(10):
+            params = {"level": "kreis", "period": chooser.choice(years)}
+            began = time.perf_counter()
+            status = alone.get(f"/api/maps/{chooser.choice(indicators)}", params=params).status_code
+            result.baseline.append(Sample("map", time.perf_counter() - began, 200 if status == 404 else status))
     offset = request_log.stat().st_size if request_log and request_log.exists() else 0
     deadline = time.monotonic() + max_seconds
     start = threading.Barrier(clients + 1)
@@ -225,12 +231,17 @@ def run_load(url: str, key: str, *, clients: int = 20, requests_per_client: int 
             for request_number in range(requests_per_client):
                 if time.monotonic() > deadline:
                     break
-                if (request_number + number) % 2 == 0:
+                turn = (request_number + number) % 3
+                if turn == 0:
                     kreis = chooser.choice(kreise)
                     with lock:
                         first = kreis not in seen
                         seen.add(kreis)
                     kind, path, params = "profile", f"/api/regions/{kreis}/profile", None
+                elif turn == 2:  # an indicator map (a 404 for an indicator without Kreis values in that year is an answer)
+                    first = False
+                    kind, path = "map", f"/api/maps/{chooser.choice(indicators)}"
+                    params = {"level": "kreis", "period": chooser.choice(years)}
                 else:
                     first = False
                     year = chooser.choice(years)
@@ -240,7 +251,7 @@ def run_load(url: str, key: str, *, clients: int = 20, requests_per_client: int 
                 try:
                     response = session.get(path, params=params)
                     response.read()
-                    status = response.status_code
+                    status = 200 if kind == "map" and response.status_code == 404 else response.status_code
                 except httpx.HTTPError as error:
                     status = 0
                     with lock:
@@ -289,7 +300,7 @@ def server_side_ms(request_log: Path, offset: int) -> dict[str, list[float]]:
     """The service's own time per request (its requests.log, from `offset` on), by endpoint kind."""
     import json
 
-    kinds: dict[str, list[float]] = {"profile": [], "slice": []}
+    kinds: dict[str, list[float]] = {"profile": [], "slice": [], "map": []}
     if not request_log.exists():
         return kinds
     with open(request_log, encoding="utf-8") as handle:
@@ -300,7 +311,8 @@ def server_side_ms(request_log: Path, offset: int) -> dict[str, list[float]]:
             except ValueError:
                 continue
             path = entry.get("path") or ""
-            kind = "profile" if path.endswith("/profile") else "slice" if path == "/api/values" else None
+            kind = ("profile" if path.endswith("/profile") else "slice" if path == "/api/values"
+                    else "map" if path.startswith("/api/maps/") and path.count("/") == 3 else None)
             if kind and entry.get("ms") is not None:
                 kinds[kind].append(float(entry["ms"]))
     return kinds

@@ -1,0 +1,547 @@
+"""Maps of the indicators: every Kreis (or Land) coloured by its value in one period.
+
+The boundaries are the 400 Kreise of `geodata/kreise_simplify200.geojson` (BKG VG250, simplified,
+status from 2021 on); Land outlines are the Kreise dissolved by the first two digits of their key.
+`map_data` classifies one indicator and period (quintile classes; suppressed, generated and missing
+values as classes of their own), `render_svg` draws it with matplotlib, `indicator_map_svg` does both
+for the reports; the routers `api` and `pages` serve the map page, its data, the boundaries and the SVG.
+"""
+
+from __future__ import annotations
+
+import bisect
+import io
+import json
+import math
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+import numpy as np
+import shapely
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import FileResponse, Response
+
+GEODATA_DIR = Path(__file__).with_name("geodata")
+KREISE_FILE = GEODATA_DIR / "kreise_simplify200.geojson"
+STATIC_DIR = Path(__file__).with_name("static")
+LEVELS = ("kreis", "land")
+BOUNDARY_NOTE = "Boundaries: Kreise with the territorial status from 2021 on, © GeoBasis-DE / BKG 2013 (Daten verändert), dl-de/by-2-0"
+SOURCE_NOTE = ("Data: Statistische Ämter des Bundes und der Länder, Destatis, Statistik der Bundesagentur für Arbeit "
+               "(dl-de/by-2-0); own calculations")
+UNITS = {"pct": "%", "percentage_points": "percentage points", "per_1000": "per 1,000 inhabitants"}
+CLASS_COUNT = 5
+COLORMAP = "YlGnBu"
+# Regions that carry no value of their own: drawn hatched, never in a colour of the scale
+SPECIAL_CLASSES = {
+    "not_published": {"label": "not published (suppressed or below the minimum)", "hatch": "////", "color": "#9a9a9a"},
+    "generated": {"label": "generated data (offline sample, not official)", "hatch": "\\\\\\\\", "color": "#b06a00"},
+    "no_value": {"label": "no value", "hatch": "..", "color": "#9a9a9a"},
+}
+_render_lock = threading.Lock()  # matplotlib's font cache and text layout are shared between figures
+
+
+class UnknownIndicator(LookupError):
+    """No indicator of that id in the catalogue, or no values at that level."""
+
+
+# --- geometry ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shape:
+    key: str  # 5 digits for a Kreis, 2 for a Land
+    name: str
+    geometry: Any  # shapely (Multi)Polygon, WGS84
+
+
+@lru_cache(maxsize=None)
+def shapes(level: str) -> dict[str, Shape]:
+    """The Kreise of the boundary file by 5-digit key, or the Länder (dissolved Kreise) by 2-digit key."""
+    if level not in LEVELS:
+        raise ValueError(f"maps exist for {' and '.join(LEVELS)}, not {level!r}")
+    features = json.loads(KREISE_FILE.read_text(encoding="utf-8"))["features"]
+    kreise = {f["properties"]["AGS_0"][:5]: Shape(f["properties"]["AGS_0"][:5], f["properties"]["GEN"],
+                                            shapely.make_valid(shapely.geometry.shape(f["geometry"])))
+              for f in features}
+    if level == "kreis":
+        return dict(sorted(kreise.items()))
+    by_land: dict[str, list] = {}
+    for key, shape in kreise.items():
+        by_land.setdefault(key[:2], []).append(shape.geometry)
+    return {land: Shape(land, land, _dissolved(parts)) for land, parts in sorted(by_land.items())}
+
+
+def _dissolved(parts: list) -> Any:
+    """The union of a Land's Kreise without the slivers between them.
+
+    The simplified Kreise do not share every vertex: the hair-thin gaps are closed (~200 m) and holes
+    smaller than 0.002 square degrees (~15 km²) dropped; enclaves such as Bremen and Bremerhaven in
+    Niedersachsen or Berlin in Brandenburg are far larger and stay holes.
+    """
+    union = shapely.union_all(parts).buffer(0.002, join_style="mitre").buffer(-0.002, join_style="mitre")
+    polygons = [shapely.Polygon(p.exterior, [ring for ring in p.interiors if shapely.Polygon(ring).area > 0.002])
+                for p in getattr(union, "geoms", [union])]
+    return polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
+
+
+@lru_cache(maxsize=None)
+def display_shapes(level: str) -> dict[str, Shape]:
+    """The shapes thinned for drawing a map of Germany (~34,000 instead of ~78,000 points for the Kreise).
+
+    The Kreise are simplified as a coverage, so neighbours keep their common border (no slivers).
+    """
+    found = shapes(level)
+    if level == "kreis":
+        thinned = shapely.coverage_simplify(np.array([shape.geometry for shape in found.values()]), 0.01)
+    else:
+        thinned = shapely.simplify(np.array([shape.geometry for shape in found.values()]), 0.003, preserve_topology=True)
+    return {key: Shape(key, shape.name, geometry) for (key, shape), geometry in zip(found.items(), thinned)}
+
+
+@lru_cache(maxsize=None)
+def geojson(level: str) -> bytes:
+    """The boundaries as GeoJSON for the page (coordinates to 0.001°, exteriors clockwise as d3-geo wants)."""
+    features = []
+    for shape in display_shapes(level).values():
+        geometry = shapely.orient_polygons(shapely.set_precision(shape.geometry, 0.001), exterior_cw=True)
+        features.append({"type": "Feature", "id": shape.key, "properties": {"key": shape.key, "name": shape.name},
+                         "geometry": json.loads(shapely.to_geojson(geometry))})
+    return json.dumps({"type": "FeatureCollection", "level": level, "note": BOUNDARY_NOTE, "features": features},
+                      separators=(",", ":"), ensure_ascii=False).encode()
+
+
+# --- classes -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MapData:
+    """One indicator at one level and period, classified: what a map, its legend and its tooltips show."""
+
+    indicator: dict[str, Any]
+    level: str
+    period: int | None
+    periods: list[int]
+    regions: list[dict[str, Any]]
+    classes: list[dict[str, Any]]
+    special: list[dict[str, Any]]
+    classification: str
+    territorial_note: str
+    snapshot: str | None
+    without_geometry: list[dict[str, Any]] = field(default_factory=list)
+    without_value: list[dict[str, Any]] = field(default_factory=list)
+
+    def document(self) -> dict[str, Any]:
+        return {"snapshot": self.snapshot, "indicator": self.indicator, "level": self.level, "period": self.period,
+                "periods": self.periods, "unit_label": unit_label(self.indicator.get("unit")),
+                "classification": self.classification, "territorial_note": self.territorial_note,
+                "boundary_note": BOUNDARY_NOTE, "source_note": SOURCE_NOTE, "classes": self.classes,
+                "special_classes": self.special, "regions": self.regions,
+                "without_geometry": self.without_geometry, "without_value": self.without_value}
+
+    def class_of(self, key: str) -> str | None:
+        return next((r["class_id"] for r in self.regions if r["key"] == key), None)
+
+
+def unit_label(unit: str | None) -> str:
+    return UNITS.get(unit or "", unit or "")
+
+
+def _key(ags: str, level: str) -> str:
+    return ags[:5] if level == "kreis" else ags[:2]
+
+
+def _decimals(low: float, high: float) -> int:
+    """Decimals of the class bounds: one for a spread of tens, more for a narrow one."""
+    spread = high - low
+    return 1 if spread <= 0 else min(3, max(1, 2 - math.floor(math.log10(spread))))
+
+
+def quantile_classes(values: list[float], count: int = CLASS_COUNT) -> list[dict[str, Any]]:
+    """Quantile classes of `values`: bounds rounded outward at the ends, so every value falls in exactly one class.
+
+    Class i holds lower <= value < upper; the last one includes its upper bound.
+    """
+    if not values:
+        return []
+    low, high = min(values), max(values)
+    decimals = _decimals(low, high)
+    step = 10 ** -decimals
+    first, last = math.floor(low / step) * step, math.ceil(high / step) * step
+    inner = sorted({round(float(q), decimals) for q in np.quantile(values, [i / count for i in range(1, count)])})
+    bounds = [round(first, decimals)] + [b for b in inner if first < b < last] + [round(last, decimals)]
+    if len(bounds) == 1:
+        bounds.append(bounds[0])
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    n = len(bounds) - 1
+    colors = [to_hex(colormaps[COLORMAP](0.15 + 0.8 * (i / max(n - 1, 1)))) for i in range(n)]
+    text = f"{{:,.{decimals}f}}".format
+    classes = []
+    for i in range(n):
+        lower, upper = bounds[i], bounds[i + 1]
+        label = f"{text(lower)} to {text(upper)}" if i == n - 1 else f"{text(lower)} to under {text(upper)}"
+        classes.append({"id": f"c{i + 1}", "lower": lower, "upper": upper, "label": label, "color": colors[i], "count": 0})
+    return classes
+
+
+def class_for(value: float, classes: list[dict[str, Any]]) -> str:
+    """The id of the class that holds `value` (the classes come from quantile_classes and cover their values)."""
+    uppers = [c["lower"] for c in classes[1:]]
+    return classes[bisect.bisect_right(uppers, value)]["id"]
+
+
+def _catalog_entry(cursor: duckdb.DuckDBPyConnection, indicator_id: str) -> dict[str, Any]:
+    result = cursor.execute("SELECT indicator_id, name_en, name_de, unit, definition, is_synthetic "
+                            "FROM marts.indicator_catalog WHERE indicator_id = ?", [indicator_id])
+    row = result.fetchone()
+    if row is None:
+        raise UnknownIndicator(f"no indicator {indicator_id!r} in the catalogue (marts.indicator_catalog)")
+    return dict(zip([d[0] for d in result.description], row))
+
+
+def indicator_rows(cursor: duckdb.DuckDBPyConnection, indicator_id: str, level: str) -> list[dict[str, Any]]:
+    """Every value of one indicator at one level with its change against five years before and the region's name."""
+    return cursor.execute(
+        """
+        SELECT s.ags, s.period, s.value, s.flag, s.is_synthetic, s.change_5y, s.series_break_5y,
+               s.territorial_date::VARCHAR AS territorial_date, r.name, r.land_ags
+        FROM marts.indicator_series AS s
+        LEFT JOIN core.region AS r ON r.ags = s.ags AND r.level = s.level
+        WHERE s.indicator_id = ? AND s.level = ?
+        ORDER BY s.period, s.ags
+        """, [indicator_id, level]).to_arrow_table().to_pylist()
+
+
+def region_names(cursor: duckdb.DuckDBPyConnection, level: str) -> dict[str, str]:
+    return {_key(ags, level): name for ags, name in cursor.execute(
+        "SELECT ags, name FROM core.region WHERE level = ?", [level]).fetchall()}
+
+
+def map_data(cursor: duckdb.DuckDBPyConnection, indicator_id: str, *, level: str = "kreis", period: int | None = None,
+             snapshot: str | None = None, rows: list[dict[str, Any]] | None = None,
+             names: dict[str, str] | None = None) -> MapData:
+    """One indicator classified for a map: the latest period unless `period` is given.
+
+    The classes are quintiles of the official values of every period at this level, so a colour
+    means the same in every year. Suppressed values (NULL with a flag), generated values and
+    regions without a row are classes of their own. `rows` and `names` may be passed in when the
+    caller keeps them (the service reads them once per snapshot).
+    """
+    if level not in LEVELS:
+        raise ValueError(f"maps exist for {' and '.join(LEVELS)}, not {level!r}")
+    indicator = _catalog_entry(cursor, indicator_id.upper())
+    rows = indicator_rows(cursor, indicator["indicator_id"], level) if rows is None else rows
+    names = region_names(cursor, level) if names is None else names
+    periods = sorted({r["period"] for r in rows})
+    if not periods:
+        raise UnknownIndicator(f"{indicator['indicator_id']} has no values at level {level}")
+    if period is None:
+        period = max((r["period"] for r in rows if r["value"] is not None), default=periods[-1])
+    elif period not in periods:
+        raise UnknownIndicator(f"{indicator['indicator_id']} has no {level} values for {period}; "
+                               f"periods: {', '.join(map(str, periods))}")
+    official = [r["value"] for r in rows if r["value"] is not None and not r["is_synthetic"]]
+    classes = quantile_classes(official)
+    of_period = [r for r in rows if r["period"] == period]
+    territorial = sorted({r["territorial_date"] for r in of_period if r["territorial_date"]})
+    geometry = shapes(level)
+    regions, counts = [], {name: 0 for name in SPECIAL_CLASSES}
+    for row in of_period:
+        key = _key(row["ags"], level)
+        if row["value"] is None:
+            class_id = "not_published"
+        elif row["is_synthetic"]:
+            class_id = "generated"
+        else:
+            class_id = class_for(row["value"], classes)
+        regions.append({"key": key, "ags": row["ags"], "name": row["name"] or names.get(key) or key,
+                        "land": key[:2], "value": row["value"], "flag": row["flag"], "synthetic": row["is_synthetic"],
+                        "class_id": class_id, "change_5y": row["change_5y"], "series_break_5y": row["series_break_5y"],
+                        "has_geometry": key in geometry})
+    with_rows = {r["key"] for r in regions}
+    without_value = [{"key": key, "name": names.get(key) or shape.name} for key, shape in geometry.items() if key not in with_rows]
+    for missing in without_value:
+        regions.append({"key": missing["key"], "ags": None, "name": missing["name"], "land": missing["key"][:2],
+                        "value": None, "flag": None, "synthetic": False, "class_id": "no_value", "change_5y": None,
+                        "series_break_5y": None, "has_geometry": True})
+    _rank_in_land(regions, level)
+    by_id = {c["id"]: c for c in classes}
+    for region in regions:
+        if region["class_id"] in by_id:
+            by_id[region["class_id"]]["count"] += 1
+        else:
+            counts[region["class_id"]] += 1
+    regions.sort(key=lambda r: r["key"])
+    special = [{"id": name, "label": spec["label"], "hatch": spec["hatch"], "color": spec["color"], "count": counts[name]}
+               for name, spec in SPECIAL_CLASSES.items()]
+    what = "Kreis" if level == "kreis" else "Land"
+    first, last = periods[0], periods[-1]
+    years = str(first) if first == last else f"{first}–{last}"
+    classification = (f"Classes: quintiles of all {len(official):,} official {what} values {years} "
+                      "(the same bounds in every year; the ends rounded outward)." if classes else
+                      "No official values: no colour classes.")
+    territorial_note = (f"Values on the Gebietsstand of {', '.join(territorial) or 'the register'}; values of earlier "
+                        "years are re-aggregated onto it through the crosswalk (core.region_crosswalk).")
+    return MapData(indicator=indicator, level=level, period=period, periods=periods, regions=regions, classes=classes,
+                   special=special, classification=classification, territorial_note=territorial_note, snapshot=snapshot,
+                   without_geometry=[{"key": r["key"], "name": r["name"]} for r in regions if not r["has_geometry"]],
+                   without_value=without_value)
+
+
+def _rank_in_land(regions: list[dict[str, Any]], level: str) -> None:
+    """Rank 1 = the highest value among the regions of the same Land (among all Länder on a Land map)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for region in regions:
+        region["rank_in_land"], region["ranked_in_land"] = None, None
+        if region["value"] is not None:
+            groups.setdefault(region["land"] if level == "kreis" else "DG", []).append(region)
+    for members in groups.values():
+        members.sort(key=lambda r: -r["value"])
+        for rank, region in enumerate(members, start=1):
+            region["rank_in_land"], region["ranked_in_land"] = rank, len(members)
+
+
+# --- drawing -------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def _paths(level: str):
+    """A matplotlib Path per shape (exteriors counter-clockwise, holes clockwise, x scaled by cos of 51°)."""
+    from matplotlib.path import Path as MplPath
+
+    stretch = math.cos(math.radians(51.2))
+
+    def rings(polygon):
+        yield polygon.exterior
+        yield from polygon.interiors
+
+    result = {}
+    for key, shape in display_shapes(level).items():
+        oriented = shapely.orient_polygons(shape.geometry)
+        polygons = getattr(oriented, "geoms", [oriented])
+        parts = [MplPath(np.asarray(ring.coords) * [stretch, 1], closed=True)
+                 for polygon in polygons for ring in rings(polygon)]
+        result[key] = MplPath.make_compound_path(*parts)
+    return result
+
+
+def render_svg(data: MapData, *, highlight: str | None = None, land: str | None = None, fmt: str = "svg",
+               width_inches: float = 7.0, legend: bool = True) -> bytes:
+    """The map as SVG (or PNG): one shape per region with id `region-<key>`, Land borders on top, a legend.
+
+    `land` limits the map to one Land (2-digit key); `highlight` outlines one region (its key).
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch, PathPatch
+
+    by_key = {r["key"]: r for r in data.regions}
+    colors = {c["id"]: c["color"] for c in data.classes}
+    paths = _paths(data.level)
+    keys = [k for k in paths if not land or k.startswith(land)]
+    with _render_lock:
+        figure = Figure(figsize=(width_inches, width_inches * (1.25 if legend else 1.0)), dpi=100)
+        axes = figure.add_axes((0.0, 0.24 if legend else 0.0, 1.0, 0.76 if legend else 1.0))
+        axes.set_axis_off()
+        axes.set_aspect("equal")
+        edge, width = ("#ffffff", 0.25) if data.level == "kreis" else ("#333333", 0.8)
+        for key in keys:
+            region = by_key.get(key) or {"class_id": "no_value", "name": shapes(data.level)[key].name}
+            class_id = region["class_id"]
+            if class_id in colors:
+                patch = PathPatch(paths[key], facecolor=colors[class_id], edgecolor=edge, linewidth=width)
+            else:
+                spec = SPECIAL_CLASSES[class_id]
+                patch = PathPatch(paths[key], facecolor="#ffffff", edgecolor=spec["color"], linewidth=width,
+                                  hatch=spec["hatch"])
+            patch.set_gid(f"region-{key}")
+            patch.set_url(None)
+            axes.add_artist(patch)  # add_patch would walk every vertex to update the limits
+        if data.level == "kreis":
+            land_paths = _paths("land")
+            for key, path in land_paths.items():
+                if land and key != land:
+                    continue
+                border = PathPatch(path, facecolor="none", edgecolor="#333333", linewidth=0.8)
+                border.set_gid(f"land-border-{key}")
+                axes.add_artist(border)
+        if highlight and highlight in paths:
+            mark = PathPatch(paths[highlight], facecolor="none", edgecolor="#d7191c", linewidth=2.0)
+            mark.set_gid(f"highlight-{highlight}")
+            axes.add_artist(mark)
+        corners = np.array([paths[k].get_extents().get_points() for k in keys])
+        axes.set_xlim(corners[:, 0, 0].min(), corners[:, 1, 0].max())
+        axes.set_ylim(corners[:, 0, 1].min(), corners[:, 1, 1].max())
+        if legend:
+            _legend(figure, data)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=fmt, metadata={"Date": None} if fmt == "svg" else None,
+                       bbox_inches="tight", pad_inches=0.1)
+    return buffer.getvalue()
+
+
+def _legend(figure, data: MapData) -> None:
+    from matplotlib.patches import Patch
+
+    unit = unit_label(data.indicator.get("unit"))
+    handles = [Patch(facecolor=c["color"], edgecolor="#666666", linewidth=0.4, label=f"{c['label']} ({c['count']})")
+               for c in data.classes]
+    handles += [Patch(facecolor="#ffffff", edgecolor=s["color"], hatch=s["hatch"], linewidth=0.4,
+                      label=f"{s['label']} ({s['count']})") for s in data.special if s["count"]]
+    title = f"{data.indicator['indicator_id']} · {data.indicator['name_en']}, {data.period} ({unit})"
+    figure.text(0.02, 0.235, title, fontsize=9, weight="bold", va="top", wrap=True)
+    figure.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.02, 0.225), fontsize=7, frameon=False,
+                  title=f"{unit} (regions in brackets)", title_fontsize=7, alignment="left", ncols=2)
+    notes = [data.classification, data.territorial_note, f"Snapshot: {data.snapshot or 'working warehouse'}.",
+             BOUNDARY_NOTE + ".", SOURCE_NOTE + "."]
+    figure.text(0.02, 0.095, "\n".join(notes), fontsize=5.5, va="top", color="#333333", wrap=True)
+
+
+def indicator_map_svg(cursor: duckdb.DuckDBPyConnection, indicator_id: str, *, period: int | None = None,
+                      level: str = "kreis", land: str | None = None, highlight: str | None = None,
+                      snapshot: str | None = None, legend: bool = True, width_inches: float = 7.0) -> str:
+    """One indicator map as an SVG string, for reports: all Kreise (or one Land's), optionally one region outlined.
+
+    `land` is a 2-digit key, `highlight` a 5-digit Kreis key (or 2-digit Land key on a Land map).
+    """
+    data = map_data(cursor, indicator_id, level=level, period=period, snapshot=snapshot)
+    return render_svg(data, highlight=highlight, land=land, legend=legend, width_inches=width_inches).decode()
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:,.1f}"
+
+
+def html_page(data: MapData, svg: str) -> str:
+    """A standalone HTML file: the SVG map and the list of regions with value, class and rank (no script)."""
+    from html import escape
+
+    labels = {c["id"]: c["label"] for c in data.classes} | {k: v["label"] for k, v in SPECIAL_CLASSES.items()}
+    rows = "\n".join(
+        f"<tr id=\"row-{r['key']}\"><td>{r['key']}</td><td>{escape(r['name'])}</td>"
+        f"<td>{_number(r['value'])}</td>"
+        f"<td>{escape(labels[r['class_id']])}</td><td>{r['rank_in_land'] or ''}</td></tr>"
+        for r in data.regions)
+    title = escape(f"{data.indicator['indicator_id']} · {data.indicator['name_en']} · {data.period}")
+    return (f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body>\n"
+            f"<h1>{title}</h1>\n<figure>{svg}</figure>\n<table><thead><tr><th>Key</th><th>Region</th>"
+            f"<th>Value ({escape(unit_label(data.indicator.get('unit')))})</th><th>Class</th><th>Rank in Land</th></tr>"
+            f"</thead><tbody>\n{rows}\n</tbody></table>\n<p>{escape(data.classification)} {escape(data.territorial_note)} "
+            f"{escape(BOUNDARY_NOTE)}. {escape(SOURCE_NOTE)}.</p>\n</body></html>\n")
+
+
+# --- the service: map page, its data, the boundaries, the SVG ------------------------------------------
+
+api = APIRouter(prefix="/api/maps", tags=["maps"])
+pages = APIRouter(include_in_schema=False)
+LevelQuery = Annotated[str, Query(description="kreis (default) or land", pattern="^(kreis|land)$")]
+PeriodQuery = Annotated[int | None, Query(description="Reporting year (default: the latest with values)")]
+SNAPSHOT_HEADER = "X-Imon-Snapshot"
+
+
+def _service_map(read, indicator: str, level: str, period: int | None) -> MapData:
+    """The classified map of one indicator, level and period, kept per snapshot (the rows once per indicator)."""
+    indicator = indicator.upper()
+    rows = read.memo(("map rows", indicator, level), lambda: indicator_rows(read.cursor, indicator, level))
+    names = read.memo(("map names", level), lambda: region_names(read.cursor, level))
+    return read.memo(("map", indicator, level, period), lambda: map_data(
+        read.cursor, indicator, level=level, period=period, snapshot=read.label, rows=rows, names=names))
+
+
+def warm(read) -> None:
+    """The boundaries and the latest Kreis map of every indicator, made when a snapshot is first opened (in a thread)."""
+    for level in LEVELS:
+        geojson(level)
+        _paths(level)
+    for (indicator_id,) in read.cursor.execute("SELECT indicator_id FROM marts.indicator_catalog ORDER BY 1").fetchall():
+        try:
+            _service_map(read, indicator_id, "kreis", None)
+        except UnknownIndicator:
+            continue
+
+
+@api.get("/geometry/{level}", summary="Boundaries as GeoJSON")
+def get_geometry(level: str):
+    """The Kreise (or the Länder, dissolved from them) as GeoJSON, WGS84, coordinates to 0.001°."""
+    if level not in LEVELS:
+        raise HTTPException(404, f"boundaries exist for {' and '.join(LEVELS)}")
+    return Response(geojson(level), media_type="application/geo+json",
+                    headers={"Cache-Control": "private, max-age=86400"})
+
+
+@api.get("/locator/{region}", summary="Locator maps of a region")
+def get_locator(request: Request, region: str):
+    """Per indicator, the latest period's class of every Kreis in the region's Land (every Land for a Land).
+
+    What the profile page draws as a small map per indicator, the region outlined.
+    """
+    from service.profile import parse_region
+
+    ags, level = parse_region(region)
+    if level == "deutschland":
+        raise HTTPException(404, "Germany has no locator map")
+    map_level = "land" if level == "land" else "kreis"
+    key = _key(ags, map_level)
+
+    def compute():
+        from service.formats import Answer, json_bytes
+
+        indicators = {}
+        for (indicator_id,) in read.cursor.execute("SELECT indicator_id FROM marts.indicator_catalog ORDER BY 1").fetchall():
+            try:
+                data = _service_map(read, indicator_id, map_level, None)
+            except UnknownIndicator:
+                continue
+            fills = {c["id"]: c["color"] for c in data.classes}
+            indicators[indicator_id] = {
+                "period": data.period, "classification": data.classification,
+                "regions": {r["key"]: r["class_id"] for r in data.regions
+                            if map_level == "land" or r["land"] == key[:2]},
+                "classes": [{k: c[k] for k in ("id", "label", "color")} for c in data.classes],
+                "fills": fills}
+        return Answer(json_bytes({"snapshot": read.label, "region": key, "level": map_level, "land": key[:2],
+                                  "indicators": indicators}), headers={SNAPSHOT_HEADER: read.label})
+
+    with request.app.state.readers.reading() as read:
+        return read.memo(("locator", map_level, key), compute).response()
+
+
+@api.get("/{indicator}", summary="An indicator map's data")
+def get_map(request: Request, indicator: str, level: LevelQuery = "kreis", period: PeriodQuery = None):
+    """Every region's value, class, rank in its Land and change against five years before; the legend's classes.
+
+    Regions with a value but no boundary are listed in `without_geometry`, boundaries without a value in
+    `without_value` (drawn in the `no_value` class).
+    """
+    from service.formats import Answer, json_bytes
+
+    with request.app.state.readers.reading() as read:
+        return read.memo(("map json", indicator.upper(), level, period), lambda: Answer(
+            json_bytes(_service_map(read, indicator, level, period).document()), headers={SNAPSHOT_HEADER: read.label})
+        ).response()
+
+
+@api.get("/{indicator}/svg", summary="An indicator map as SVG")
+def get_map_svg(request: Request, indicator: str, level: LevelQuery = "kreis", period: PeriodQuery = None,
+                land: Annotated[str | None, Query(description="Only this Land, e.g. 09", pattern=r"^\d{2}$")] = None,
+                highlight: Annotated[str | None, Query(description="Outline this region (5-digit Kreis key)",
+                                                       pattern=r"^\d{2}(\d{3})?$")] = None):
+    """The map drawn by matplotlib, with legend, classification, territorial status, snapshot and sources."""
+    from service.formats import Answer
+
+    with request.app.state.readers.reading() as read:
+        data = _service_map(read, indicator, level, period)
+        answer = read.memo(("map svg", data.indicator["indicator_id"], level, data.period, land, highlight),
+                           lambda: Answer(render_svg(data, land=land, highlight=highlight), "image/svg+xml",
+                                          {SNAPSHOT_HEADER: read.label}))  # an Answer: the memo weighs its bytes
+        return answer.response()
+
+
+@pages.get("/map")
+@pages.get("/map/{indicator}")
+def map_page(indicator: str | None = None):
+    return FileResponse(STATIC_DIR / "map.html", media_type="text/html")

@@ -1,0 +1,207 @@
+"""Indicator maps: classes, the not-published class, the SVG of `imon map`, the service's map page in Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from service import maps
+
+try:
+    from service_support import running_service
+    from test_profile_page import ARTIFACTS, browse
+except ImportError:
+    from tests.service_support import running_service
+    from tests.test_profile_page import ARTIFACTS, browse
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+# offline/sample/13211-02-05-4.csv, 2023, 01001 Flensburg: 1,225 foreign registered unemployed of 4,131
+FLENSBURG_ARB06_2023 = 100 * 1225 / 4131
+BOUNDARY_KEYS = {f["properties"]["AGS_0"][:5] for f in json.loads(maps.KREISE_FILE.read_text())["features"]}
+
+
+def region_fills(svg: bytes) -> dict[str, str]:
+    """The fill of each `region-<key>` group of a matplotlib SVG (a colour, or url(#…) for a hatch)."""
+    fills = {}
+    for group in ElementTree.fromstring(svg).iter(f"{SVG_NS}g"):
+        found = re.fullmatch(r"region-(\d+)", group.get("id") or "")
+        if found:
+            style = group.find(f"{SVG_NS}path").get("style")
+            fills[found.group(1)] = re.search(r"fill: ([^;]+)", style).group(1)
+    return fills
+
+
+def test_the_boundaries_are_the_400_kreise_and_16_laender():
+    assert len(BOUNDARY_KEYS) == 400 and "01001" in BOUNDARY_KEYS and "16056" not in BOUNDARY_KEYS  # status from 2021
+    assert sorted(maps.shapes("land")) == [f"{n:02d}" for n in range(1, 17)]
+    # Bremen (04) lies inside Niedersachsen (03): the dissolved outline of 03 has holes there (closing the hair-thin
+    # gaps of the simplified Kreise widens each outline by less than 200 m)
+    niedersachsen, bremen = maps.shapes("land")["03"].geometry, maps.shapes("land")["04"].geometry
+    assert len(niedersachsen.geoms[0].interiors) >= 1 or any(p.interiors for p in niedersachsen.geoms)
+    assert niedersachsen.intersection(bremen).area < 0.01 * bremen.area
+
+
+def test_quantile_classes_by_hand():
+    classes = maps.quantile_classes([float(v) for v in range(1, 11)])  # quintiles of 1…10: 2.8, 4.6, 6.4, 8.2
+    assert [(c["lower"], c["upper"]) for c in classes] == [(1.0, 2.8), (2.8, 4.6), (4.6, 6.4), (6.4, 8.2), (8.2, 10.0)]
+    assert classes[0]["label"] == "1.00 to under 2.80" and classes[-1]["label"] == "8.20 to 10.00"
+    assert maps.class_for(2.8, classes) == "c2" and maps.class_for(10.0, classes) == "c5" and maps.class_for(1.0, classes) == "c1"
+
+
+def test_flensburg_gets_the_class_of_its_arb06_2023_value(warehouse):
+    data = maps.map_data(warehouse, "ARB06", period=2023)
+    flensburg = next(r for r in data.regions if r["key"] == "01001")
+    assert flensburg["value"] == pytest.approx(FLENSBURG_ARB06_2023)  # 29.65
+    held = next(c for c in data.classes if c["id"] == flensburg["class_id"])
+    assert held["lower"] <= FLENSBURG_ARB06_2023 < held["upper"]
+    assert region_fills(maps.render_svg(data))["01001"] == held["color"]
+
+
+def test_a_suppressed_region_gets_the_not_published_class(warehouse):
+    value, flag = warehouse.execute("SELECT value, flag FROM marts.indicator_value WHERE indicator_id = 'BIL02' "
+                                    "AND ags = '06412000' AND level = 'kreis' AND period = 2023").fetchone()
+    assert value is None and flag == "denominator_suppressed"  # Frankfurt am Main: pupils by school type withheld
+    suppressed = warehouse.execute("SELECT count(*) FROM marts.indicator_value WHERE indicator_id = 'BIL02' "
+                                   "AND level = 'kreis' AND period = 2023 AND value IS NULL").fetchone()[0]
+    data = maps.map_data(warehouse, "BIL02", period=2023)
+    frankfurt = next(r for r in data.regions if r["key"] == "06412")
+    assert frankfurt["class_id"] == "not_published" and frankfurt["rank_in_land"] is None
+    assert next(s for s in data.special if s["id"] == "not_published")["count"] == suppressed == 25
+    fill = region_fills(maps.render_svg(data, land="06", highlight="06412"))["06412"]
+    assert fill.startswith("url(#") and fill not in {c["color"] for c in data.classes}  # hatched, never a colour
+
+
+@pytest.mark.parametrize("indicator", ["ARB06", "BIL02", "DEM09"])
+def test_the_legend_classes_cover_the_values(warehouse, indicator):
+    data = maps.map_data(warehouse, indicator)
+    classes = data.classes
+    assert len(classes) == 5
+    assert all(a["upper"] == b["lower"] for a, b in zip(classes, classes[1:]))  # no gaps, no overlaps
+    coloured = [r for r in data.regions if r["class_id"].startswith("c")]
+    values = [r["value"] for r in coloured]
+    assert classes[0]["lower"] <= min(values) and max(values) <= classes[-1]["upper"]
+    for region in coloured:
+        holding = [c["id"] for i, c in enumerate(classes)
+                   if c["lower"] <= region["value"] < c["upper"] or (i == len(classes) - 1 and region["value"] == c["upper"])]
+        assert holding == [region["class_id"]], region
+    assert sum(c["count"] for c in classes) == len(coloured)
+    assert len(coloured) + sum(s["count"] for s in data.special) == 400
+
+
+def test_keys_without_geometry_and_geometry_without_value_are_reported(warehouse):
+    rows = maps.indicator_rows(warehouse, "ARB06", "kreis")
+    eisenach = {**rows[0], "ags": "16056000", "name": "Eisenach, Stadt", "land_ags": "16000000"}  # merged in 2021
+    rows = [r for r in rows if r["ags"] != "01001000"] + [eisenach]
+    data = maps.map_data(warehouse, "ARB06", rows=rows)
+    assert data.without_geometry == [{"key": "16056", "name": "Eisenach, Stadt"}]
+    assert data.without_value == [{"key": "01001", "name": "Flensburg, Stadt"}]
+    assert next(r for r in data.regions if r["key"] == "01001")["class_id"] == "no_value"
+    fills = region_fills(maps.render_svg(data))
+    assert "16056" not in fills and fills["01001"].startswith("url(#")
+
+
+def test_imon_map_writes_one_shape_per_kreis_with_its_key(built, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(app, ["map", "ARB06", "--period", "2023", "--out", str(tmp_path),
+                                 "--warehouse", str(built[0].warehouse_path)])
+    assert result.exit_code == 0, result.output
+    svg = (tmp_path / "ARB06_kreis_2023.svg").read_bytes()
+    fills = region_fills(svg)
+    assert len(fills) == 400 and set(fills) == BOUNDARY_KEYS
+    assert len(re.findall(rb'id="land-border-\d\d"', svg)) == 16
+    text = svg.decode()
+    assert "quintiles of all 400 official Kreis values 2023" in text and "GeoBasis-DE / BKG" in text
+    assert "Gebietsstand of 2023-11-30" in text
+
+
+def test_imon_map_all_writes_one_svg_per_indicator_and_period(built, warehouse, tmp_path):
+    result = CliRunner().invoke(app, ["map", "--all", "--level", "land", "--out", str(tmp_path),
+                                      "--warehouse", str(built[0].warehouse_path)])
+    assert result.exit_code == 0, result.output
+    expected = {f"{i}_land_{p}.svg" for i, p in warehouse.execute(
+        "SELECT DISTINCT v.indicator_id, v.period FROM marts.indicator_value v JOIN marts.indicator_catalog USING (indicator_id) "
+        "WHERE v.level = 'land'").fetchall()}
+    assert {p.name for p in tmp_path.iterdir()} == expected
+
+
+@pytest.fixture(scope="module")
+def service(built, tmp_path_factory):
+    summary = built[0]
+    with running_service(tmp_path_factory.mktemp("maps"), summary.warehouse_path, summary.run_id) as running:
+        yield running
+
+
+def test_the_map_api_needs_a_key_and_names_what_it_cannot_draw(service):
+    with service.client() as nobody:
+        assert nobody.get("/api/maps/ARB06").status_code == 401
+    with service.client("09162") as county:
+        document = county.get("/api/maps/ARB06").json()
+        assert document["period"] == 2023 and document["snapshot"] == snapshot_label(service)
+        assert len(document["regions"]) == 400 and document["without_geometry"] == [] and document["without_value"] == []
+        assert county.get("/api/maps/NOPE").status_code == 404
+        assert "periods: 2023" in county.get("/api/maps/ARB06", params={"period": 1999}).json()["detail"]
+        geometry = county.get("/api/maps/geometry/kreis").json()
+        assert {f["id"] for f in geometry["features"]} == BOUNDARY_KEYS
+        svg = county.get("/api/maps/ARB06/svg", params={"land": "09", "highlight": "09162"})
+        assert svg.headers["content-type"] == "image/svg+xml"
+        assert set(region_fills(svg.content)) == {k for k in BOUNDARY_KEYS if k.startswith("09")}
+        assert b'id="highlight-09162"' in svg.content
+        locator = county.get("/api/maps/locator/09162").json()
+        assert locator["land"] == "09" and locator["region"] == "09162"
+        regions = locator["indicators"]["ARB06"]["regions"]
+        assert len(regions) == 96 and all(key.startswith("09") for key in regions)
+
+
+def snapshot_label(service) -> str:
+    with service.client("state") as client:
+        return client.get("/api/status").json()["snapshot"]
+
+
+def test_the_map_page_renders_400_kreise_in_chromium(service, tmp_path):
+    with service.client("state") as client:
+        document = client.get("/api/maps/ARB06", params={"period": 2023}).json()
+    colour = {c["id"]: c["color"] for c in document["classes"]}[
+        next(r for r in document["regions"] if r["key"] == "01001")["class_id"]]
+    result = browse(f"{service.url}/map/ARB06?period=2023#key={service.keys['state']}", tmp_path / "chromium", "--dump-dom")
+    dom = result.stdout
+    assert 'data-ready="true"' in dom and 'data-shapes="400"' in dom, (result.stderr[-2000:], dom[:2000])
+    assert "data-error" not in dom
+    assert len(re.findall(r'<path class="region" id="region-\d{5}"', dom)) == 400
+    assert len(re.findall(r'<path class="land-border"', dom)) == 16
+    assert re.search(rf'id="region-01001" data-key="01001" d="[^"]+" fill="{colour}" data-class="c\d"', dom)
+    assert len(re.findall(r'<li data-class="[a-z_0-9]+"><a href="/profile/\d{5}"', dom)) == 400  # the keyboard list
+    assert "quintiles of all 400 official Kreis values 2023" in dom and "core.region_crosswalk" in dom
+    assert f"Published snapshot {document['snapshot']}." in dom and "GeoBasis-DE / BKG" in dom
+    assert service.keys["state"] not in dom
+
+
+def test_a_suppressed_kreis_is_hatched_on_the_page(service, tmp_path):
+    dom = browse(f"{service.url}/map/BIL02?period=2023#key={service.keys['state']}", tmp_path / "chromium", "--dump-dom").stdout
+    assert 'data-ready="true"' in dom
+    assert re.search(r'id="region-06412" data-key="06412" d="[^"]+" fill="url\(#hatch-not_published\)"', dom)
+    assert 'not published (suppressed or below the minimum) (25)' in dom
+
+
+def test_screenshot_of_the_map_is_kept_as_an_artefact(service, tmp_path):
+    ARTIFACTS.mkdir(exist_ok=True)
+    screenshot = ARTIFACTS / "map.png"
+    screenshot.unlink(missing_ok=True)
+    result = browse(f"{service.url}/map/ARB06#key={service.keys['state']}", tmp_path / "chromium",
+                    f"--screenshot={screenshot}", "--window-size=1400,1100")
+    assert screenshot.exists() and screenshot.stat().st_size > 50_000, result.stderr[-2000:]
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_profile_page_has_a_locator_map_per_indicator(service, tmp_path):
+    dom = browse(f"{service.url}/profile/09162#key={service.keys['09162']}", tmp_path / "chromium", "--dump-dom").stdout
+    assert 'data-ready="true"' in dom and "data-locator-error" not in dom
+    drawn = int(re.search(r'data-locators="(\d+)"', dom).group(1))
+    assert drawn >= 9 and dom.count('class="locator"') == drawn
+    assert dom.count('class="locator-highlight"') == drawn  # München outlined in each
+    assert 'href="/map/ARB06?level=kreis&amp;period=2023"' in dom
