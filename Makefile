@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: help venv run test bench clean
+.PHONY: help venv system run test bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -21,7 +21,19 @@ venv: $(BIN)/imon  ## create .venv with all dependencies
 run: venv  ## pull, validate, load and build the warehouse; print a summary
 	$(BIN)/imon run
 
-test: venv  ## run the test suite
+# Headless Chromium (Debian package) drives the page tests. Installed when missing and we may (root with
+# apt-get, as on CI); otherwise one message naming the command, before any test runs.
+system:  ## Debian packages the tests need (Chromium), installed when missing
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium (Debian package) for the page tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "make test needs Chromium for the page tests: run 'sudo apt-get install chromium', then make test again" >&2; \
+	    exit 1; \
+	  fi; }
+
+test: venv system  ## install what the tests need, run the test suite
 	$(BIN)/pytest
 
 bench: venv  ## federal-scale benchmark (writes BENCHMARKS.md); options: make bench BENCH="--years 3 --skip-service"

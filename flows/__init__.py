@@ -14,6 +14,8 @@ for _name, _value in {
     "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "CRITICAL",
     "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
     "PREFECT_LOGGING_LOG_PRINTS": "false",
+    # the temporary server gets 20 s by default; a busy 2-core machine (CI, a test suite) can need more
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     "GX_ANALYTICS_ENABLED": "False",
 }.items():
     os.environ.setdefault(_name, _value)
