@@ -38,6 +38,13 @@ PUBLISH_MESSAGE = "publish"
 CONFLICT_RETRIES = 8
 
 
+# The current published snapshot, as any DuckDB client can ask the lake attached as `lake` (README).
+CURRENT_SNAPSHOT_SQL = """\
+SELECT max(snapshot_id) FROM lake.snapshots()
+WHERE commit_message = 'publish'
+  AND json_extract_string(commit_extra_info, '$.run_id') NOT IN (SELECT run_id FROM lake.imon_control.withdrawal)"""
+
+
 class LakeError(RuntimeError):
     """The lake cannot be reached or used as configured."""
 
@@ -157,17 +164,12 @@ def write_tables(lake: Lake, tables: dict[str, str], *, message: str, author: st
     connection = connect(lake)
     try:
         def write() -> int:
-            connection.execute("BEGIN")
-            try:
+            with _transaction(connection):
                 for name, select in tables.items():
                     schema = name.split(".")[0]
                     connection.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{_identifier(schema)}")
                     connection.execute(f"CREATE OR REPLACE TABLE {ALIAS}.{_qualified(name)} AS {select}")
                 connection.execute(f"CALL {ALIAS}.set_commit_message(?, ?)", [author, message])
-                connection.execute("COMMIT")
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
             return _newest_snapshot(connection)
         return _with_retry(write, lake)
     finally:
@@ -203,16 +205,11 @@ def rollback(lake: Lake) -> LakeSnapshot:
                 raise NoSnapshotError(f"the run {live[0].run_id} is the oldest published snapshot kept in the lake "
                                       f"{lake.label}: nothing to roll back to")
             now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-            connection.execute("BEGIN")
-            try:
+            with _transaction(connection):
                 _ensure_control(connection)
                 connection.execute(f"INSERT INTO {CONTROL_SCHEMA}.withdrawal VALUES (?, ?::TIMESTAMPTZ)",
                                    [live[-1].run_id, now])
                 connection.execute(f"CALL {ALIAS}.set_commit_message('imon', ?)", [f"rollback {live[-1].run_id}"])
-                connection.execute("COMMIT")
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
             return live[-2]
         return _with_retry(withdraw, lake)
     finally:
@@ -322,8 +319,7 @@ def _write_publication(connection: duckdb.DuckDBPyConnection, tables: list[tuple
                        published_at: str) -> int:
     """One transaction: every working table replaces its lake copy, retired ones are dropped, meta.publication stamped."""
     wanted = {(schema, table) for schema, table, _ in tables}
-    connection.execute("BEGIN")
-    try:
+    with _transaction(connection):
         present = connection.execute(
             f"SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = '{ALIAS}' "
             f"AND schema_name IN ({', '.join(_literal(s) for s in SCHEMAS)})").fetchall()
@@ -344,11 +340,22 @@ def _write_publication(connection: duckdb.DuckDBPyConnection, tables: list[tuple
         _ensure_control(connection)
         extra = json.dumps({"run_id": run_id, "published_at": published_at})
         connection.execute(f"CALL {ALIAS}.set_commit_message('imon', ?, extra_info => ?)", [PUBLISH_MESSAGE, extra])
+    return _newest_snapshot(connection)
+
+
+@contextmanager
+def _transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN … COMMIT; on an error ROLLBACK, unless the failed COMMIT (a conflict) has ended the transaction already."""
+    connection.execute("BEGIN")
+    try:
+        yield
         connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        try:
+            connection.execute("ROLLBACK")
+        except duckdb.TransactionException:
+            pass
         raise
-    return _newest_snapshot(connection)
 
 
 def _ensure_control(connection: duckdb.DuckDBPyConnection) -> None:
@@ -385,7 +392,7 @@ def _with_retry(write: Callable[[], object], lake: Lake, *, retries: int = CONFL
     for attempt in range(retries + 1):
         try:
             return write()
-        except duckdb.TransactionException as error:
+        except duckdb.Error as error:
             if "conflict" not in str(error).lower() or attempt == retries:
                 raise LakeError(f"writing to the lake {lake.label} failed: {redact(str(error))}") from error
             time.sleep(0.05 * 2 ** attempt)
