@@ -6,9 +6,8 @@ is a DuckLake snapshot whose commit message says `publish` and whose extra info 
 Readers attach the lake pinned to the current published snapshot (`SNAPSHOT_VERSION`), so they
 never see a run half-written, and keep that snapshot for as long as they like.
 
-A rollback does not rewrite data: it records the withdrawn run in `imon_control.withdrawal` (one
-more commit), and the current published snapshot is the newest `publish` snapshot whose run was not
-withdrawn. Old snapshots expire by the keep-count rule (`ducklake_expire_snapshots`), their files are
+A rollback does not rewrite data: it records the withdrawn snapshot in `imon_control.withdrawal`
+(one more commit), and the current published snapshot is the newest `publish` snapshot not withdrawn. Old snapshots expire by the keep-count rule (`ducklake_expire_snapshots`), their files are
 removed (`ducklake_cleanup_old_files`).
 
 Several writers may commit at once (DuckLake's optimistic concurrency on the PostgreSQL catalog):
@@ -42,7 +41,7 @@ CONFLICT_RETRIES = 8
 CURRENT_SNAPSHOT_SQL = """\
 SELECT max(snapshot_id) FROM lake.snapshots()
 WHERE commit_message = 'publish'
-  AND json_extract_string(commit_extra_info, '$.run_id') NOT IN (SELECT run_id FROM lake.imon_control.withdrawal)"""
+  AND snapshot_id NOT IN (SELECT snapshot_id FROM lake.imon_control.withdrawal)"""
 
 
 class LakeError(RuntimeError):
@@ -207,8 +206,8 @@ def rollback(lake: Lake) -> LakeSnapshot:
             now = datetime.now(timezone.utc).isoformat(timespec="seconds")
             with _transaction(connection):
                 _ensure_control(connection)
-                connection.execute(f"INSERT INTO {CONTROL_SCHEMA}.withdrawal VALUES (?, ?::TIMESTAMPTZ)",
-                                   [live[-1].run_id, now])
+                connection.execute(f"INSERT INTO {CONTROL_SCHEMA}.withdrawal VALUES (?, ?, ?::TIMESTAMPTZ)",
+                                   [live[-1].snapshot_id, live[-1].run_id, now])
                 connection.execute(f"CALL {ALIAS}.set_commit_message('imon', ?)", [f"rollback {live[-1].run_id}"])
             return live[-2]
         return _with_retry(withdraw, lake)
@@ -361,25 +360,25 @@ def _transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
 def _ensure_control(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{CONTROL_SCHEMA}")
     connection.execute(f"CREATE TABLE IF NOT EXISTS {ALIAS}.{CONTROL_SCHEMA}.withdrawal "
-                       "(run_id VARCHAR, withdrawn_at TIMESTAMPTZ)")
+                       "(snapshot_id BIGINT, run_id VARCHAR, withdrawn_at TIMESTAMPTZ)")
 
 
 def _published(connection: duckdb.DuckDBPyConnection) -> list[LakeSnapshot]:
     rows = connection.execute(
         f"SELECT snapshot_id, commit_extra_info FROM {ALIAS}.snapshots() WHERE commit_message = ? "
         "ORDER BY snapshot_id", [PUBLISH_MESSAGE]).fetchall()
-    withdrawn: dict[str, str] = {}
+    withdrawn: dict[int, str] = {}
     has_control = connection.execute(
         f"SELECT count(*) FROM duckdb_tables() WHERE database_name = '{ALIAS}' AND schema_name = ? "
         "AND table_name = 'withdrawal'", [CONTROL_SCHEMA]).fetchone()[0]
     if has_control:
-        withdrawn = {run: str(when) for run, when in connection.execute(
-            f"SELECT run_id, min(withdrawn_at) FROM {ALIAS}.{CONTROL_SCHEMA}.withdrawal GROUP BY run_id").fetchall()}
+        withdrawn = {snapshot: str(when) for snapshot, when in connection.execute(
+            f"SELECT snapshot_id, min(withdrawn_at) FROM {ALIAS}.{CONTROL_SCHEMA}.withdrawal GROUP BY snapshot_id").fetchall()}
     entries = []
     for snapshot_id, extra in rows:
         info = json.loads(extra or "{}")
         run_id = info.get("run_id", "")
-        entries.append(LakeSnapshot(snapshot_id, run_id, info.get("published_at", ""), withdrawn.get(run_id)))
+        entries.append(LakeSnapshot(snapshot_id, run_id, info.get("published_at", ""), withdrawn.get(snapshot_id)))
     return entries
 
 
