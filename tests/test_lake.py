@@ -216,3 +216,45 @@ def test_the_lake_label_never_shows_a_password():
 def test_the_readme_shows_the_current_snapshot_query_that_the_code_uses():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert lake.CURRENT_SNAPSHOT_SQL in readme
+
+
+def test_two_service_processes_on_the_lake_give_identical_answers_and_follow_a_publish(built, target, tmp_path):
+    """Two `imon serve` replicas on different ports, both reading the lake: same bytes, same snapshot."""
+    import time
+
+    import httpx
+
+    from tests.service_support import ServiceProcess, bearer, create_keys, service_environ, service_settings
+
+    summary, _ = built
+    first = lake.publish(summary.warehouse_path, target, run_id="run-1")
+    lake_env = {"IMON_LAKE": target.catalog, "IMON_LAKE_DATA_PATH": target.data_path}
+    replicas = []
+    for number in (1, 2):
+        directory = tmp_path / f"replica-{number}"  # each replica its own store (keys, log); the lake is shared
+        environ = service_environ(directory, summary.warehouse_path, **lake_env)
+        keys = create_keys(service_settings(directory, summary.warehouse_path, **lake_env))
+        replicas.append((environ, keys, tmp_path / f"serve-{number}.log"))
+    paths = ["/api/regions/01001/profile", "/api/values?indicator=ARB06&level=kreis", "/api/catalog",
+             "/api/regions/05315/profile?format=csv"]
+    with ServiceProcess(replicas[0][0], replicas[0][2]) as one, ServiceProcess(replicas[1][0], replicas[1][2]) as two:
+        answers = []
+        for service, (_, keys, _) in ((one, replicas[0]), (two, replicas[1])):
+            with httpx.Client(base_url=service.url, headers=bearer(keys["state"]), timeout=60) as client:
+                responses = [client.get(path) for path in paths]
+                sql = client.post("/api/sql", json={"sql": "SELECT count(*) AS n FROM marts.indicator_value"})
+            assert all(r.status_code == 200 for r in responses), [r.text[:200] for r in responses]
+            assert sql.status_code == 200, sql.text
+            answers.append(([r.content for r in responses], {r.headers["X-Imon-Snapshot"] for r in responses},
+                            sql.json()["rows"]))
+        assert answers[0] == answers[1]
+        assert answers[0][1] == {"run-1"}
+
+        lake.publish(summary.warehouse_path, target, run_id="run-2")
+        for service, (_, keys, _) in ((one, replicas[0]), (two, replicas[1])):
+            deadline = time.monotonic() + 30
+            with httpx.Client(base_url=service.url, headers=bearer(keys["state"]), timeout=60) as client:
+                while client.get("/api/catalog").headers["X-Imon-Snapshot"] != "run-2":
+                    assert time.monotonic() < deadline, "the replica did not follow the new lake snapshot"
+                    time.sleep(0.2)
+    assert first.snapshot_id < lake.current(target).snapshot_id

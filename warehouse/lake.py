@@ -17,7 +17,9 @@ writes to different tables both commit; a conflict on the same table is retried,
 from __future__ import annotations
 
 import json
+import logging
 import re
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,6 +75,70 @@ class LakeSnapshot:
     run_id: str
     published_at: str
     withdrawn_at: str | None = None
+
+
+@dataclass(frozen=True)
+class PinnedSnapshot:
+    """A published lake snapshot as the service holds it: what a snapshot file is for the local warehouse."""
+
+    lake: Lake
+    snapshot_id: int
+
+    @property
+    def name(self) -> str:
+        return f"lake snapshot {self.snapshot_id}"
+
+    @property
+    def stem(self) -> str:
+        return f"lake-{self.snapshot_id}"
+
+    def __str__(self) -> str:
+        return f"ducklake:{self.lake.label}@{self.snapshot_id}"
+
+    def attach(self, connection: duckdb.DuckDBPyConnection, alias: str) -> None:
+        """Attach this snapshot read-only as `alias`, and allow DuckDB to read the lake's files (and only those,
+        once the caller turns external access off)."""
+        attach(connection, self.lake, alias=alias, snapshot_id=self.snapshot_id)
+        if self.lake.data_path:
+            folder = str(Path(self.lake.data_path).resolve())
+            connection.execute(f"SET allowed_directories = [{_literal(folder.rstrip('/') + '/')}]")
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """A read-only connection pinned to this snapshot, `USE`d like a snapshot file."""
+        return open_snapshot(self.lake, self.snapshot_id)
+
+
+class CurrentWatch:
+    """The current published snapshot of a lake, polled in a thread (a query to the catalog every `seconds`),
+    so a request only reads a field and a publish reaches readers within a poll."""
+
+    def __init__(self, lake: Lake, seconds: float = 1.0):
+        self.lake, self.seconds = lake, seconds
+        self._connection = connect(lake, read_only=True)
+        self._stop = threading.Event()
+        self.current: PinnedSnapshot | None = self._poll()
+        self._thread = threading.Thread(target=self._run, name="imon-lake-watch", daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> PinnedSnapshot | None:
+        try:
+            row = self._connection.execute(CURRENT_SNAPSHOT_SQL).fetchone()
+        except duckdb.CatalogException:  # nothing published yet: no control table
+            return None
+        return PinnedSnapshot(self.lake, int(row[0])) if row and row[0] is not None else None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.seconds):
+            try:
+                self.current = self._poll()
+            except duckdb.Error as error:  # the catalog is briefly away: keep serving the snapshot we have
+                logging.getLogger("imon.service").warning("polling the lake %s failed: %s", self.lake.label,
+                                                          redact(str(error)))
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self._connection.close()
 
 
 def redact(text: str) -> str:
