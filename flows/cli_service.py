@@ -58,8 +58,14 @@ def publish(
     from warehouse.publish import rollback as rollback_snapshot
 
     settings = load_settings(warehouse=warehouse)
+    lake_target = settings.lake_target()
     if rollback:
         try:
+            if lake_target is not None:
+                from warehouse import lake
+
+                snapshot = lake.rollback(lake_target)
+                console.print(f"rolled back the lake: snapshot {snapshot.snapshot_id} (run {snapshot.run_id}) is current again")
             path = rollback_snapshot(settings.published_dir)
         except NoSnapshotError as error:
             errors.print(str(error), style="red", markup=False)
@@ -92,6 +98,11 @@ def publish(
         path = publish_reviewed(settings.warehouse_path, settings.published_dir, reviewed, run_id=run[0],
                                 operator=by or default_operator(), via="imon publish", keep=settings.snapshots_to_keep)
         console.print(f"published {path}")
+        if lake_target is not None:
+            from warehouse import lake
+
+            snapshot = lake.publish(path, lake_target, run_id=run[0], keep=settings.snapshots_to_keep)
+            console.print(f"published into the lake {lake_target.label}: snapshot {snapshot.snapshot_id}")
     current = current_snapshot(settings.published_dir)
     table = Table(title=f"Snapshots in {settings.published_dir}")
     for column in ("file", "run", "published", "withdrawn", "current"):
@@ -100,6 +111,10 @@ def publish(
         table.add_row(snapshot.file, snapshot.run_id, snapshot.published_at, snapshot.withdrawn_at or "",
                       "yes" if current and current.name == snapshot.file else "")
     console.print(table)
+    if lake_target is not None:
+        from flows.cli_lake import print_snapshots
+
+        print_snapshots(lake_target)
 
 
 @keys_app.command("create")

@@ -299,9 +299,17 @@ def audit_indicators(settings: Settings, run_id: str, gate: quality.QualityGate,
 
 @task(name="publish", cache_policy=NO_CACHE)
 def publish_snapshot(settings: Settings, run_id: str, diff: review.Diff) -> Path:
-    """Publish the working warehouse as the new read-only snapshot readers see, with its diff in meta.publish_log."""
-    return review.publish_reviewed(settings.warehouse_path, settings.published_dir, diff, run_id=run_id,
+    """Publish the working warehouse as the new read-only snapshot readers see, with its diff in meta.publish_log
+    (and into the lake, if one is set)."""
+    path = review.publish_reviewed(settings.warehouse_path, settings.published_dir, diff, run_id=run_id,
                                    operator=review.default_operator(), via="flow", keep=settings.snapshots_to_keep)
+    lake_target = settings.lake_target()
+    if lake_target is not None:
+        from warehouse import lake
+
+        snapshot = lake.publish(path, lake_target, run_id=run_id, keep=settings.snapshots_to_keep)
+        progress.info("published into the lake %s as snapshot %d", lake_target.label, snapshot.snapshot_id)
+    return path
 
 
 def _report_model(model: str, rows: int | None) -> None:

@@ -35,6 +35,8 @@ class Settings:
     sql_memory_limit: str = "512MB"
     county_data_dir: Path = PROJECT_ROOT / "sources" / "county"  # county_file tables with a relative path
     regionalatlas_url: str = ""  # the Regionalatlas query service (imon reconcile); "" = sources.regionalatlas.DEFAULT_URL
+    lake: str | None = None  # DuckLake catalog (IMON_LAKE, e.g. "postgres:dbname=imon host=127.0.0.1"): publish there
+    lake_data_path: str | None = None  # where the lake's Parquet files live (IMON_LAKE_DATA_PATH)
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def genesis_instance(self, name: str):
@@ -49,6 +51,14 @@ class Settings:
         if self.territorial_date:
             variables["territorial_date"] = self.territorial_date
         return variables
+
+    def lake_target(self):
+        """The DuckLake readers use when IMON_LAKE is set (warehouse.lake.Lake), else None."""
+        if not self.lake:
+            return None
+        from warehouse.lake import Lake
+
+        return Lake(self.lake, self.lake_data_path or str(self.warehouse_path.parent / "lake"))
 
     def live_instances(self) -> list[str]:
         """Names of the instances whose credentials are set: these are pulled live."""
@@ -81,5 +91,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, warehouse: str | 
         sql_row_limit=int(env.get("IMON_SQL_ROW_LIMIT") or 10_000),
         sql_memory_limit=env.get("IMON_SQL_MEMORY_LIMIT") or "512MB",
         regionalatlas_url=env.get("IMON_REGIONALATLAS_URL") or "",
+        lake=env.get("IMON_LAKE") or None,
+        lake_data_path=env.get("IMON_LAKE_DATA_PATH") or None,
         environ=env,
     )

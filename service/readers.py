@@ -78,22 +78,32 @@ class SnapshotReaders:
     request uses any more is closed.
     """
 
-    def __init__(self, published_dir: Path, *, warm: Callable[[Read], None] | None = None):
+    def __init__(self, published_dir: Path, *, warm: Callable[[Read], None] | None = None, lake=None):
         self.published_dir = Path(published_dir)
         self._warm = warm  # run in a thread when a snapshot is first opened, e.g. to compute its frequent answers
         self._lock = threading.Lock()
         self._open: dict[Path, _Open] = {}
         self._pointer: tuple[tuple[int, int, int], Path | None] | None = None
+        # with a lake (warehouse.lake.Lake), its current published snapshot replaces CURRENT: a PinnedSnapshot
+        # stands where a snapshot file stands, watched in a thread
+        self._lake_watch = None
+        if lake is not None:
+            from warehouse.lake import CurrentWatch
+
+            self._lake_watch = CurrentWatch(lake)
 
     def current(self) -> Path:
-        """The current snapshot file; NoSnapshotError if nothing is published."""
+        """The current snapshot file (or pinned lake snapshot); NoSnapshotError if nothing is published."""
         path = self._pointed_to()
         if path is None:
-            raise NoSnapshotError(f"nothing is published in {self.published_dir} yet: run `imon run` or `imon publish`")
+            where = self._lake_watch.lake.label if self._lake_watch else self.published_dir
+            raise NoSnapshotError(f"nothing is published in {where} yet: run `imon run` or `imon publish`")
         return path
 
     def _pointed_to(self) -> Path | None:
         """CURRENT, read again only when the pointer file changed (a publish replaces it: new inode)."""
+        if self._lake_watch is not None:
+            return self._lake_watch.current
         try:
             stat = os.stat(self.published_dir / POINTER)
         except FileNotFoundError:
@@ -110,7 +120,7 @@ class SnapshotReaders:
         with self._lock:
             entry = self._open.get(path)
             if entry is None:
-                connection = duckdb.connect(str(path), read_only=True)
+                connection = path.connect() if self._lake_watch else duckdb.connect(str(path), read_only=True)
                 entry = self._open[path] = _Open(connection, snapshot_label(connection) or path.stem)
                 if self._warm:
                     entry.users += 1  # the warm-up's own use, released when it is done
@@ -145,6 +155,8 @@ class SnapshotReaders:
 
     def close(self) -> None:
         """Close every snapshot connection (at shutdown)."""
+        if self._lake_watch is not None:
+            self._lake_watch.close()
         with self._lock:
             for entry in self._open.values():
                 entry.connection.close()

@@ -57,7 +57,12 @@ def test_tiny_benchmark_produces_every_number_and_the_report(tmp_path):
     assert all(t["met"] in (True, False) for t in results["targets"][:4])
     assert results["targets"][4]["met"] is None and results["targets"][5]["met"] is None
 
+    lake = results["lake"]  # PostgreSQL runs on every machine of this project (CI too)
+    assert lake["available"] is True and lake["publish_s"] > 0 and lake["data_bytes"] > 0, lake
+    assert "service" not in lake  # --skip-service skips the service on the lake too
+
     report = output.read_text()
+    assert "## Lake (DuckLake, catalog in PostgreSQL)" in report
     for heading in ("# Benchmarks", "## Machine", "## Workload", "## Scenarios", "## Targets", "## Where the time goes",
                     "## Query service under load"):
         assert heading in report

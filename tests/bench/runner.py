@@ -454,6 +454,7 @@ class Options:
     seed: int = 1
     output: Path | None = PROJECT_ROOT / "BENCHMARKS.md"
     skip_service: bool = False
+    skip_lake: bool = False
     workdir: Path | None = None
     keep: bool = False
     profile: str = "never"  # always, auto (when a target is missed), never
@@ -551,6 +552,13 @@ def run_benchmark(options: Options) -> dict[str, Any]:
                                                  max_seconds=options.max_seconds, seed=options.seed)
             say(options, f"bench: service: {results['service'].get('reason') or 'done'}")
 
+        if options.skip_lake:
+            results["lake"] = {"available": False, "reason": "skipped (--skip-lake)"}
+        else:
+            say(options, "bench: lake (DuckLake on the machine's PostgreSQL) …")
+            results["lake"] = measure_lake(options, env, warehouse, work, logs)
+            say(options, f"bench: lake: {results['lake'].get('reason') or 'done'}")
+
         results["targets"] = evaluate(results)
         missed = [t for t in results["targets"] if t["met"] is False]
         if options.profile == "always" or (options.profile == "auto" and missed):
@@ -575,6 +583,37 @@ def run_benchmark(options: Options) -> dict[str, Any]:
     if options.output:
         Path(options.output).write_text(markdown(results), encoding="utf-8")
     return results
+
+
+def measure_lake(options: Options, env: dict[str, str], warehouse: Path, work: Path, logs: Path) -> dict[str, Any]:
+    """Publish the incremental run's warehouse into a fresh DuckLake (catalog: a new PostgreSQL database), and load
+    the query service reading that lake, as the service scenario loads the local snapshot."""
+    from tests import postgres_support
+
+    unreachable = postgres_support.reachable()
+    if unreachable:
+        return {"available": False, "reason": unreachable}
+    from warehouse import lake
+
+    with postgres_support.database("imon_bench_lake") as name:
+        target = lake.Lake(f"postgres:dbname={name} host={postgres_support.HOST} port={postgres_support.PORT} "
+                           f"user={postgres_support.USER}", str(work / "lake-data"))
+        began = time.perf_counter()
+        snapshot = lake.publish(warehouse, target, run_id="bench-lake")
+        published_s = time.perf_counter() - began
+        data_bytes = sum(f.stat().st_size for f in (work / "lake-data").rglob("*") if f.is_file())
+        result: dict[str, Any] = {"available": True, "publish_s": round(published_s, 2), "snapshot_id": snapshot.snapshot_id,
+                                  "data_bytes": data_bytes, "warehouse_bytes": warehouse.stat().st_size}
+        if not options.skip_service:
+            from tests.bench.service_load import measure_service
+
+            lake_env = {k: v for k, v in env.items() if k.startswith("IMON_")}
+            lake_env.update({"IMON_LAKE": target.catalog, "IMON_LAKE_DATA_PATH": target.data_path,
+                             "IMON_SERVICE_DIR": str(work / "lake-service")})
+            result["service"] = measure_service(lake_env, logs / "serve-lake.log", clients=options.clients,
+                                                requests_per_client=options.requests_per_client,
+                                                max_seconds=options.max_seconds, seed=options.seed)
+        return result
 
 
 class ScenarioFailed(RuntimeError):
@@ -917,6 +956,7 @@ def markdown(results: dict[str, Any]) -> str:
                    f"start-up on either side): {full['result']['body_s'] / floor['total_s']:.1f}×.")
     out += _where_time_goes(results)
     out += _service_section(results)
+    out += _lake_section(results)
     profile = results.get("profile")
     if profile:
         out += ["", "## Profile of the full scenario (cProfile)", "",
@@ -1097,6 +1137,30 @@ def _service_section(results: dict[str, Any]) -> list[str]:
     return out
 
 
+def _lake_section(results: dict[str, Any]) -> list[str]:
+    found = results.get("lake") or {}
+    out = ["", "## Lake (DuckLake, catalog in PostgreSQL)", ""]
+    if not found.get("available"):
+        out.append(f"Not measured: {found.get('reason', 'not run')}.")
+        return out
+    out.append(f"Publishing the incremental run's warehouse ({_fmt_bytes(found['warehouse_bytes'])}) into a new lake on "
+               f"127.0.0.1:5432 took {_fmt_s(found['publish_s'])} (one transaction; {_fmt_bytes(found['data_bytes'])} of "
+               "Parquet under the data path), against the local publish's byte copy in the runs above.")
+    lake_service, local = found.get("service") or {}, results.get("service") or {}
+    if lake_service.get("available"):
+        rows = ["", "| query service on | profile p50 | profile p95 | slice p95 | throughput |", "|---|---:|---:|---:|---:|"]
+        for label, service in (("local snapshot file", local), ("lake snapshot", lake_service)):
+            if not service.get("available"):
+                continue
+            kinds = service["kinds"]
+            rows.append(f"| {label} | {kinds['profile']['p50_ms']:.0f} ms | {kinds['profile']['p95_ms']:.0f} ms | "
+                        f"{kinds.get('slice', {}).get('p95_ms', float('nan')):.0f} ms | {service['throughput_rps']} req/s |")
+        out += rows
+    elif lake_service:
+        out.append(f"Service on the lake not measured: {lake_service.get('reason')}.")
+    return out
+
+
 # --- command line ------------------------------------------------------------------------------------------------------
 
 
@@ -1108,6 +1172,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--output", type=Path, default=PROJECT_ROOT / "BENCHMARKS.md", help="the report (BENCHMARKS.md)")
     parser.add_argument("--json", type=Path, help="also write every number as JSON here")
     parser.add_argument("--skip-service", action="store_true", help="do not load the query service")
+    parser.add_argument("--skip-lake", action="store_true", help="do not publish into a DuckLake on PostgreSQL")
     parser.add_argument("--workdir", type=Path, help="work directory (default: a new temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases, landing zone)")
     parser.add_argument("--profile", choices=("auto", "always", "never"), default="never",
@@ -1146,6 +1211,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child == "floor":
         return child_floor(args.landing, args.database, args.result)
     options = Options(scale=args.scale, years=args.years, seed=args.seed, output=args.output, skip_service=args.skip_service,
+                      skip_lake=args.skip_lake,
                       workdir=args.workdir, keep=args.keep, profile=args.profile, incremental_table=args.incremental_table,
                       clients=args.clients, requests_per_client=args.requests_per_client, max_seconds=args.max_seconds,
                       notes=args.note)

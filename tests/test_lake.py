@@ -1,0 +1,260 @@
+"""The shared warehouse as a DuckLake on the machine's PostgreSQL: publish, pinned readers, rollback, writers, roles."""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from warehouse import lake
+from warehouse.publish import NoSnapshotError
+
+from tests import postgres_support
+
+pytestmark = pytest.mark.skipif(postgres_support.reachable() is not None,
+                                reason=str(postgres_support.reachable()))
+
+VALUES = "SELECT * FROM marts.indicator_value"
+
+
+@pytest.fixture
+def target(tmp_path):
+    """An empty lake: its own PostgreSQL database as catalog, Parquet files under tmp_path."""
+    with postgres_support.database("imon_lake") as name:
+        yield lake.Lake(f"postgres:dbname={name} host={postgres_support.HOST} port={postgres_support.PORT} "
+                        f"user={postgres_support.USER}", str(tmp_path / "lake-data"))
+
+
+def _changed_copy(source: Path, target: Path, sql: str) -> Path:
+    shutil.copy(source, target)
+    connection = duckdb.connect(str(target))
+    connection.execute(sql)
+    connection.close()
+    return target
+
+
+def _rows(connection, query=VALUES) -> list[tuple]:
+    return sorted(connection.execute(query).fetchall(), key=repr)
+
+
+def test_a_published_lake_holds_the_same_values_as_the_local_warehouse(built, target):
+    summary, _ = built
+    snapshot = lake.publish(summary.warehouse_path, target, run_id="run-1")
+    assert snapshot.run_id == "run-1" and lake.current(target).snapshot_id == snapshot.snapshot_id
+    local = duckdb.connect(str(summary.warehouse_path), read_only=True)
+    with lake.pinned(target) as reader:
+        assert _rows(reader) == _rows(local)
+        assert reader.execute("SELECT run_id FROM meta.publication").fetchone() == ("run-1",)
+        tables = reader.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'lake' "
+                                "AND schema_name IN ('raw', 'staging', 'core', 'indicators', 'marts') ORDER BY ALL").fetchall()
+        comments = dict(reader.execute("SELECT table_name, comment FROM duckdb_tables() WHERE database_name = 'lake' "
+                                       "AND schema_name = 'marts'").fetchall())
+    assert tables == local.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN "
+                                   "('raw', 'staging', 'core', 'indicators', 'marts') ORDER BY ALL").fetchall()
+    assert comments["indicator_value"] == local.execute(
+        "SELECT comment FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = 'indicator_value'").fetchone()[0]
+    local.close()
+
+
+def test_a_pinned_reader_keeps_its_snapshot_while_a_new_run_publishes_and_rollback_returns(built, target, tmp_path):
+    summary, _ = built
+    first = lake.publish(summary.warehouse_path, target, run_id="run-1")
+    reader = lake.open_snapshot(target)
+    before = _rows(reader)
+    changed = _changed_copy(summary.warehouse_path, tmp_path / "changed.duckdb",
+                            "UPDATE marts.indicator_value SET value = value + 1 WHERE ags = '01001000' AND value IS NOT NULL")
+    second = lake.publish(changed, target, run_id="run-2")
+    assert second.snapshot_id > first.snapshot_id
+    assert _rows(reader) == before  # pinned: the new publish does not reach it
+    with lake.pinned(target) as fresh:
+        moved = fresh.execute("SELECT count(*) FROM marts.indicator_value WHERE ags = '01001000' AND value IS NOT NULL").fetchone()[0]
+        assert moved > 0 and _rows(fresh) != before
+    reader.close()
+
+    assert lake.rollback(target).run_id == "run-1"
+    entries = lake.published(target)
+    assert [(e.run_id, e.withdrawn_at is not None) for e in entries] == [("run-1", False), ("run-2", True)]
+    assert lake.current(target).snapshot_id == first.snapshot_id
+    latest = lake.connect(target, read_only=True)  # what a county's own DuckDB asks, as the README shows it
+    assert latest.execute(lake.CURRENT_SNAPSHOT_SQL).fetchone() == (first.snapshot_id,)
+    latest.close()
+    with lake.pinned(target) as after:
+        assert _rows(after) == before
+    with pytest.raises(NoSnapshotError, match="nothing to roll back to"):
+        lake.rollback(target)
+
+
+def test_old_snapshots_expire_by_the_keep_count_and_their_files_go(built, target, tmp_path):
+    summary, _ = built
+    small = _changed_copy(summary.warehouse_path, tmp_path / "small.duckdb", "SELECT 1")
+    for number in range(1, 4):
+        lake.publish(small, target, run_id=f"run-{number}", keep=2)
+    entries = lake.published(target)
+    assert [e.run_id for e in entries] == ["run-2", "run-3"]
+    with pytest.raises(lake.LakeError):  # run-1's snapshot is gone
+        lake.open_snapshot(target, snapshot_id=1)
+    files = list(Path(target.data_path).rglob("*.parquet"))
+    referenced = lake.connect(target, read_only=True)
+    live = {Path(row[0]).name for row in referenced.execute(
+        "SELECT data_file FROM ducklake_list_files('lake', 'indicator_value', schema => 'marts')").fetchall()}
+    referenced.close()
+    assert live and {f.name for f in files if "indicator_value" in str(f.parent)} >= live
+
+
+def _writer(catalog: str, data_path: str, tables: dict, message: str, barrier) -> None:
+    barrier.wait(timeout=60)
+    lake.write_tables(lake.Lake(catalog, data_path), tables, message=message)
+
+
+def _two_writers(target, first: dict, second: dict) -> None:
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(2)
+    processes = [context.Process(target=_writer, args=(target.catalog, target.data_path, tables, message, barrier))
+                 for tables, message in ((first, "writer a"), (second, "writer b"))]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=120)
+    assert [p.exitcode for p in processes] == [0, 0]
+
+
+def test_two_writers_on_different_tables_both_commit(target):
+    lake.write_tables(target, {"setup.ready": "SELECT 1 AS ok"}, message="setup")
+    _two_writers(target, {"land_05.values": "SELECT range AS i FROM range(1000)"},
+                 {"land_09.values": "SELECT range AS i FROM range(2000)"})
+    connection = lake.connect(target, read_only=True)
+    assert connection.execute("SELECT count(*) FROM land_05.values").fetchone() == (1000,)
+    assert connection.execute("SELECT count(*) FROM land_09.values").fetchone() == (2000,)
+    messages = {row[0] for row in connection.execute("SELECT commit_message FROM lake.snapshots()").fetchall()}
+    assert {"writer a", "writer b"} <= messages
+    connection.close()
+
+
+def test_two_writers_on_the_same_table_both_land_one_after_the_other(target):
+    lake.write_tables(target, {"uploads.counts": "SELECT 0 AS writer"}, message="setup")
+    _two_writers(target, {"uploads.counts": "SELECT 1 AS writer"}, {"uploads.counts": "SELECT 2 AS writer"})
+    connection = lake.connect(target, read_only=True)
+    history = connection.execute("SELECT snapshot_id, commit_message FROM lake.snapshots() "
+                                 "WHERE commit_message LIKE 'writer %' ORDER BY snapshot_id").fetchall()
+    assert sorted(m for _, m in history) == ["writer a", "writer b"]  # neither write was lost
+    last = history[-1][1]
+    assert connection.execute("SELECT writer FROM uploads.counts").fetchall() == [(1 if last == "writer a" else 2,)]
+    for snapshot_id, message in history:  # each commit holds its own writer's table
+        assert connection.execute(f"SELECT writer FROM uploads.counts AT (VERSION => {snapshot_id})").fetchall() == \
+            [(1 if message == "writer a" else 2,)]
+    connection.close()
+
+
+def test_a_reader_role_reads_and_is_refused_on_write(target):
+    lake.write_tables(target, {"marts.example": "SELECT 42 AS answer"}, message="setup")
+    role = f"imon_reader_{Path(target.data_path).parent.name[-8:].lower()}".replace("-", "_")
+    lake.run_on_catalog(target, lake.reader_role_sql(role, lake.catalog_database(target)))
+    try:
+        reader = lake.Lake(target.catalog.replace(f"user={postgres_support.USER}", f"user={role}"), target.data_path)
+        connection = duckdb.connect()
+        lake.attach(connection, reader, read_only=True)
+        assert connection.execute("SELECT answer FROM lake.marts.example").fetchall() == [(42,)]
+        connection.close()
+        writer = duckdb.connect()
+        lake.attach(writer, reader)
+        with pytest.raises(duckdb.Error, match="(?i)permission denied"):
+            writer.execute("CREATE TABLE lake.marts.planted AS SELECT 1 AS x")
+        writer.close()
+    finally:
+        postgres_support.execute(f"REASSIGN OWNED BY {role} TO {postgres_support.USER}", f"DROP OWNED BY {role}",
+                                 database=lake.catalog_database(target))
+        postgres_support.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_export_and_import_move_a_published_file_into_the_lake_and_back(built, target, tmp_path):
+    summary, directory = built
+    from warehouse.publish import current_snapshot
+
+    snapshot_file = current_snapshot(directory / "published")
+    exported = lake.export_file(snapshot_file, target)
+    source = duckdb.connect(str(snapshot_file), read_only=True)
+    assert exported.run_id == source.execute("SELECT run_id FROM meta.publication").fetchone()[0]
+    back = lake.import_file(target, tmp_path / "back.duckdb")
+    imported = duckdb.connect(str(back), read_only=True)
+    assert _rows(imported) == _rows(source)
+    assert _rows(imported, "SELECT * FROM core.region") == _rows(source, "SELECT * FROM core.region")
+    with pytest.raises(FileExistsError):
+        lake.import_file(target, back)
+    source.close()
+    imported.close()
+
+
+def test_imon_publish_with_imon_lake_set_publishes_lists_and_rolls_back(built_copy, target, monkeypatch):
+    from flows.cli import app
+
+    monkeypatch.setenv("IMON_LAKE", target.catalog)
+    monkeypatch.setenv("IMON_LAKE_DATA_PATH", target.data_path)
+    runner = CliRunner()
+    first = runner.invoke(app, ["publish", "--warehouse", str(built_copy)])
+    assert first.exit_code == 0, first.output
+    assert "published into the lake" in first.output and "password" not in first.output
+    second = runner.invoke(app, ["publish", "--warehouse", str(built_copy)])
+    assert second.exit_code == 0, second.output
+    assert len(lake.published(target)) == 2
+    back = runner.invoke(app, ["publish", "--rollback", "--warehouse", str(built_copy)])
+    assert back.exit_code == 0, back.output
+    assert "rolled back the lake" in back.output
+    listed = runner.invoke(app, ["lake", "list", "--warehouse", str(built_copy)])
+    assert listed.exit_code == 0 and "Published snapshots in the lake" in listed.output
+    assert lake.current(target).snapshot_id == lake.published(target)[0].snapshot_id
+
+
+def test_the_lake_label_never_shows_a_password():
+    assert "secret" not in lake.Lake("postgres:dbname=imon host=db password=secret").label
+    assert lake.redact("dbname=x password = hunter2 host=y") == "dbname=x password = ******** host=y"
+
+
+def test_the_readme_shows_the_current_snapshot_query_that_the_code_uses():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert lake.CURRENT_SNAPSHOT_SQL in readme
+
+
+def test_two_service_processes_on_the_lake_give_identical_answers_and_follow_a_publish(built, target, tmp_path):
+    """Two `imon serve` replicas on different ports, both reading the lake: same bytes, same snapshot."""
+    import time
+
+    import httpx
+
+    from tests.service_support import ServiceProcess, bearer, create_keys, service_environ, service_settings
+
+    summary, _ = built
+    first = lake.publish(summary.warehouse_path, target, run_id="run-1")
+    lake_env = {"IMON_LAKE": target.catalog, "IMON_LAKE_DATA_PATH": target.data_path}
+    replicas = []
+    for number in (1, 2):
+        directory = tmp_path / f"replica-{number}"  # each replica its own store (keys, log); the lake is shared
+        environ = service_environ(directory, summary.warehouse_path, **lake_env)
+        keys = create_keys(service_settings(directory, summary.warehouse_path, **lake_env))
+        replicas.append((environ, keys, tmp_path / f"serve-{number}.log"))
+    paths = ["/api/regions/01001/profile", "/api/values?indicator=ARB06&level=kreis", "/api/catalog",
+             "/api/regions/05315/profile?format=csv"]
+    with ServiceProcess(replicas[0][0], replicas[0][2]) as one, ServiceProcess(replicas[1][0], replicas[1][2]) as two:
+        answers = []
+        for service, (_, keys, _) in ((one, replicas[0]), (two, replicas[1])):
+            with httpx.Client(base_url=service.url, headers=bearer(keys["state"]), timeout=60) as client:
+                responses = [client.get(path) for path in paths]
+                sql = client.post("/api/sql", json={"sql": "SELECT count(*) AS n FROM marts.indicator_value"})
+            assert all(r.status_code == 200 for r in responses), [r.text[:200] for r in responses]
+            assert sql.status_code == 200, sql.text
+            answers.append(([r.content for r in responses], {r.headers["X-Imon-Snapshot"] for r in responses},
+                            sql.json()["rows"]))
+        assert answers[0] == answers[1]
+        assert answers[0][1] == {"run-1"}
+
+        lake.publish(summary.warehouse_path, target, run_id="run-2")
+        for service, (_, keys, _) in ((one, replicas[0]), (two, replicas[1])):
+            deadline = time.monotonic() + 30
+            with httpx.Client(base_url=service.url, headers=bearer(keys["state"]), timeout=60) as client:
+                while client.get("/api/catalog").headers["X-Imon-Snapshot"] != "run-2":
+                    assert time.monotonic() < deadline, "the replica did not follow the new lake snapshot"
+                    time.sleep(0.2)
+    assert first.snapshot_id < lake.current(target).snapshot_id

@@ -1,0 +1,485 @@
+"""The shared warehouse as a DuckLake: catalog in PostgreSQL, data as Parquet files under a data path.
+
+The local DuckDB file stays the default. With `IMON_LAKE` set, a run still builds in its working
+file, and publishing writes every table of that file into the lake in one transaction: the commit
+is a DuckLake snapshot whose commit message says `publish` and whose extra info names the run.
+Readers attach the lake pinned to the current published snapshot (`SNAPSHOT_VERSION`), so they
+never see a run half-written, and keep that snapshot for as long as they like.
+
+A rollback does not rewrite data: it records the withdrawn snapshot in `imon_control.withdrawal`
+(one more commit), and the current published snapshot is the newest `publish` snapshot not withdrawn. Old snapshots expire by the keep-count rule (`ducklake_expire_snapshots`), their files are
+removed (`ducklake_cleanup_old_files`).
+
+Several writers may commit at once (DuckLake's optimistic concurrency on the PostgreSQL catalog):
+writes to different tables both commit; a conflict on the same table is retried, never dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import duckdb
+
+from warehouse.publish import NoSnapshotError
+
+ALIAS = "lake"
+SCHEMAS = ("raw", "staging", "core", "indicators", "marts", "meta")  # what a publish carries into the lake
+CONTROL_SCHEMA = "imon_control"  # the lake's own bookkeeping: withdrawn runs
+PUBLISH_MESSAGE = "publish"
+CONFLICT_RETRIES = 8
+
+
+# The current published snapshot, as any DuckDB client can ask the lake attached as `lake` (README).
+CURRENT_SNAPSHOT_SQL = """\
+SELECT max(snapshot_id) FROM lake.snapshots()
+WHERE commit_message = 'publish'
+  AND snapshot_id NOT IN (SELECT snapshot_id FROM lake.imon_control.withdrawal)"""
+
+
+class LakeError(RuntimeError):
+    """The lake cannot be reached or used as configured."""
+
+
+@dataclass(frozen=True)
+class Lake:
+    """Where a lake lives: the DuckLake catalog (e.g. `postgres:dbname=imon host=127.0.0.1`) and its data path."""
+
+    catalog: str
+    data_path: str | None = None
+
+    def __post_init__(self):
+        if not self.catalog:
+            raise LakeError("IMON_LAKE is empty: give the catalog, e.g. 'postgres:dbname=imon host=127.0.0.1'")
+
+    @property
+    def label(self) -> str:
+        """The catalog for messages: any password in the connection string is masked."""
+        return redact(self.catalog)
+
+
+@dataclass(frozen=True)
+class LakeSnapshot:
+    """One published snapshot of the lake."""
+
+    snapshot_id: int
+    run_id: str
+    published_at: str
+    withdrawn_at: str | None = None
+
+
+@dataclass(frozen=True)
+class PinnedSnapshot:
+    """A published lake snapshot as the service holds it: what a snapshot file is for the local warehouse."""
+
+    lake: Lake
+    snapshot_id: int
+
+    @property
+    def name(self) -> str:
+        return f"lake snapshot {self.snapshot_id}"
+
+    @property
+    def stem(self) -> str:
+        return f"lake-{self.snapshot_id}"
+
+    def __str__(self) -> str:
+        return f"ducklake:{self.lake.label}@{self.snapshot_id}"
+
+    def attach(self, connection: duckdb.DuckDBPyConnection, alias: str) -> None:
+        """Attach this snapshot read-only as `alias`, and allow DuckDB to read the lake's files (and only those,
+        once the caller turns external access off)."""
+        attach(connection, self.lake, alias=alias, snapshot_id=self.snapshot_id)
+        if self.lake.data_path:
+            folder = str(Path(self.lake.data_path).resolve())
+            connection.execute(f"SET allowed_directories = [{_literal(folder.rstrip('/') + '/')}]")
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """A read-only connection pinned to this snapshot, `USE`d like a snapshot file."""
+        return open_snapshot(self.lake, self.snapshot_id)
+
+
+class CurrentWatch:
+    """The current published snapshot of a lake, polled in a thread (a query to the catalog every `seconds`),
+    so a request only reads a field and a publish reaches readers within a poll."""
+
+    def __init__(self, lake: Lake, seconds: float = 1.0):
+        self.lake, self.seconds = lake, seconds
+        self._connection = connect(lake, read_only=True)
+        self._stop = threading.Event()
+        self.current: PinnedSnapshot | None = self._poll()
+        self._thread = threading.Thread(target=self._run, name="imon-lake-watch", daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> PinnedSnapshot | None:
+        try:
+            row = self._connection.execute(CURRENT_SNAPSHOT_SQL).fetchone()
+        except duckdb.CatalogException:  # nothing published yet: no control table
+            return None
+        return PinnedSnapshot(self.lake, int(row[0])) if row and row[0] is not None else None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.seconds):
+            try:
+                self.current = self._poll()
+            except duckdb.Error as error:  # the catalog is briefly away: keep serving the snapshot we have
+                logging.getLogger("imon.service").warning("polling the lake %s failed: %s", self.lake.label,
+                                                          redact(str(error)))
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self._connection.close()
+
+
+def redact(text: str) -> str:
+    """A connection string without its password."""
+    return re.sub(r"(password\s*=\s*)(\S+)", r"\1********", text, flags=re.I)
+
+
+def load_extensions(connection: duckdb.DuckDBPyConnection) -> None:
+    """Install and load the postgres and ducklake extensions from their PyPI wheels (no download at run time)."""
+    for name in ("postgres", "ducklake"):
+        try:
+            folder = resources.files(f"duckdb_extension_{name}") / "extensions" / f"v{duckdb.__version__}"
+        except ModuleNotFoundError as error:
+            raise LakeError(f"the DuckDB extension {name} is not installed: pip install "
+                            f"duckdb-extension-{name}=={duckdb.__version__}") from error
+        path = Path(str(folder)) / f"{name}.duckdb_extension"
+        if not path.is_file():
+            raise LakeError(f"no {name} extension for DuckDB {duckdb.__version__} at {path}")
+        connection.execute(f"INSTALL '{path}'")
+        connection.execute(f"LOAD {name}")
+
+
+def attach(connection: duckdb.DuckDBPyConnection, lake: Lake, *, alias: str = ALIAS, snapshot_id: int | None = None,
+           read_only: bool = False) -> None:
+    """Attach the lake to `connection` as `alias`: at its newest state, or pinned to one snapshot (read-only)."""
+    load_extensions(connection)
+    options = []
+    if lake.data_path and not read_only:
+        Path(lake.data_path).mkdir(parents=True, exist_ok=True)
+        options.append(f"DATA_PATH {_literal(str(lake.data_path))}")
+    if snapshot_id is not None:
+        options.append(f"SNAPSHOT_VERSION {int(snapshot_id)}")
+    if read_only or snapshot_id is not None:
+        options.append("READ_ONLY")
+    clause = f" ({', '.join(options)})" if options else ""
+    try:
+        connection.execute(f"ATTACH {_literal('ducklake:' + lake.catalog)} AS {alias}{clause}")
+    except duckdb.Error as error:
+        raise LakeError(f"cannot attach the lake {lake.label}: {redact(str(error))}") from error
+
+
+def connect(lake: Lake, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the lake attached at its newest state and in use."""
+    connection = duckdb.connect()
+    attach(connection, lake, read_only=read_only)
+    connection.execute(f"USE {ALIAS}")
+    return connection
+
+
+def open_snapshot(lake: Lake, snapshot_id: int | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection pinned to a published snapshot (default: the current one); `USE`d, so
+    `SELECT * FROM marts.indicator_value` reads it as it reads a snapshot file."""
+    if snapshot_id is None:
+        snapshot_id = current(lake).snapshot_id
+    connection = duckdb.connect()
+    attach(connection, lake, snapshot_id=snapshot_id)
+    connection.execute(f"USE {ALIAS}")
+    return connection
+
+
+def publish(working_path: Path | str, lake: Lake, *, run_id: str, keep: int = 5,
+            schemas: Iterable[str] = SCHEMAS) -> LakeSnapshot:
+    """Write every table of the (closed) working warehouse into the lake in one transaction, then expire
+    old snapshots. The commit is the published snapshot; readers pinned to an earlier one are not disturbed."""
+    working_path = Path(working_path)
+    if not working_path.exists():
+        raise FileNotFoundError(f"no working database at {working_path}: run `imon run` first")
+    published_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    connection = duckdb.connect()
+    try:
+        attach(connection, lake)
+        connection.execute(f"ATTACH {_literal(str(working_path))} AS working (READ_ONLY)")
+        tables = connection.execute(
+            "SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE database_name = 'working' "
+            f"AND schema_name IN ({', '.join(_literal(s) for s in schemas)}) ORDER BY ALL").fetchall()
+        snapshot_id = _with_retry(lambda: _write_publication(connection, tables, run_id, published_at), lake)
+        expire(connection, keep=keep)
+    finally:
+        connection.close()
+    return LakeSnapshot(snapshot_id=snapshot_id, run_id=run_id, published_at=published_at)
+
+
+def write_tables(lake: Lake, tables: dict[str, str], *, message: str, author: str = "imon") -> int:
+    """Replace `schema.table` with the result of each SELECT, in one transaction (retried on a conflict).
+
+    The building block for writers that are not a whole publish: another Land's tables, a county's area.
+    """
+    connection = connect(lake)
+    try:
+        def write() -> int:
+            with _transaction(connection):
+                for name, select in tables.items():
+                    schema = name.split(".")[0]
+                    connection.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{_identifier(schema)}")
+                    connection.execute(f"CREATE OR REPLACE TABLE {ALIAS}.{_qualified(name)} AS {select}")
+                connection.execute(f"CALL {ALIAS}.set_commit_message(?, ?)", [author, message])
+            return _newest_snapshot(connection)
+        return _with_retry(write, lake)
+    finally:
+        connection.close()
+
+
+def published(lake: Lake) -> list[LakeSnapshot]:
+    """The published snapshots still in the lake, oldest first, with the withdrawn ones marked."""
+    connection = connect(lake, read_only=True)
+    try:
+        return _published(connection)
+    finally:
+        connection.close()
+
+
+def current(lake: Lake) -> LakeSnapshot:
+    """The current published snapshot: the newest one whose run was not withdrawn."""
+    live = [s for s in published(lake) if s.withdrawn_at is None]
+    if not live:
+        raise NoSnapshotError(f"nothing is published in the lake {lake.label}: run `imon run` or `imon publish`")
+    return live[-1]
+
+
+def rollback(lake: Lake) -> LakeSnapshot:
+    """Withdraw the current published run; the one published before it becomes current again."""
+    connection = connect(lake)
+    try:
+        def withdraw() -> LakeSnapshot:
+            live = [s for s in _published(connection) if s.withdrawn_at is None]
+            if not live:
+                raise NoSnapshotError(f"nothing is published in the lake {lake.label}")
+            if len(live) == 1:
+                raise NoSnapshotError(f"the run {live[0].run_id} is the oldest published snapshot kept in the lake "
+                                      f"{lake.label}: nothing to roll back to")
+            now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            with _transaction(connection):
+                _ensure_control(connection)
+                connection.execute(f"INSERT INTO {CONTROL_SCHEMA}.withdrawal VALUES (?, ?, ?::TIMESTAMPTZ)",
+                                   [live[-1].snapshot_id, live[-1].run_id, now])
+                connection.execute(f"CALL {ALIAS}.set_commit_message('imon', ?)", [f"rollback {live[-1].run_id}"])
+            return live[-2]
+        return _with_retry(withdraw, lake)
+    finally:
+        connection.close()
+
+
+def expire(connection: duckdb.DuckDBPyConnection, *, keep: int) -> int:
+    """Expire the snapshots older than the `keep` newest published ones (and never the one a rollback
+    would return to), then delete the files no snapshot needs. Returns how many snapshots expired."""
+    entries = _published(connection)
+    live = [s for s in entries if s.withdrawn_at is None]
+    kept = {s.snapshot_id for s in entries[-max(keep, 1):]} | {s.snapshot_id for s in live[-2:]}
+    if not kept:
+        return 0
+    oldest = min(kept)
+    versions = [row[0] for row in connection.execute(
+        f"SELECT snapshot_id FROM {ALIAS}.snapshots() WHERE snapshot_id < ? ORDER BY snapshot_id", [oldest]).fetchall()]
+    if versions:
+        connection.execute(f"CALL ducklake_expire_snapshots('{ALIAS}', versions => ?)", [versions])
+        connection.execute(f"CALL ducklake_cleanup_old_files('{ALIAS}', cleanup_all => true)")
+    return len(versions)
+
+
+def export_file(snapshot_file: Path | str, lake: Lake, *, run_id: str | None = None, keep: int = 5) -> LakeSnapshot:
+    """Publish a local snapshot file into the lake (a state office moving its published state to a lake)."""
+    if run_id is None:
+        source = duckdb.connect(str(snapshot_file), read_only=True)
+        try:
+            run_id = source.execute("SELECT run_id FROM meta.publication").fetchone()[0]
+        except duckdb.CatalogException:
+            run_id = Path(snapshot_file).stem
+        finally:
+            source.close()
+    return publish(snapshot_file, lake, run_id=run_id, keep=keep)
+
+
+def import_file(lake: Lake, target: Path | str, *, snapshot_id: int | None = None,
+                schemas: Iterable[str] = SCHEMAS) -> Path:
+    """Write the current (or a given) published lake snapshot into a local DuckDB file, table by table."""
+    target = Path(target)
+    if target.exists():
+        raise FileExistsError(f"{target} exists: choose a new file for the import")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    connection = open_snapshot(lake, snapshot_id)
+    try:
+        connection.execute(f"ATTACH {_literal(str(target))} AS target")
+        tables = connection.execute(
+            f"SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE database_name = '{ALIAS}' "
+            f"AND schema_name IN ({', '.join(_literal(s) for s in schemas)}) ORDER BY ALL").fetchall()
+        for schema, table, comment in tables:
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS target.{_identifier(schema)}")
+            connection.execute(f"CREATE TABLE target.{_identifier(schema)}.{_identifier(table)} AS "
+                               f"SELECT * FROM {ALIAS}.{_identifier(schema)}.{_identifier(table)}")
+            if comment:
+                connection.execute(f"COMMENT ON TABLE target.{_identifier(schema)}.{_identifier(table)} IS "
+                                   f"{_literal(comment)}")
+        connection.execute("DETACH target")
+    finally:
+        connection.close()
+    return target
+
+
+def reader_role_sql(role: str, database: str) -> list[str]:
+    """PostgreSQL statements that give `role` read access to the lake's catalog, and nothing more.
+
+    A county attaches the lake with this role and READ_ONLY; any write is refused by PostgreSQL.
+    (The Parquet files under the data path must be readable to it too: a read-only share or bucket policy.)
+    """
+    role_name = _identifier(role)
+    return [
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {_literal(role)}) THEN "
+        f"CREATE ROLE {role_name} LOGIN; END IF; END $$",
+        f"GRANT CONNECT ON DATABASE {_identifier(database)} TO {role_name}",
+        f"GRANT USAGE ON SCHEMA public TO {role_name}",
+        f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role_name}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {role_name}",
+        f"REVOKE CREATE ON SCHEMA public FROM {role_name}",
+    ]
+
+
+def catalog_database(lake: Lake) -> str:
+    """The PostgreSQL database name in a `postgres:` catalog string."""
+    match = re.search(r"(?:^|\s)dbname\s*=\s*(\S+)", lake.catalog.removeprefix("postgres:"))
+    if not lake.catalog.startswith("postgres:") or not match:
+        raise LakeError(f"the lake catalog {lake.label} is not a PostgreSQL catalog with a dbname")
+    return match.group(1)
+
+
+def run_on_catalog(lake: Lake, statements: Iterable[str]) -> None:
+    """Run PostgreSQL statements on the lake's catalog database (through DuckDB's postgres extension)."""
+    connection = duckdb.connect()
+    try:
+        load_extensions(connection)
+        connection.execute(f"ATTACH {_literal(lake.catalog.removeprefix('postgres:'))} AS catalog (TYPE postgres)")
+        for statement in statements:
+            connection.execute("CALL postgres_execute('catalog', ?)", [statement])
+    except duckdb.Error as error:
+        raise LakeError(f"on the catalog of {lake.label}: {redact(str(error))}") from error
+    finally:
+        connection.close()
+
+
+# --- internals -----------------------------------------------------------------------------------
+
+
+def _write_publication(connection: duckdb.DuckDBPyConnection, tables: list[tuple], run_id: str,
+                       published_at: str) -> int:
+    """One transaction: every working table replaces its lake copy, retired ones are dropped, meta.publication stamped."""
+    wanted = {(schema, table) for schema, table, _ in tables}
+    with _transaction(connection):
+        present = connection.execute(
+            f"SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = '{ALIAS}' "
+            f"AND schema_name IN ({', '.join(_literal(s) for s in SCHEMAS)})").fetchall()
+        for schema, table in present:
+            if (schema, table) not in wanted and (schema, table) != ("meta", "publication"):
+                connection.execute(f"DROP TABLE {ALIAS}.{_identifier(schema)}.{_identifier(table)}")
+        for schema in sorted({schema for schema, _, _ in tables} | {"meta"}):
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{_identifier(schema)}")
+        for schema, table, comment in tables:
+            if (schema, table) == ("meta", "publication"):  # stamped anew below
+                continue
+            name = f"{_identifier(schema)}.{_identifier(table)}"
+            connection.execute(f"CREATE OR REPLACE TABLE {ALIAS}.{name} AS SELECT * FROM working.{name}")
+            if comment:
+                connection.execute(f"COMMENT ON TABLE {ALIAS}.{name} IS {_literal(comment)}")
+        connection.execute(f"CREATE OR REPLACE TABLE {ALIAS}.meta.publication AS SELECT ?::VARCHAR AS run_id, "
+                           "?::TIMESTAMPTZ AS published_at, 'lake'::VARCHAR AS working_path", [run_id, published_at])
+        _ensure_control(connection)
+        extra = json.dumps({"run_id": run_id, "published_at": published_at})
+        connection.execute(f"CALL {ALIAS}.set_commit_message('imon', ?, extra_info => ?)", [PUBLISH_MESSAGE, extra])
+    return _newest_snapshot(connection)
+
+
+@contextmanager
+def _transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN … COMMIT; on an error ROLLBACK, unless the failed COMMIT (a conflict) has ended the transaction already."""
+    connection.execute("BEGIN")
+    try:
+        yield
+        connection.execute("COMMIT")
+    except BaseException:
+        try:
+            connection.execute("ROLLBACK")
+        except duckdb.TransactionException:
+            pass
+        raise
+
+
+def _ensure_control(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{CONTROL_SCHEMA}")
+    connection.execute(f"CREATE TABLE IF NOT EXISTS {ALIAS}.{CONTROL_SCHEMA}.withdrawal "
+                       "(snapshot_id BIGINT, run_id VARCHAR, withdrawn_at TIMESTAMPTZ)")
+
+
+def _published(connection: duckdb.DuckDBPyConnection) -> list[LakeSnapshot]:
+    rows = connection.execute(
+        f"SELECT snapshot_id, commit_extra_info FROM {ALIAS}.snapshots() WHERE commit_message = ? "
+        "ORDER BY snapshot_id", [PUBLISH_MESSAGE]).fetchall()
+    withdrawn: dict[int, str] = {}
+    has_control = connection.execute(
+        f"SELECT count(*) FROM duckdb_tables() WHERE database_name = '{ALIAS}' AND schema_name = ? "
+        "AND table_name = 'withdrawal'", [CONTROL_SCHEMA]).fetchone()[0]
+    if has_control:
+        withdrawn = {snapshot: str(when) for snapshot, when in connection.execute(
+            f"SELECT snapshot_id, min(withdrawn_at) FROM {ALIAS}.{CONTROL_SCHEMA}.withdrawal GROUP BY snapshot_id").fetchall()}
+    entries = []
+    for snapshot_id, extra in rows:
+        info = json.loads(extra or "{}")
+        run_id = info.get("run_id", "")
+        entries.append(LakeSnapshot(snapshot_id, run_id, info.get("published_at", ""), withdrawn.get(snapshot_id)))
+    return entries
+
+
+def _newest_snapshot(connection: duckdb.DuckDBPyConnection) -> int:
+    return connection.execute(f"SELECT max(snapshot_id) FROM {ALIAS}.snapshots()").fetchone()[0]
+
+
+def _with_retry(write: Callable[[], object], lake: Lake, *, retries: int = CONFLICT_RETRIES):
+    """Run a write; when another writer committed a conflicting change first, try again (with a growing pause)."""
+    for attempt in range(retries + 1):
+        try:
+            return write()
+        except duckdb.Error as error:
+            if "conflict" not in str(error).lower() or attempt == retries:
+                raise LakeError(f"writing to the lake {lake.label} failed: {redact(str(error))}") from error
+            time.sleep(0.05 * 2 ** attempt)
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _identifier(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _qualified(name: str) -> str:
+    return ".".join(_identifier(part) for part in name.split("."))
+
+
+@contextmanager
+def pinned(lake: Lake, snapshot_id: int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """`open_snapshot` as a context manager."""
+    connection = open_snapshot(lake, snapshot_id)
+    try:
+        yield connection
+    finally:
+        connection.close()
