@@ -3,7 +3,7 @@
 - `BodyGate`: a request with a body to `/api` needs a valid key (401) and a declared size within the
   limit (413) before a byte of its body is read; a body sent without a length is counted while it is
   read and refused (413) as soon as it passes the limit.
-- `AnswerCap`: no answer larger than the byte cap leaves the service (413 instead, with the reason).
+- `AnswerCap`: no `/api` answer larger than the byte cap leaves the service (413 instead, with the reason).
 - `SecurityHeaders`: `X-Content-Type-Options`, `X-Frame-Options`, `Referrer-Policy` and a
   Content-Security-Policy that allows only the service's own scripts, styles and connections.
 """
@@ -106,7 +106,7 @@ class AnswerCap:
         self.app, self.max_bytes = app, max_bytes
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):  # the service's own assets are not answers
             return await self.app(scope, receive, send)
         refused = False
         sent = 0

@@ -71,8 +71,12 @@ def _serve(connection: Connection, memory_bytes: int) -> None:
                                                      idle_per_key=1, keys=2))
             head, body = _answer(job, engine)
         except Refusal as refusal:
+            # after a query stopped by a limit, the heap may be fragmented near the cap: a fresh worker takes over
+            retire = refusal.kind in ("memory_limit", "time_limit")
             connection.send_bytes(json.dumps({"ok": False, "kind": refusal.kind, "message": refusal.message,
-                                              "status": refusal.status}).encode())
+                                              "status": refusal.status, "retire": retire}).encode())
+            if retire:
+                return
             continue
         except (MemoryError, duckdb.OutOfMemoryException):  # the address-space cap, met outside DuckDB's own limit
             connection.send_bytes(json.dumps({**_memory_refusal(job["worker_memory"]), "retire": True}).encode())
