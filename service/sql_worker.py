@@ -164,8 +164,10 @@ class Worker:
     def __init__(self, memory_bytes: int):
         ours, theirs = socket.socketpair()
         try:
+            # few malloc arenas: each thread's 64 MB arena reservation would count against the address-space cap
             self.process = subprocess.Popen([sys.executable, "-m", "service.sql_worker", str(theirs.fileno()),
-                                             str(memory_bytes)], pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
+                                             str(memory_bytes)], pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
+                                            env={**os.environ, "MALLOC_ARENA_MAX": "2", "ARROW_DEFAULT_MEMORY_POOL": "system"})
         finally:
             theirs.close()
         self.connection = Connection(ours.detach())
