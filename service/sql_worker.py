@@ -71,8 +71,7 @@ def _serve(connection: Connection, memory_bytes: int) -> None:
                                                      idle_per_key=1, keys=2))
             head, body = _answer(job, engine)
         except Refusal as refusal:
-            # after a query stopped by a limit, the heap may be fragmented near the cap: a fresh worker takes over
-            retire = refusal.kind in ("memory_limit", "time_limit")
+            retire = refusal.kind == "time_limit"  # an interrupted engine is not reused: a fresh worker takes over
             connection.send_bytes(json.dumps({"ok": False, "kind": refusal.kind, "message": refusal.message,
                                               "status": refusal.status, "retire": retire}).encode())
             if retire:
@@ -85,11 +84,14 @@ def _serve(connection: Connection, memory_bytes: int) -> None:
             connection.send_bytes(json.dumps({"ok": False, "kind": "internal", "status": 500, "retire": True,
                                               "message": f"the query failed in the service: {type(error).__name__}"}).encode())
             return
-        connection.send_bytes(json.dumps(head).encode())
-        view = memoryview(body)
-        for start in range(0, len(view), CHUNK_BYTES):
-            connection.send_bytes(view[start:start + CHUNK_BYTES])
-        connection.send_bytes(b"")
+        try:
+            connection.send_bytes(json.dumps(head).encode())
+            view = memoryview(body)
+            for start in range(0, len(view), CHUNK_BYTES):
+                connection.send_bytes(view[start:start + CHUNK_BYTES])
+            connection.send_bytes(b"")
+        except OSError:  # the service went away (or gave up on this answer)
+            return
 
 
 def _answer(job: dict[str, Any], engines) -> tuple[dict[str, Any], bytes]:
@@ -138,9 +140,10 @@ def _memory_refusal(worker_memory: int) -> dict[str, Any]:
 def main() -> None:  # pragma: no cover - runs in the worker process
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops the service, which then closes the socket
     descriptor, memory_bytes = int(sys.argv[1]), int(sys.argv[2])
-    import duckdb, pandas, pyarrow  # noqa: E401,F401 - imported before the address space is capped
+    import duckdb, openpyxl, pandas, pyarrow, pyarrow.parquet  # noqa: E401,F401 - before the address space is capped
 
     import service.formats, service.sql_guard  # noqa: E401,F401
+    duckdb.connect(":memory:").execute("SELECT 1").fetchall()  # so the first query does not pay for the first use
     _serve(Connection(descriptor), memory_bytes)
 
 
