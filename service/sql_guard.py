@@ -184,7 +184,7 @@ def _execute(connection: duckdb.DuckDBPyConnection, sql: str, *, time_limit_seco
              row_limit: int, byte_limit: int | None = None) -> pa.Table:
     """At most row_limit + 1 rows of the statement, read in batches up to byte_limit; DuckDB's errors become Refusals."""
     try:
-        reader = connection.sql(sql).limit(row_limit + 1).to_arrow_reader(2048)
+        reader = connection.sql(sql).limit(row_limit + 1).to_arrow_reader(512)
         batches, size = [], 0
         for batch in reader:
             size += batch.nbytes
