@@ -105,9 +105,12 @@ class QueryEngines:
         self._idle: OrderedDict[tuple, list[duckdb.DuckDBPyConnection]] = OrderedDict()
 
     def run(self, snapshot: Path, sql: str, *, areas: dict[str, Path] | None = None, time_limit_seconds: float = 10,
-            row_limit: int = 10_000, byte_limit: int | None = None) -> QueryResult:
-        """Run a checked statement on the snapshot with the areas attached; raises Refusal on a limit or an error."""
-        key = (str(snapshot), tuple(sorted((name, str(path)) for name, path in (areas or {}).items())))
+            row_limit: int = 10_000, byte_limit: int | None = None, identity: str | None = None) -> QueryResult:
+        """Run a checked statement on the snapshot with the areas attached; raises Refusal on a limit or an error.
+
+        `identity` names the files when their paths do not (descriptors under /proc are reused).
+        """
+        key = identity or (str(snapshot), tuple(sorted((name, str(path)) for name, path in (areas or {}).items())))
         connection = self._checkout(key) or _open_engine(snapshot, areas or {}, memory_limit=self.memory_limit,
                                                          threads=self.threads)
         interrupted = threading.Event()

@@ -104,7 +104,8 @@ def _answer(job: dict[str, Any], engines) -> tuple[dict[str, Any], bytes]:
     cap = job["answer_max_bytes"]
     sql = check_statement(job["sql"], county_catalogs=set(job["areas"]), every_county=job["every_county"])
     result = engines.run(Path(job["snapshot"]), sql, areas={k: Path(v) for k, v in job["areas"].items()},
-                         row_limit=job["row_limit"], time_limit_seconds=job["time_limit_seconds"], byte_limit=cap)
+                         row_limit=job["row_limit"], time_limit_seconds=job["time_limit_seconds"], byte_limit=cap,
+                         identity=job.get("identity"))
     fmt = Format(job["format"])
     if fmt == Format.json:
         document = {
@@ -210,11 +211,17 @@ class SqlWorkers:
 
         if not self._slots.acquire(timeout=wait_seconds):
             raise Refusal("busy", "too many SQL queries are running; try again in a moment", status=503)
-        worker = None
+        worker, pinned = None, []
         try:
             worker = self._checkout()
             worker.wait_ready()
-            worker.connection.send_bytes(json.dumps({**job, "time_limit_seconds": time_limit_seconds,
+            # the worker attaches the files through the service's own descriptors: a publish (or an upload) that
+            # removes a file meanwhile does not take it away from a request that already resolved it
+            identity = json.dumps([job["snapshot"], sorted(job["areas"].items())])
+            snapshot = self._pin(job["snapshot"], pinned)
+            areas = {name: self._pin(path, pinned) for name, path in job["areas"].items()}
+            worker.connection.send_bytes(json.dumps({**job, "snapshot": snapshot, "areas": areas, "identity": identity,
+                                                     "time_limit_seconds": time_limit_seconds,
                                                      "worker_memory": self.worker_memory}).encode())
             head = self._head(worker, time_limit_seconds)
         except BaseException:
@@ -222,6 +229,9 @@ class SqlWorkers:
                 self._discard(worker)
             self._slots.release()
             raise
+        finally:
+            for descriptor in pinned:
+                os.close(descriptor)
         if not head["ok"]:
             if head.get("retire"):
                 self._discard(worker)
@@ -238,6 +248,18 @@ class SqlWorkers:
             idle, self._idle = self._idle, []
         for worker in idle:
             worker.kill()
+
+    @staticmethod
+    def _pin(path: str, pinned: list[int]) -> str:
+        from service.sql_guard import Refusal
+
+        try:
+            descriptor = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            raise Refusal("snapshot_changed", "the snapshot changed while the query started; send it again",
+                          status=503) from None
+        pinned.append(descriptor)
+        return f"/proc/{os.getpid()}/fd/{descriptor}"
 
     def _head(self, worker: Worker, time_limit_seconds: float) -> dict[str, Any]:
         from service.sql_guard import Refusal
