@@ -209,17 +209,25 @@ class SqlWorkers:
         """Run a job (see `_answer` for its fields) in a worker; Refusal for a refusal, a limit or a dead worker."""
         from service.sql_guard import Refusal
 
-        if not self._slots.acquire(timeout=wait_seconds):
-            raise Refusal("busy", "too many SQL queries are running; try again in a moment", status=503)
-        worker, pinned = None, []
+        # the worker attaches the files through the service's own descriptors, opened first thing: a publish (or
+        # an upload) that removes a file meanwhile does not take it away from a request that already resolved it
+        pinned: list[int] = []
         try:
-            worker = self._checkout()
-            worker.wait_ready()
-            # the worker attaches the files through the service's own descriptors: a publish (or an upload) that
-            # removes a file meanwhile does not take it away from a request that already resolved it
             identity = json.dumps([job["snapshot"], sorted(job["areas"].items())])
             snapshot = self._pin(job["snapshot"], pinned)
             areas = {name: self._pin(path, pinned) for name, path in job["areas"].items()}
+        except BaseException:
+            for descriptor in pinned:
+                os.close(descriptor)
+            raise
+        if not self._slots.acquire(timeout=wait_seconds):
+            for descriptor in pinned:
+                os.close(descriptor)
+            raise Refusal("busy", "too many SQL queries are running; try again in a moment", status=503)
+        worker = None
+        try:
+            worker = self._checkout()
+            worker.wait_ready()
             worker.connection.send_bytes(json.dumps({**job, "snapshot": snapshot, "areas": areas, "identity": identity,
                                                      "time_limit_seconds": time_limit_seconds,
                                                      "worker_memory": self.worker_memory}).encode())
