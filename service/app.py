@@ -34,7 +34,7 @@ from service.readers import SnapshotReaders
 from service.request_log import LogRequests, RequestLog
 from service.sql_guard import Refusal
 from service.sql_worker import SqlWorkers
-from service.uploads import TABLE_NAME, CountyAreas, UploadRejected
+from service.uploads import CountyAreas, UploadRejected
 from warehouse.publish import NoSnapshotError, snapshots
 
 STATIC_DIR = Path(__file__).with_name("static")
