@@ -327,6 +327,7 @@ def create_app(settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        app.state.sql_workers.start()  # they import in their own processes while the service starts serving
         yield
         app.state.readers.close()
         app.state.sql_workers.close()

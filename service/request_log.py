@@ -84,19 +84,26 @@ class LogRequests:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         started = time.perf_counter()
-        outcome: dict[str, Any] = {"status": None, "bytes": 0, "complete": False, "error": None}
+        outcome: dict[str, Any] = {"status": None, "bytes": 0, "complete": False, "error": None, "written": False}
 
         async def sending(message):
+            last = message["type"] == "http.response.body" and not message.get("more_body", False)
+            if last and outcome["status"] is not None:
+                # the status line went out already; the line is written before the last bytes, so that a client
+                # holding its whole answer finds it in the log (if those bytes fail, a second line says so)
+                outcome["bytes"] += len(message.get("body", b""))
+                outcome["complete"] = True
+                self._write(scope, outcome, started)
             try:
                 await send(message)
             except BaseException as error:
                 outcome["error"] = f"{type(error).__name__}: {printable(str(error))[:200]}"
+                outcome["complete"], outcome["written"] = False, False
                 raise
             if message["type"] == "http.response.start":
                 outcome["status"] = message["status"]
-            elif message["type"] == "http.response.body":
+            elif message["type"] == "http.response.body" and not last:
                 outcome["bytes"] += len(message.get("body", b""))
-                outcome["complete"] = not message.get("more_body", False)
 
         try:
             await self.app(scope, receive, sending)
@@ -105,7 +112,8 @@ class LogRequests:
                 outcome["status"], outcome["error"] = 500, type(error).__name__
             raise
         finally:
-            self._write(scope, outcome, started)
+            if not outcome["written"]:
+                self._write(scope, outcome, started)
 
     def _write(self, scope, outcome: dict[str, Any], started: float) -> None:
         who = (scope.get("state") or {}).get("caller")
@@ -125,4 +133,5 @@ class LogRequests:
         if not outcome["complete"] or outcome["error"]:
             entry["sent"] = False
             entry["error"] = outcome["error"] or "the response was not sent completely"
+        outcome["written"] = True
         self.log.write(entry)

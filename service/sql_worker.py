@@ -249,6 +249,12 @@ class SqlWorkers:
             raise Refusal(head["kind"], head["message"], status=head["status"])
         return Answer(head["media_type"], head["size"], head["truncated"], head["row_limit"], self._body(worker))
 
+    def start(self) -> None:
+        """Start every worker now (at service start), so the first queries do not wait for one to import DuckDB."""
+        with self._lock:
+            while len(self._idle) < self.size and not self._closed:
+                self._idle.append(Worker(self.worker_memory))
+
     def close(self) -> None:
         """Stop every idle worker (at shutdown; busy ones end when their socket closes)."""
         with self._lock:
