@@ -33,6 +33,12 @@ class Settings:
     sql_time_limit_seconds: float = 10.0
     sql_row_limit: int = 10_000
     sql_memory_limit: str = "512MB"
+    # --- query service limits (service hardening) ---
+    sql_statement_max_bytes: int = 100_000  # a longer /api/sql statement is refused (413) before it is parsed
+    sql_workers: int = 4  # /api/sql worker processes, each one query at a time
+    sql_worker_memory: str = "2GB"  # address space of a worker (RLIMIT_AS): parse, plan, run and encode together
+    answer_max_bytes: int = 64 * 1024 * 1024  # no answer body larger than this (413 instead)
+    upload_max_bytes: int = 10 * 1024 * 1024  # a county upload larger than this is refused before it is read
     county_data_dir: Path = PROJECT_ROOT / "sources" / "county"  # county_file tables with a relative path
     regionalatlas_url: str = ""  # the Regionalatlas query service (imon reconcile); "" = sources.regionalatlas.DEFAULT_URL
     lake: str | None = None  # DuckLake catalog (IMON_LAKE, e.g. "postgres:dbname=imon host=127.0.0.1"): publish there
@@ -93,5 +99,17 @@ def load_settings(environ: Mapping[str, str] | None = None, *, warehouse: str | 
         regionalatlas_url=env.get("IMON_REGIONALATLAS_URL") or "",
         lake=env.get("IMON_LAKE") or None,
         lake_data_path=env.get("IMON_LAKE_DATA_PATH") or None,
+        sql_statement_max_bytes=_bytes(env.get("IMON_SQL_STATEMENT_MAX_BYTES") or "100000"),
+        sql_workers=int(env.get("IMON_SQL_WORKERS") or 4),
+        sql_worker_memory=env.get("IMON_SQL_WORKER_MEMORY") or "2GB",
+        answer_max_bytes=_bytes(env.get("IMON_ANSWER_MAX_BYTES") or "64MB"),
+        upload_max_bytes=_bytes(env.get("IMON_UPLOAD_MAX_BYTES") or "10MB"),
         environ=env,
     )
+
+
+def _bytes(text: str) -> int:
+    """`64MB`, `2GB`, `100kB` or a number of bytes → bytes (powers of 1024)."""
+    value = text.strip().upper().replace(" ", "").removesuffix("IB").removesuffix("B")
+    units = {"K": 1024, "M": 1024 ** 2, "G": 1024 ** 3}
+    return int(float(value[:-1]) * units[value[-1]]) if value and value[-1] in units else int(value)

@@ -4,23 +4,24 @@ Every /api request needs `Authorization: Bearer <key>` (401 without a valid one,
 rights). Published indicators are readable with any key; a county's uploads only with that county's
 key (as delivered) or the state office's (small counts suppressed). Every request is logged to
 `<service dir>/requests.log` with the key id, never the key.
+
+What the service guarantees against hostile and careless clients (limits, redaction, export
+neutralisation, disclosure) lives in its own modules: `service.guards` (bodies, answer sizes, browser
+headers), `service.request_log`, `service.sql_worker` (analysts' SQL in capped worker processes),
+`service.formats` (formula-safe CSV/XLSX) and `service.uploads` (disclosure control).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
-import time
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import duckdb
-from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Path as PathPart, Query, Request, UploadFile
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
@@ -28,16 +29,17 @@ from pydantic import BaseModel, Field
 from service import maps
 from service import profile as queries
 from service.auth import Caller, KeyStore
-from service.formats import Answer, Format, json_bytes, json_response, plain, tabular_answer, tabular_response
+from service.formats import Answer, Format, attachment, json_bytes, json_response, plain, tabular_answer, tabular_response
+from service.guards import DEFAULT_BODY_BYTES, AnswerCap, BodyGate, SecurityHeaders
 from service.readers import SnapshotReaders
-from service.sql_guard import QueryEngines, Refusal, check_statement
+from service.request_log import LogRequests, RequestLog
+from service.sql_guard import Refusal
+from service.sql_worker import SqlWorkers
 from service.uploads import CountyAreas, UploadRejected
 from warehouse.publish import NoSnapshotError, snapshots
 
 STATIC_DIR = Path(__file__).with_name("static")
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 SNAPSHOT_HEADER = "X-Imon-Snapshot"
-SQL_SLOTS = 4  # analysts' queries running at once; each may use the memory limit
 
 progress = logging.getLogger("imon.service")
 bearer = HTTPBearer(auto_error=False, scheme_name="API key",
@@ -50,27 +52,6 @@ class SqlRequest(BaseModel):
     """One read-only SELECT or WITH statement."""
 
     sql: str = Field(..., examples=["SELECT indicator_id, value FROM marts.indicator_value WHERE ags = '09162000' AND level = 'kreis'"])
-
-
-class RequestLog:
-    """JSON lines in `<service dir>/requests.log`: who asked what, the answer's status and time; never a key."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._handle = open(self.path, "a", encoding="utf-8", buffering=1)  # line-buffered: each line lands whole
-
-    def write(self, entry: dict[str, Any]) -> None:
-        line = json.dumps(entry, ensure_ascii=False, default=str)
-        with self._lock:
-            self._handle.write(line + "\n")
-        progress.info("%s %s %s %s %sms", entry["status"], entry["method"], entry["path"],
-                      entry.get("key_id") or "-", entry["ms"])
-
-    def close(self) -> None:
-        with self._lock:
-            self._handle.close()
 
 
 # --- access ----------------------------------------------------------------------------------------
@@ -89,6 +70,9 @@ def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials
 
 
 CallerDep = Annotated[Caller, Depends(caller)]
+CountyPath = Annotated[str, PathPart(description="5-digit Kreis key of the county, e.g. 09162", pattern=r"^[0-9]{5}$")]
+TablePath = Annotated[str, PathPart(description="Table name: lower-case letters, digits and underscores",
+                                    pattern=r"^[a-z][a-z0-9_]{0,62}$")]
 FormatQuery = Annotated[Format, Query(alias="format", description="json (default), csv, parquet or xlsx")]
 
 
@@ -163,9 +147,10 @@ def get_profile(request: Request, region: str, who: CallerDep, fmt: FormatQuery 
     JSON gives the region, its Land, Germany, the peer group with its members and definition, and
     per indicator the catalogue entry and the series; CSV, Parquet and XLSX give the series as one table.
     """
-    ags, level = queries.parse_region(region)
+    ags, level = queries.parse_region(region)  # only a well-formed key gets this far: nothing else is built or cached
+    name = "profile_" + {"deutschland": "DG", "land": ags[:2], "regierungsbezirk": ags[:3], "kreis": ags[:5]}.get(level, ags)
     with _snapshot(request) as read:
-        answer = read.memo(("profile", ags, level, fmt), lambda: _profile_answer(read, ags, level, fmt, name=f"profile_{region}"))
+        answer = read.memo(("profile", ags, level, fmt), lambda: _profile_answer(read, ags, level, fmt, name=name))
     return answer.response()
 
 
@@ -214,7 +199,9 @@ def get_status(request: Request, who: CallerDep, fmt: FormatQuery = Format.json)
     400: {"description": "Refused: not one SELECT, a forbidden statement or function, a DuckDB error, the memory limit"},
     403: {"description": "The statement reads another county's upload area"},
     404: {"description": "The statement reads the area of a county that has uploaded nothing"},
-    408: {"description": "The time limit was reached"}})
+    408: {"description": "The time limit was reached (parsing and planning count)"},
+    413: {"description": "The statement or the answer is larger than its limit"},
+    503: {"description": "Every SQL worker is busy"}})
 def post_sql(request: Request, body: SqlRequest, who: CallerDep, fmt: FormatQuery = Format.json):
     """Run exactly one SELECT or WITH statement on the published snapshot.
 
@@ -222,33 +209,25 @@ def post_sql(request: Request, body: SqlRequest, who: CallerDep, fmt: FormatQuer
     functions that read files; a time, memory and row limit (the answer says when rows were cut).
     Your county's uploads are attached as `county_<5-digit key>`; the state office sees every county's.
     """
-    settings, areas = request.app.state.settings, request.app.state.areas
-    attachments = areas.attachments(who)
-    check_statement(body.sql, county_catalogs=set(attachments), every_county=who.is_state_office)
-    if not request.app.state.sql_slots.acquire(timeout=settings.sql_time_limit_seconds):
-        raise HTTPException(503, "too many SQL queries are running; try again in a moment")
-    try:
-        with _snapshot(request) as read:
-            label = read.label
-            result = request.app.state.engines.run(read.path, body.sql, areas=attachments, row_limit=settings.sql_row_limit,
-                                                   time_limit_seconds=settings.sql_time_limit_seconds)
-    finally:
-        request.app.state.sql_slots.release()
-    headers = {**_headers(label), "X-Imon-Truncated": str(result.truncated).lower(), "X-Imon-Row-Limit": str(result.row_limit)}
+    settings = request.app.state.settings
+    size = len(body.sql.encode("utf-8"))
+    if size > settings.sql_statement_max_bytes:
+        raise Refusal("statement_size", f"the statement has {size} bytes, more than the limit of "
+                                        f"{settings.sql_statement_max_bytes}; send a shorter statement", status=413)
+    attachments = request.app.state.areas.attachments(who)
+    with _snapshot(request) as read:
+        label = read.label
+        job = {"snapshot": str(read.path), "label": label, "sql": body.sql, "format": fmt.value,
+               "areas": {name: str(path) for name, path in attachments.items()}, "every_county": who.is_state_office,
+               "row_limit": settings.sql_row_limit, "memory_limit": settings.sql_memory_limit, "threads": 2,
+               "answer_max_bytes": settings.answer_max_bytes}
+        answer = request.app.state.sql_workers.run(job, time_limit_seconds=settings.sql_time_limit_seconds,
+                                                   wait_seconds=settings.sql_time_limit_seconds)
+    headers = {**_headers(label), "X-Imon-Truncated": str(answer.truncated).lower(),
+               "X-Imon-Row-Limit": str(answer.row_limit), "Content-Length": str(answer.size)}
     if fmt != Format.json:
-        return tabular_response(result.table, fmt, name="query", headers=headers)
-    document = {
-        "snapshot": label,
-        "columns": result.table.column_names,
-        "types": [str(t) for t in result.table.schema.types],
-        "rows": [list(row.values()) for row in result.table.to_pylist()] if result.table.num_columns else [],
-        "row_count": result.table.num_rows,
-        "truncated": result.truncated,
-        "row_limit": result.row_limit,
-    }
-    if result.truncated:
-        document["message"] = f"the result has more than {result.row_limit} rows; only the first {result.row_limit} are returned"
-    return json_response(document, headers=headers)
+        headers["Content-Disposition"] = attachment("query", fmt)
+    return StreamingResponse(answer.chunks, media_type=answer.media_type, headers=headers)
 
 
 # --- county uploads ---------------------------------------------------------------------------------------
@@ -266,9 +245,10 @@ def post_upload(request: Request, table: str, who: CallerDep,
     """
     if who.is_state_office or not who.county:
         raise HTTPException(403, "uploads go into a county's own area: use that county's key")
-    body = file.file.read(MAX_UPLOAD_BYTES + 1)
-    if len(body) > MAX_UPLOAD_BYTES:
-        raise HTTPException(413, f"the file is larger than {MAX_UPLOAD_BYTES // 1024 // 1024} MB")
+    limit = request.app.state.settings.upload_max_bytes  # the body gate refused larger requests unread
+    body = file.file.read(limit + 1)
+    if len(body) > limit:
+        raise HTTPException(413, f"the file is larger than the limit of {limit / 1024 / 1024:g} MB")
     result = request.app.state.areas.store(who.county, table, body, file_name=file.filename, key_id=who.key_id)
     return {"county": result.county, "table": result.table, "catalog": f"county_{result.county}", "rows": result.rows,
             "suppressed_for_others": result.suppressed_for_others,
@@ -281,11 +261,12 @@ def get_uploads(request: Request, who: CallerDep):
     """Your county's uploads; for the state office, every county's."""
     areas = request.app.state.areas
     counties = areas.counties() if who.is_state_office else [who.county]
-    return {"uploads": plain([entry for county in counties for entry in areas.tables(county)])}
+    audience = "shared" if who.is_state_office else "owner"  # the state office never sees a raw file's digest
+    return {"uploads": plain([entry for county in counties for entry in areas.tables(county, audience)])}
 
 
 @api.get("/uploads/{county}/{table}", summary="Read a county upload", tags=["uploads"])
-def get_upload(request: Request, county: str, table: str, who: CallerDep, fmt: FormatQuery = Format.json):
+def get_upload(request: Request, county: CountyPath, table: TablePath, who: CallerDep, fmt: FormatQuery = Format.json):
     """The rows of an upload: as delivered for the county itself, with small counts suppressed for the state office."""
     if not who.may_read_county(county):
         raise HTTPException(403, f"the uploads of county {county} are readable only by that county and the state office")
@@ -328,6 +309,17 @@ def docs():
                                swagger_favicon_url="/static/favicon.svg")
 
 
+def _body_limit(settings):
+    """The largest request body a path accepts: an upload, a statement (JSON-escaped), anything else."""
+    def limit(path: str) -> int:
+        if path.startswith("/api/uploads/"):
+            return settings.upload_max_bytes + 64 * 1024  # the multipart envelope around the file
+        if path == "/api/sql":
+            return 6 * settings.sql_statement_max_bytes + 1024  # JSON may escape a byte as \u00xx
+        return DEFAULT_BODY_BYTES
+    return limit
+
+
 # --- the application ----------------------------------------------------------------------------------------
 
 
@@ -336,9 +328,10 @@ def create_app(settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        app.state.sql_workers.start()  # they import in their own processes while the service starts serving
         yield
         app.state.readers.close()
-        app.state.engines.close()
+        app.state.sql_workers.close()
         app.state.request_log.close()
         app.state.keys.close()
 
@@ -358,32 +351,17 @@ def create_app(settings) -> FastAPI:
     app.state.areas = CountyAreas(Path(settings.service_dir) / "counties", disclosure_threshold=settings.disclosure_threshold)
     app.state.readers = SnapshotReaders(settings.published_dir, warm=lambda read: (_warm_profiles(read), maps.warm(read)))
     app.state.request_log = RequestLog(Path(settings.service_dir) / "requests.log")
-    app.state.sql_slots = threading.BoundedSemaphore(SQL_SLOTS)
-    app.state.engines = QueryEngines(memory_limit=settings.sql_memory_limit, idle_per_key=2)
+    app.state.sql_workers = SqlWorkers(workers=settings.sql_workers, worker_memory=settings.sql_worker_memory)
     app.include_router(api)
     app.include_router(pages)
     app.include_router(maps.api, dependencies=[Depends(caller)])  # maps of the indicators (service/maps.py)
     app.include_router(maps.pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-
-    @app.middleware("http")
-    async def log_request(request: Request, call_next):
-        started = time.perf_counter()
-        request.state.caller = None  # the auth dependency fills it in
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            who = request.state.caller
-            request.app.state.request_log.write({
-                "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-                "method": request.method, "path": request.url.path, "query": _redacted(request),
-                "status": status, "ms": round((time.perf_counter() - started) * 1000, 1),
-                "key_id": who.key_id if who else None, "role": who.role if who else None,
-                "county": who.county if who else None, "client": request.client.host if request.client else None,
-            })
+    # the guards, innermost first: bodies are refused unread, answers capped, headers set, and what was sent logged
+    app.add_middleware(BodyGate, authenticate=app.state.keys.authenticate, limits=_body_limit(settings))
+    app.add_middleware(AnswerCap, max_bytes=settings.answer_max_bytes)
+    app.add_middleware(SecurityHeaders, docs_html=lambda: docs().body)
+    app.add_middleware(LogRequests, log=app.state.request_log)
 
     @app.exception_handler(Refusal)
     async def refused(request: Request, error: Refusal):
@@ -406,9 +384,3 @@ def create_app(settings) -> FastAPI:
         return JSONResponse({"detail": str(error)}, status_code=404)
 
     return app
-
-
-def _redacted(request: Request) -> str:
-    """The query string with anything that looks like a secret blanked out."""
-    secret = ("key", "token", "password", "secret", "authorization")
-    return "&".join(f"{k}={'***' if any(s in k.lower() for s in secret) else v}" for k, v in request.query_params.multi_items())

@@ -1,4 +1,9 @@
-"""Tabular answers as JSON, CSV, Parquet or XLSX, from one Arrow table."""
+"""Tabular answers as JSON, CSV, Parquet or XLSX, from one Arrow table.
+
+Every CSV and XLSX cell (and column name) that a spreadsheet would read as a formula is written as
+literal text (OWASP's CSV-injection rules): text starting with `=`, `+`, `-`, `@`, a tab, a carriage
+return or a line feed gets a leading `'`, and XLSX cells are written as strings, never formulas.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import decimal
 import enum
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +36,22 @@ MEDIA_TYPES = {
     Format.parquet: "application/vnd.apache.parquet",
     Format.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and full-width
+UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def neutralised(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula, as literal text (a leading apostrophe); anything else unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def attachment(name: str, fmt: "Format") -> str:
+    """A Content-Disposition that is safe whatever the name: ASCII letters, digits, `_`, `.` and `-` only."""
+    return f'attachment; filename="{UNSAFE_IN_FILE_NAME.sub("_", name)[:100] or "answer"}.{fmt.value}"'
 
 
 def plain(value: Any) -> Any:
@@ -84,7 +106,7 @@ def tabular_answer(table: pa.Table, fmt: Format, *, name: str, document: dict[st
     if fmt == Format.json:
         return Answer(json_bytes({**(document or {}), "row_count": table.num_rows, "data": table.to_pylist()}),
                       headers=headers)
-    headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt.value}"'
+    headers["Content-Disposition"] = attachment(name, fmt)
     return Answer(encode(table, fmt), MEDIA_TYPES[fmt], headers)
 
 
@@ -100,18 +122,52 @@ def encode(table: pa.Table, fmt: Format) -> bytes:
         buffer = pa.BufferOutputStream()
         pq.write_table(table, buffer)
         return buffer.getvalue().to_pybytes()
-    frame = table.to_pandas()
+    # whole numbers with gaps stay whole numbers (250, not 250.0); names and text cells never become formulas
+    import pandas as pd
+
+    integers = {t: pd.Int64Dtype() for t in (pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16(),
+                                             pa.uint32())}
+    frame = table.to_pandas(types_mapper=integers.get)
+    frame.columns = [str(neutralised(str(c))) for c in frame.columns]
+    for position, column in enumerate(table.schema):
+        if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type) or pa.types.is_temporal(column.type)
+                or pa.types.is_boolean(column.type) or pa.types.is_decimal(column.type)):
+            frame.iloc[:, position] = frame.iloc[:, position].map(neutralised).astype(object)
     if fmt == Format.csv:
         return frame.to_csv(index=False).encode("utf-8")
     if fmt == Format.xlsx:
-        for column in frame.columns:
-            series = frame[column]
-            if getattr(series.dtype, "tz", None) is not None:  # Excel has no time zones
-                frame[column] = series.dt.tz_convert("UTC").dt.tz_localize(None)
-            elif series.dtype == object:
-                frame[column] = series.map(lambda v: v if v is None or isinstance(v, (str, int, float, decimal.Decimal, dt.date))
-                                           else str(plain(v)))
-        buffer = io.BytesIO()
-        frame.to_excel(buffer, index=False, sheet_name="data", engine="openpyxl")
-        return buffer.getvalue()
+        return _xlsx(frame)
     raise ValueError(f"no encoder for {fmt}")
+
+
+def _xlsx(frame) -> bytes:
+    """The frame as one sheet; every text cell a string cell (openpyxl would turn `=…` into a formula)."""
+    import pandas as pd
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import TYPE_STRING
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("data")
+
+    def cell(value):
+        if isinstance(value, str):
+            text = WriteOnlyCell(sheet, value=value)
+            text.data_type = TYPE_STRING
+            return text
+        if value is None or (isinstance(value, float) and not math.isfinite(value)) or pd.isna(value):
+            return None
+        if isinstance(value, pd.Timestamp) and value.tzinfo is not None:  # Excel has no time zones
+            return value.tz_convert("UTC").tz_localize(None).to_pydatetime()
+        if isinstance(value, (int, float, decimal.Decimal, dt.date, dt.datetime, dt.time)):
+            return value
+        if hasattr(value, "item") and getattr(value, "ndim", None) == 0:  # numpy scalars
+            return cell(value.item())
+        return cell(str(neutralised(str(plain(value)))))
+
+    sheet.append([cell(name) for name in frame.columns])
+    for values in frame.itertuples(index=False, name=None):
+        sheet.append([cell(value) for value in values])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -7,6 +7,7 @@ marts.indicator_comparison; a snapshot without them gets profiles without a peer
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import duckdb
@@ -16,6 +17,7 @@ from warehouse.review import publications
 
 LEVEL_OF_LENGTH = {2: "land", 3: "regierungsbezirk", 5: "kreis", 8: "gemeinde"}
 LEVELS = ("deutschland", "land", "regierungsbezirk", "kreis", "gemeinde")
+REGION_KEY = re.compile(r"[0-9]{2,8}")
 
 
 class UnknownRegion(LookupError):
@@ -24,11 +26,11 @@ class UnknownRegion(LookupError):
 
 def parse_region(key: str, level: str | None = None) -> tuple[str, str]:
     """A key as users type it → (ags, level): DG Germany, 09 Land, 09162 Kreis, 09162000 Gemeinde."""
-    key = key.strip()
+    key = key.strip(" ")
     if key.upper() in ("DG", "DE", "0", "00000000"):
         return "00000000", "deutschland"
-    if not key.isdigit() or len(key) not in LEVEL_OF_LENGTH:
-        raise UnknownRegion(f"region {key!r}: give Germany (DG), a Land (09), a Kreis (09162) or a Gemeinde (09162000)")
+    if not REGION_KEY.fullmatch(key) or len(key) not in LEVEL_OF_LENGTH:  # ASCII digits only: nothing else is cached
+        raise UnknownRegion(f"region {key[:20]!r}: give Germany (DG), a Land (09), a Kreis (09162) or a Gemeinde (09162000)")
     return key.ljust(8, "0"), level or LEVEL_OF_LENGTH[len(key)]
 
 

@@ -26,7 +26,8 @@ ALLOWED_TABLE_FUNCTIONS = frozenset({
     "duckdb_functions", "duckdb_types", "duckdb_keywords", "pragma_table_info", "summary",
 })
 # Statements that read: SELECT in its DuckDB spellings (DESCRIBE, SHOW, SUMMARIZE, FROM-first, VALUES, TABLE).
-READING_KEYWORDS = frozenset({"SELECT", "WITH", "FROM", "VALUES", "TABLE", "DESCRIBE", "SHOW", "SUMMARIZE", "("})
+READING_KEYWORDS = frozenset({"SELECT", "WITH", "FROM", "VALUES", "TABLE", "DESCRIBE", "SHOW", "SUMMARIZE", "(",
+                              "PIVOT", "UNPIVOT"})
 NAMED_REFUSALS = {
     "ATTACH": "ATTACH would open another database", "DETACH": "DETACH changes the attached databases",
     "INSTALL": "INSTALL would download an extension", "LOAD": "LOAD would load an extension",
@@ -35,7 +36,12 @@ NAMED_REFUSALS = {
     "PRAGMA": "PRAGMA changes or inspects the configuration", "CALL": "CALL runs a table function outside a SELECT",
     "USE": "USE changes the default database", "CHECKPOINT": "CHECKPOINT writes to the database",
 }
-COUNTY_CATALOG = re.compile(r"^county_(\d{5})$", re.IGNORECASE)
+# Functions and system views that reveal the server (paths, settings, the user it runs as), with or without ().
+REVEALING_FUNCTIONS = frozenset({"current_setting", "getenv", "duckdb_settings", "duckdb_databases",
+                                 "duckdb_extensions", "duckdb_secrets", "duckdb_temporary_files", "duckdb_memory",
+                                 "which_secret", "duckdb_log_contexts", "duckdb_logs"})
+SYSTEM_NAME = re.compile(r"(duckdb|pragma|sqlite|test_all|which)_\w+", re.IGNORECASE | re.ASCII)
+COUNTY_CATALOG = re.compile(r"county_([0-9]{5})", re.IGNORECASE)
 FILE_LIKE = re.compile(r"[/\\:]|\.(csv|tsv|txt|parquet|json|jsonl|ndjson|xlsx|duckdb|db|gz|zst)$", re.IGNORECASE)
 COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 
@@ -63,12 +69,16 @@ def check_statement(sql: str, *, county_catalogs: set[str] = frozenset(), every_
         raise Refusal("empty", "send one SELECT or WITH statement in the field `sql`")
     try:
         statements = duckdb.extract_statements(sql)
+    except duckdb.OutOfMemoryException:
+        raise
     except duckdb.Error as error:
         raise Refusal("syntax", f"the statement does not parse: {_first_line(error)}") from error
-    meaningful = [s for s in statements if COMMENTS.sub("", s.query).strip(" \t\r\n;")]
+    keyword = _first_keyword(sql)
+    if keyword in ("PIVOT", "UNPIVOT") and _is_one_pivot(statements):
+        statements = statements[-1:]  # DuckDB reads a PIVOT without IN (…) as a type for its columns and a SELECT
+    meaningful = [s for s in statements if not s.query or COMMENTS.sub("", s.query).strip(" \t\r\n;")]
     if len(meaningful) != 1:
         raise Refusal("multiple_statements", f"send exactly one statement, not {len(meaningful)}")
-    keyword = _first_keyword(sql)
     if keyword in NAMED_REFUSALS:
         raise Refusal(keyword.lower(), f"{keyword} is not allowed: {NAMED_REFUSALS[keyword]}; "
                                        "the SQL endpoint runs one read-only SELECT or WITH statement")
@@ -95,9 +105,12 @@ class QueryEngines:
         self._idle: OrderedDict[tuple, list[duckdb.DuckDBPyConnection]] = OrderedDict()
 
     def run(self, snapshot: Path, sql: str, *, areas: dict[str, Path] | None = None, time_limit_seconds: float = 10,
-            row_limit: int = 10_000) -> QueryResult:
-        """Run a checked statement on the snapshot with the areas attached; raises Refusal on a limit or an error."""
-        key = (str(snapshot), tuple(sorted((name, str(path)) for name, path in (areas or {}).items())))
+            row_limit: int = 10_000, byte_limit: int | None = None, identity: str | None = None) -> QueryResult:
+        """Run a checked statement on the snapshot with the areas attached; raises Refusal on a limit or an error.
+
+        `identity` names the files when their paths do not (descriptors under /proc are reused).
+        """
+        key = identity or (str(snapshot), tuple(sorted((name, str(path)) for name, path in (areas or {}).items())))
         connection = self._checkout(key) or _open_engine(snapshot, areas or {}, memory_limit=self.memory_limit,
                                                          threads=self.threads)
         interrupted = threading.Event()
@@ -106,7 +119,7 @@ class QueryEngines:
         try:
             timer.start()
             table = _execute(connection, sql, time_limit_seconds=time_limit_seconds, memory_limit=self.memory_limit,
-                             row_limit=row_limit)
+                             row_limit=row_limit, byte_limit=byte_limit)
             reusable = True
         finally:
             timer.cancel()
@@ -171,10 +184,18 @@ def _open_engine(snapshot: Path, areas: dict[str, Path], *, memory_limit: str, t
 
 
 def _execute(connection: duckdb.DuckDBPyConnection, sql: str, *, time_limit_seconds: float, memory_limit: str,
-             row_limit: int) -> pa.Table:
-    """At most row_limit + 1 rows of the statement; DuckDB's errors become Refusals that say what happened."""
+             row_limit: int, byte_limit: int | None = None) -> pa.Table:
+    """At most row_limit + 1 rows of the statement, read in batches up to byte_limit; DuckDB's errors become Refusals."""
     try:
-        table = connection.sql(sql).limit(row_limit + 1).to_arrow_table()
+        reader = connection.sql(sql).limit(row_limit + 1).to_arrow_reader(512)
+        batches, size = [], 0
+        for batch in reader:
+            size += batch.nbytes
+            if byte_limit is not None and size > byte_limit:
+                raise Refusal("answer_size", f"the answer is larger than the limit of {byte_limit / 1024 / 1024:g} MB; "
+                                             "select fewer columns or rows, or aggregate", status=413)
+            batches.append(batch)
+        table = pa.Table.from_batches(batches, schema=reader.schema)
     except duckdb.InterruptException as error:
         raise Refusal("time_limit", f"the query ran longer than the time limit of {time_limit_seconds:g} s "
                                     "and was stopped; narrow it down or aggregate", status=408) from error
@@ -198,9 +219,15 @@ def _check_tables(sql: str, county_catalogs: set[str], every_county: bool) -> No
     finally:
         scratch.close()
     if serialized.get("error"):
-        return  # DESCRIBE, SHOW and SUMMARIZE do not serialise; the locked-down connection still guards them
+        # DESCRIBE, SHOW, SUMMARIZE and PIVOT do not serialise: no revealing name anywhere in the text, then;
+        # the locked-down connection still refuses files, and only the caller's areas are attached
+        for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", COMMENTS.sub(" ", sql)):
+            _check_name(word.lower())
+        return
     for node in _nodes(serialized):
         kind = node.get("type")
+        if node.get("class") == "FUNCTION" and (node.get("function_name") or "").lower() in REVEALING_FUNCTIONS:
+            _check_name(node["function_name"].lower())
         if kind == "TABLE_FUNCTION":
             name = (node.get("function") or {}).get("function_name", "").lower()
             if name not in ALLOWED_TABLE_FUNCTIONS:
@@ -211,13 +238,27 @@ def _check_tables(sql: str, county_catalogs: set[str], every_county: bool) -> No
             name, catalog = node.get("table_name") or "", node.get("catalog_name") or ""
             if FILE_LIKE.search(name):
                 raise Refusal("file_access", f"'{name}' reads a file; the SQL endpoint reads only the warehouse tables")
+            _check_name(name.lower())
             for part in (catalog, node.get("schema_name") or ""):
-                match = COUNTY_CATALOG.match(part)
+                match = COUNTY_CATALOG.fullmatch(part)
                 if match and part.lower() not in county_catalogs:
                     if every_county:
                         raise Refusal("county_area", f"county {match.group(1)} has uploaded nothing", status=404)
                     raise Refusal("county_area", f"{part} is the upload area of county {match.group(1)}; "
                                                  "only that county and the state office may read it", status=403)
+
+
+def _check_name(name: str) -> None:
+    """Refuse a function or system view that reveals the server, written with or without parentheses."""
+    if name in REVEALING_FUNCTIONS or (SYSTEM_NAME.fullmatch(name) and name not in ALLOWED_TABLE_FUNCTIONS):
+        raise Refusal("server_information", f"{name} is not allowed: it reveals the server's configuration or "
+                                            "files; allowed system functions: " + ", ".join(sorted(ALLOWED_TABLE_FUNCTIONS)))
+
+
+def _is_one_pivot(statements) -> bool:
+    """A PIVOT without IN (…): DuckDB extracts it as CREATE TYPE statements for its columns and then one SELECT."""
+    return (len(statements) >= 2 and statements[-1].type == duckdb.StatementType.SELECT
+            and all(s.type == duckdb.StatementType.CREATE and not s.query for s in statements[:-1]))
 
 
 def _nodes(tree):

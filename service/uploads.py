@@ -10,6 +10,11 @@ Each county has two published areas, both snapshots switched by `warehouse.publi
 `owner` (the values as delivered, for the county itself) and `shared` (counts below the disclosure
 threshold replaced by NULL with `value_flag = 'suppressed_below_threshold'`, for the state office).
 Which file a caller gets attached decides what it can read; nothing else needs to be enforced.
+
+Nothing exact about a suppressed cell reaches the shared area: where a Kreis row and Gemeinde rows
+of the same year and variable are delivered and a Gemeinde count is suppressed, the Kreis count is
+suppressed too (`value_flag = 'suppressed_complementary'`), so no difference recovers it; and the
+raw file's SHA-256 stays in the owner area (a hash of a small file is found by trying every value).
 """
 
 from __future__ import annotations
@@ -36,8 +41,9 @@ SUITE_DIR = Path(__file__).with_name("expectations")
 SUITE_NAME = "county_upload"
 REQUIRED_COLUMNS = ("ags", "period", "variable", "value")
 OPTIONAL_COLUMNS = ("note",)
-TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+TABLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")  # matched whole (fullmatch): no trailing newline slips through
 SUPPRESSED = "suppressed_below_threshold"
+COMPLEMENTARY = "suppressed_complementary"  # hidden so that a total minus the visible parts gives nothing away
 AUDIENCES = ("owner", "shared")
 
 
@@ -98,6 +104,22 @@ def parse_csv(body: bytes) -> pd.DataFrame:
     return frame
 
 
+def shared_flags(typed: pd.DataFrame, threshold: int) -> pd.Series:
+    """Why a cell is hidden from everyone but its county (None: shown).
+
+    Counts below the threshold are suppressed; so is a Kreis count whose year and variable also have
+    a suppressed Gemeinde count (the Kreis total minus the visible Gemeinden would give it away).
+    """
+    small = typed["value"] < threshold
+    keys = [typed["period"], typed["variable"]]
+    small_gemeinde = (small & (typed["level"] == "gemeinde")).groupby(keys).transform("any")
+    complementary = (typed["level"] == "kreis") & ~small & small_gemeinde
+    flags = pd.Series([None] * len(typed), index=typed.index, dtype=object)
+    flags[small] = SUPPRESSED
+    flags[complementary] = COMPLEMENTARY
+    return flags
+
+
 class CountyAreas:
     """The per-county upload areas under `<service dir>/counties/<county>/`."""
 
@@ -129,24 +151,23 @@ class CountyAreas:
             found = {}
         return {f"county_{c}": path for c, path in found.items() if path is not None}
 
-    def tables(self, county: str) -> list[dict[str, Any]]:
-        """The uploads of a county (from its owner area)."""
-        path = self.snapshot(county, "owner")
+    def tables(self, county: str, audience: str = "owner") -> list[dict[str, Any]]:
+        """The uploads of a county as `audience` sees them: the owner with its files' SHA-256, others without."""
+        path = self.snapshot(county, audience)
         if path is None:
             return []
+        columns = ("table_name", "rows", "suppressed_for_others", "file_name", "uploaded_at", "upload_id")
+        columns += ("sha256",) if audience == "owner" else ()
         connection = duckdb.connect(str(path), read_only=True)
         try:
-            rows = connection.execute(
-                "SELECT table_name, rows, suppressed_for_others, file_name, sha256, uploaded_at, upload_id "
-                "FROM main._uploads ORDER BY table_name").fetchall()
+            rows = connection.execute(f"SELECT {', '.join(columns)} FROM main._uploads ORDER BY table_name").fetchall()
         finally:
             connection.close()
-        columns = ("table", "rows", "suppressed_for_others", "file_name", "sha256", "uploaded_at", "upload_id")
-        return [{"county": county, **dict(zip(columns, row))} for row in rows]
+        return [{"county": county, "table": row[0], **dict(zip(columns[1:], row[1:]))} for row in rows]
 
     def store(self, county: str, table: str, body: bytes, *, file_name: str | None, key_id: str) -> UploadResult:
         """Parse, validate and store an upload as `county_<county>.<table>`; UploadRejected if it fails."""
-        if not TABLE_NAME.match(table):
+        if not TABLE_NAME.fullmatch(table):
             raise UploadRejected(f"table name {table!r}: use lower-case letters, digits and underscores, "
                                  "starting with a letter (at most 63 characters)", status=400)
         frame = parse_csv(body)
@@ -167,7 +188,8 @@ class CountyAreas:
         })
         upload_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
         sha256 = hashlib.sha256(body).hexdigest()
-        suppressed = int((typed["value"] < self.disclosure_threshold).sum())
+        typed["shared_flag"] = shared_flags(typed, self.disclosure_threshold)
+        suppressed = int(typed["shared_flag"].notna().sum())
         registry = dict(table_name=table, rows=len(typed), suppressed_for_others=suppressed, file_name=file_name,
                         sha256=sha256, uploaded_at=datetime.now(timezone.utc), upload_id=upload_id, key_id=key_id)
         with self._locked(county):
@@ -199,8 +221,8 @@ class CountyAreas:
         try:
             connection.execute("BEGIN TRANSACTION")
             connection.register("upload", frame)
-            value = (f"CASE WHEN value < {int(self.disclosure_threshold)} THEN NULL ELSE value END" if suppress else "value")
-            flag = (f"CASE WHEN value < {int(self.disclosure_threshold)} THEN '{SUPPRESSED}' END" if suppress else "NULL")
+            value = "CASE WHEN shared_flag IS NULL THEN value END" if suppress else "value"
+            flag = "shared_flag" if suppress else "NULL"
             connection.execute(
                 f'CREATE OR REPLACE TABLE main."{table}" AS SELECT ags, level, period, variable, '
                 f"{value}::BIGINT AS value, {flag}::VARCHAR AS value_flag, note, line_number FROM upload ORDER BY line_number")
@@ -211,8 +233,10 @@ class CountyAreas:
                 "CREATE TABLE IF NOT EXISTS main._uploads (table_name VARCHAR PRIMARY KEY, rows BIGINT, "
                 "suppressed_for_others BIGINT, file_name VARCHAR, sha256 VARCHAR, uploaded_at TIMESTAMPTZ, "
                 "upload_id VARCHAR, key_id VARCHAR)")
+            # the raw file's digest only for its owner: trying every value of the suppressed cells would find it
             connection.execute("INSERT OR REPLACE INTO main._uploads VALUES ($table_name, $rows, $suppressed_for_others, "
-                               "$file_name, $sha256, $uploaded_at, $upload_id, $key_id)", registry)
+                               "$file_name, $sha256, $uploaded_at, $upload_id, $key_id)",
+                               {**registry, "sha256": None} if suppress else registry)
             connection.execute("COMMIT")
         finally:
             connection.close()
