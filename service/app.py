@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import duckdb
 from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Path as PathPart, Query, Request, UploadFile
@@ -185,8 +185,16 @@ def get_status(request: Request, who: CallerDep, fmt: FormatQuery = Format.json)
         table = queries.validation_table(read.cursor)
     if fmt != Format.json:
         return tabular_response(table, fmt, name="validation_status", headers=_headers(label))
-    kept = [{"file": s.file, "run_id": s.run_id, "published_at": s.published_at, "withdrawn_at": s.withdrawn_at,
-             "current": s.file == path.name} for s in snapshots(request.app.state.settings.published_dir)]
+    lake_target = request.app.state.settings.lake_target()
+    if lake_target is not None:  # readers read the lake: its published snapshots are the ones that count
+        from warehouse import lake
+
+        kept = [{"file": f"lake snapshot {s.snapshot_id}", "run_id": s.run_id, "published_at": s.published_at,
+                 "withdrawn_at": s.withdrawn_at, "current": f"lake snapshot {s.snapshot_id}" == path.name}
+                for s in lake.published(lake_target)]
+    else:
+        kept = [{"file": s.file, "run_id": s.run_id, "published_at": s.published_at, "withdrawn_at": s.withdrawn_at,
+                 "current": s.file == path.name} for s in snapshots(request.app.state.settings.published_dir)]
     passed = all(row["blocking_failures"] == 0 for row in table.to_pylist())
     return json_response({"snapshot": label, "file": path.name, **document, "quality_gate_passed": passed,
                           "tables": table.to_pylist(), "snapshots": kept}, headers=_headers(label))
@@ -218,6 +226,7 @@ def post_sql(request: Request, body: SqlRequest, who: CallerDep, fmt: FormatQuer
     with _snapshot(request) as read:
         label = read.label
         job = {"snapshot": str(read.path), "label": label, "sql": body.sql, "format": fmt.value,
+               "lake": _lake_job(read.path),
                "areas": {name: str(path) for name, path in attachments.items()}, "every_county": who.is_state_office,
                "row_limit": settings.sql_row_limit, "memory_limit": settings.sql_memory_limit, "threads": 2,
                "answer_max_bytes": settings.answer_max_bytes}
@@ -228,6 +237,15 @@ def post_sql(request: Request, body: SqlRequest, who: CallerDep, fmt: FormatQuer
     if fmt != Format.json:
         headers["Content-Disposition"] = attachment("query", fmt)
     return StreamingResponse(answer.chunks, media_type=answer.media_type, headers=headers)
+
+
+def _lake_job(snapshot) -> dict[str, Any] | None:
+    """How a SQL worker attaches a pinned lake snapshot (None for a snapshot file, which it opens by path)."""
+    from warehouse.lake import PinnedSnapshot
+
+    if not isinstance(snapshot, PinnedSnapshot):
+        return None
+    return {"catalog": snapshot.lake.catalog, "data_path": snapshot.lake.data_path, "snapshot_id": snapshot.snapshot_id}
 
 
 # --- county uploads ---------------------------------------------------------------------------------------

@@ -105,14 +105,15 @@ class QueryEngines:
         self._idle: OrderedDict[tuple, list[duckdb.DuckDBPyConnection]] = OrderedDict()
 
     def run(self, snapshot: Path, sql: str, *, areas: dict[str, Path] | None = None, time_limit_seconds: float = 10,
-            row_limit: int = 10_000, byte_limit: int | None = None, identity: str | None = None) -> QueryResult:
+            row_limit: int = 10_000, byte_limit: int | None = None, identity: str | None = None,
+            lake: dict | None = None) -> QueryResult:
         """Run a checked statement on the snapshot with the areas attached; raises Refusal on a limit or an error.
 
         `identity` names the files when their paths do not (descriptors under /proc are reused).
         """
         key = identity or (str(snapshot), tuple(sorted((name, str(path)) for name, path in (areas or {}).items())))
         connection = self._checkout(key) or _open_engine(snapshot, areas or {}, memory_limit=self.memory_limit,
-                                                         threads=self.threads)
+                                                         threads=self.threads, lake=lake)
         interrupted = threading.Event()
         timer = threading.Timer(time_limit_seconds, lambda: (interrupted.set(), connection.interrupt()))
         reusable = False
@@ -165,11 +166,20 @@ def run_query(snapshot: Path, sql: str, *, areas: dict[str, Path] | None = None,
     return engines.run(snapshot, sql, areas=areas, time_limit_seconds=time_limit_seconds, row_limit=row_limit)
 
 
-def _open_engine(snapshot: Path, areas: dict[str, Path], *, memory_limit: str, threads: int) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the snapshot and areas attached read-only, external access off, configuration locked."""
+def _open_engine(snapshot: Path, areas: dict[str, Path], *, memory_limit: str, threads: int,
+                 lake: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the snapshot and areas attached read-only, external access off, configuration locked.
+
+    `lake` ({catalog, data_path, snapshot_id}) attaches a pinned DuckLake snapshot instead of the file; only its
+    data path stays readable once external access is off."""
     connection = duckdb.connect(":memory:", config={"threads": threads, "memory_limit": memory_limit})
     try:
-        connection.execute(f"ATTACH {_literal(snapshot)} AS imon (READ_ONLY)")
+        if lake:
+            from warehouse.lake import Lake, PinnedSnapshot
+
+            PinnedSnapshot(Lake(lake["catalog"], lake["data_path"]), int(lake["snapshot_id"])).attach(connection, "imon")
+        else:
+            connection.execute(f"ATTACH {_literal(snapshot)} AS imon (READ_ONLY)")
         for name, path in areas.items():
             connection.execute(f"ATTACH {_literal(path)} AS {name} (READ_ONLY)")
         connection.execute("USE imon")

@@ -105,7 +105,7 @@ def _answer(job: dict[str, Any], engines) -> tuple[dict[str, Any], bytes]:
     sql = check_statement(job["sql"], county_catalogs=set(job["areas"]), every_county=job["every_county"])
     result = engines.run(Path(job["snapshot"]), sql, areas={k: Path(v) for k, v in job["areas"].items()},
                          row_limit=job["row_limit"], time_limit_seconds=job["time_limit_seconds"], byte_limit=cap,
-                         identity=job.get("identity"))
+                         identity=job.get("identity"), lake=job.get("lake"))
     fmt = Format(job["format"])
     if fmt == Format.json:
         document = {
@@ -214,7 +214,8 @@ class SqlWorkers:
         pinned: list[int] = []
         try:
             identity = json.dumps([job["snapshot"], sorted(job["areas"].items())])
-            snapshot = self._pin(job["snapshot"], pinned)
+            # a lake snapshot is pinned by its id (DuckLake keeps it until it expires); a file by a descriptor
+            snapshot = job["snapshot"] if job.get("lake") else self._pin(job["snapshot"], pinned)
             areas = {name: self._pin(path, pinned) for name, path in job["areas"].items()}
         except BaseException:
             for descriptor in pinned:
