@@ -435,6 +435,7 @@ def deploy(
 # --- sub-commands from their own modules (one line each) -----------------------------------------
 from flows import cli_sources; app.add_typer(cli_sources.app, name="sources")  # noqa: E402,E702
 from flows import cli_service; cli_service.register(app)  # serve, publish, keys  # noqa: E402,E702
+from flows import cli_reports; cli_reports.register(app)  # report  # noqa: E402,E702
 # --- end of sub-commands ---------------------------------------------------------------------------
 
 

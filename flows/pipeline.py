@@ -12,6 +12,7 @@ import pandas as pd
 from prefect import flow, task
 from prefect.cache_policies import NONE as NO_CACHE
 
+from flows.reports import write_snapshot_reports
 from flows.settings import Settings, load_settings
 from sources.catalog import TableSpec, load_table_specs
 from sources.errors import FetchError, NetworkError, NotDelivered, SourceError
@@ -455,6 +456,8 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
             and loading_has_models(settings):
         published = publish_snapshot(settings, run_id)
         progress.info("published %s", published.name)
+        if settings.reports_levels:  # reports beside the fresh snapshot (IMON_REPORTS_LEVELS)
+            write_snapshot_reports(settings, published)
 
     # 7. Summarise.
     failed = [o for o in outcomes if o.status in ("rejected", "failed")]

@@ -34,6 +34,10 @@ class Settings:
     sql_row_limit: int = 10_000
     sql_memory_limit: str = "512MB"
     county_data_dir: Path = PROJECT_ROOT / "sources" / "county"  # county_file tables with a relative path
+    # reports written after each publish (flows/reports.py): levels (empty = none), formats, language
+    reports_levels: tuple[str, ...] = ()
+    reports_formats: tuple[str, ...] = ("html", "pdf")
+    reports_lang: str = "de"
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def genesis_instance(self, name: str):
@@ -79,5 +83,13 @@ def load_settings(environ: Mapping[str, str] | None = None, *, warehouse: str | 
         sql_time_limit_seconds=float(env.get("IMON_SQL_TIME_LIMIT") or 10),
         sql_row_limit=int(env.get("IMON_SQL_ROW_LIMIT") or 10_000),
         sql_memory_limit=env.get("IMON_SQL_MEMORY_LIMIT") or "512MB",
+        reports_levels=tuple(_listed(env.get("IMON_REPORTS_LEVELS"))),
+        reports_formats=tuple(_listed(env.get("IMON_REPORTS_FORMATS")) or ("html", "pdf")),
+        reports_lang=env.get("IMON_REPORTS_LANG") or "de",
         environ=env,
     )
+
+
+def _listed(value: str | None) -> list[str]:
+    """A comma-separated setting as a list ("kreis, land" -> ["kreis", "land"])."""
+    return [part.strip() for part in (value or "").split(",") if part.strip()]

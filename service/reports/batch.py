@@ -35,6 +35,11 @@ class Written:
     index: Path | None = None
 
 
+def reports_dir(published_dir: Path, snapshot: Path) -> Path:
+    """Where the reports of a snapshot go by default: beside the snapshots, in reports/<snapshot name>/."""
+    return Path(published_dir) / "reports" / Path(snapshot).stem
+
+
 def regions_of_level(snapshot: Path, level: str) -> list[tuple[str, str]]:
     """Every region of a level with indicator values in the snapshot, as (ags, level)."""
     if level not in LEVELS:
