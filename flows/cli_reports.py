@@ -18,6 +18,7 @@ def report(
     regions: Optional[list[str]] = typer.Argument(None, help="Region keys: DG (Germany), 01 (Land), 01001 (Kreis), 01001000 (Gemeinde)."),
     all_: bool = typer.Option(False, "--all", help="Every region of --level that has indicator values."),
     level: str = typer.Option("kreis", "--level", help="With --all: deutschland, land, kreis or gemeinde."),
+    land: Optional[str] = typer.Option(None, "--land", help="With --all: only the regions of this Land, e.g. 01."),
     format_: list[str] = typer.Option(["html"], "--format", "-f", help="html or pdf (repeatable; pdf needs Chromium)."),
     lang: str = typer.Option("de", "--lang", help="de (default) or en."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for the reports (default: reports/<snapshot> beside the snapshots)."),
@@ -43,7 +44,7 @@ def report(
         raise typer.Exit(2)
     try:
         if all_:
-            chosen = regions_of_level(snapshot, level)
+            chosen = [r for r in regions_of_level(snapshot, level) if land is None or r[0][:2] == land.zfill(2)]
         else:
             chosen = [parse_region(key) for key in regions]
             known = set(regions_of_level(snapshot, "deutschland") + regions_of_level(snapshot, "land")) | {

@@ -29,6 +29,7 @@ from service import profile as queries
 from service.auth import Caller, KeyStore
 from service.formats import Answer, Format, json_bytes, json_response, plain, tabular_answer, tabular_response
 from service.readers import SnapshotReaders
+from service.reports.routes import router as report_pages
 from service.sql_guard import QueryEngines, Refusal, check_statement
 from service.uploads import CountyAreas, UploadRejected
 from warehouse.publish import NoSnapshotError, snapshots
@@ -361,6 +362,7 @@ def create_app(settings) -> FastAPI:
     app.state.engines = QueryEngines(memory_limit=settings.sql_memory_limit, idle_per_key=2)
     app.include_router(api)
     app.include_router(pages)
+    app.include_router(report_pages, dependencies=[Depends(caller)])  # /report/<region>[.pdf], any valid key
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.middleware("http")

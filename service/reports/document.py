@@ -8,6 +8,7 @@ so a batch of reports costs one read of the snapshot per worker.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +43,11 @@ class Point:
 
 @dataclass
 class ReportData:
-    """Everything the reports of one snapshot share, read once from a read-only connection."""
+    """Everything the reports of one snapshot share, read once from a read-only connection.
+
+    It keeps its own cursor on the connection's database (the service's request cursors close after
+    each request) and reads what it reads lazily under a lock, so threads may share one.
+    """
 
     connection: duckdb.DuckDBPyConnection
     label: str = ""
@@ -57,7 +62,8 @@ class ReportData:
     _peer_values: dict[str, dict[tuple[str, int], dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        cursor = self.connection
+        self.connection = cursor = self.connection.cursor()
+        self._lock = threading.RLock()
         self.label = snapshot_label(cursor) or ""
         try:
             row = cursor.execute("SELECT published_at::VARCHAR FROM meta.publication").fetchone()
@@ -80,6 +86,10 @@ class ReportData:
 
     def read_level(self, level: str) -> None:
         """The series of every region of a level (read at the first report of that level)."""
+        with self._lock:
+            self._read_level(level)
+
+    def _read_level(self, level: str) -> None:
         if level in self.levels_read:
             return
         levels = ["deutschland", "land", level] if level not in ("deutschland", "land") else ["deutschland", "land"]
@@ -100,8 +110,10 @@ class ReportData:
     def values_of(self, indicator_id: str, level: str, period: int) -> dict[str, float]:
         """The non-missing values of every region of a level in one year (for positions)."""
         key = (indicator_id, level, period)
-        if key not in self._ranks:
-            self.read_level(level)
+        with self._lock:
+            if key in self._ranks:
+                return self._ranks[key]
+            self._read_level(level)
             self._ranks[key] = {ags: series[indicator_id][period].value
                                 for (ags, lv), series in self.series.items()
                                 if lv == level and indicator_id in series and period in series[indicator_id]
@@ -110,7 +122,9 @@ class ReportData:
 
     def peer_values(self, ags: str) -> dict[tuple[str, int], dict[str, Any]]:
         """The default peer group's value per indicator and year of a Kreis."""
-        if ags not in self._peer_values:
+        with self._lock:
+            if ags in self._peer_values:
+                return self._peer_values[ags]
             self._peer_values[ags] = {(c["indicator_id"], c["period"]): c
                                       for c in self.parts.comparisons(self.connection, ags) if c["is_default"]}
         return self._peer_values[ags]
