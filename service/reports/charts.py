@@ -42,7 +42,6 @@ class _Chart:
             self.axes.grid(axis="y", color="#dddddd", linewidth=0.6)
             self.axes.yaxis.set_major_locator(MaxNLocator(nbins=4))
             self.axes.set_axisbelow(True)
-            self.axes.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
             self.figure.subplots_adjust(left=0.14, right=0.98, top=0.95, bottom=0.15)
 
     def render(self, periods: list[int], series: dict[str, list[float | None]], decimals: int, lang: str) -> str:
@@ -62,6 +61,7 @@ class _Chart:
             pad = (high - low) * 0.12
             self.axes.set_ylim(0.0 if low >= 0 > low - pad else low - pad, high + pad)
             self.axes.set_xlim(periods[0] - 0.5, periods[-1] + 0.5)
+            self.axes.set_xticks(periods[::max(1, math.ceil(len(periods) / 10))])  # years, at most ten labels
             self.axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: texts.number(v, decimals, lang)))
             out = io.StringIO()
             self.figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
