@@ -30,6 +30,7 @@ KEYS = {"01001000": "01001", "05315000": "05315", "05000000": "05", "00000000": 
 DECIMALS = {"ratio": 2}
 DIFFERENCE_UNIT = {"pct": "Prozentpunkte", "percentage_points": "Prozentpunkte", "per_1000": "je 1.000",
                    "net_per_1000": "je 1.000"}
+NUMBER = r"−?\d{1,3}(?:\.\d{3})*(?:,\d+)?"  # a number as the German reports write it: −1.234,5
 COMPARED = {"Landeswert": "land", "Bundeswert": "deutschland", "Wert des Vergleichsrings": "peer"}
 
 
@@ -184,11 +185,11 @@ def test_the_numbers_in_the_sentences_are_those_of_the_warehouse(written, wareho
         if value is None:
             assert sentences[0].startswith(f"{year}: nicht verfügbar (")
             continue
-        match = re.match(r"(\d{4}) lag der Wert bei (−?[\d.,]+)", sentences[0])
+        match = re.match(rf"(\d{{4}}) lag der Wert bei ({NUMBER})", sentences[0])
         assert match, sentences[0]
         assert int(match.group(1)) == year and german_number(match.group(2)) == round(value, decimals)
         for gap, direction, area, shown in re.findall(
-                r"(−?[\d.,]+) [^,]*?(über|unter) (dem Landeswert|dem Bundeswert|dem Wert des Vergleichsrings) \((−?[\d.,]+)",
+                rf"({NUMBER}) [^,]*?(über|unter) (dem Landeswert|dem Bundeswert|dem Wert des Vergleichsrings) \(({NUMBER})",
                 sentences[0]):
             source = COMPARED[area.removeprefix("dem ")]
             other = {"land": land, "deutschland": germany}.get(source)
@@ -200,7 +201,7 @@ def test_the_numbers_in_the_sentences_are_those_of_the_warehouse(written, wareho
         if level == "kreis":
             assert "Landeswert" in sentences[0] and "Bundeswert" in sentences[0]
         previous = own.get((indicator_id, year - 1), (None, None))[0]
-        change = re.search(rf"Gegenüber {year - 1} (stieg|sank) der Wert um ([\d.,]+)", sentences[1])
+        change = re.search(rf"Gegenüber {year - 1} (stieg|sank) der Wert um ({NUMBER})", sentences[1])
         if previous is None:
             assert f"Veränderung gegenüber {year - 1}: nicht verfügbar" in sentences[1]
         elif round(value - previous, decimals) == 0:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import jinja2
+from markupsafe import escape
 
 from service.reports import charts, texts
 from service.reports.document import ReportData, region_report, short_key
@@ -60,7 +61,7 @@ def footer_html(document_labels: dict[str, str], title: str, synthetic: bool) ->
                f'{document_labels["synthetic_text"]}</span> · ') if synthetic else ""
     return ('<div style="font-size:6.5pt;width:100%;padding:0 14mm;gap:4mm;font-family:DejaVu Sans,sans-serif;color:#444;'
             'display:flex;justify-content:space-between">'
-            f'<span>{warning}{jinja2.utils.markupsafe.escape(title)}</span>'
+            f'<span>{warning}{escape(title)}</span>'
             f'<span style="white-space:nowrap">{document_labels["page"]} <span class="pageNumber"></span> {document_labels["of"]} '
             '<span class="totalPages"></span></span></div>')
 
