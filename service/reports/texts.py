@@ -38,12 +38,12 @@ LEVEL_NAMES = {
     "gemeinde": ("Gemeinde", "Gemeinde"),
 }
 
-# unit -> decimals, German and English (value suffix, difference unit)
+# unit -> decimals, German and English (value suffix, difference unit); a no-break space keeps "18,9 %" on one line
 UNITS = {
-    "pct": (1, (" %", "Prozentpunkte"), (" %", "percentage points")),
-    "percentage_points": (1, (" Prozentpunkte", "Prozentpunkte"), (" percentage points", "percentage points")),
-    "per_1000": (1, (" je 1.000", "je 1.000"), (" per 1,000", "per 1,000")),
-    "net_per_1000": (1, (" je 1.000", "je 1.000"), (" per 1,000", "per 1,000")),
+    "pct": (1, ("\u00a0%", "Prozentpunkte"), ("\u00a0%", "percentage points")),
+    "percentage_points": (1, ("\u00a0Prozentpunkte", "Prozentpunkte"), ("\u00a0percentage points", "percentage points")),
+    "per_1000": (1, ("\u00a0je\u00a01.000", "je 1.000"), ("\u00a0per\u00a01,000", "per 1,000")),
+    "net_per_1000": (1, ("\u00a0je\u00a01.000", "je 1.000"), ("\u00a0per\u00a01,000", "per 1,000")),
     "ratio": (2, ("", "Punkte"), ("", "points")),
     "index": (1, ("", "Punkte"), ("", "points")),
 }

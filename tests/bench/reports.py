@@ -32,18 +32,25 @@ def run_reports(warehouse: Path, out: Path, *, level: str = "kreis", formats: tu
     snapshot = current_snapshot(settings.published_dir)
     if snapshot is None:
         raise SystemExit(f"nothing published beside {warehouse}")
-    began = time.perf_counter()
+    began, cpu_before = time.perf_counter(), _cpu_seconds()
     regions = regions_of_level(snapshot, level)
     written = write_reports(snapshot, regions, out, formats=formats, workers=workers)
     seconds = time.perf_counter() - began
+    cpu = _cpu_seconds() - cpu_before  # this process and its finished workers, their Chromiums included
     pdfs = [p for p in written.files if p.suffix == ".pdf"]
     return {"snapshot": snapshot.name, "level": level, "formats": list(formats), "workers": workers or os.cpu_count(),
             "regions": len(regions), "files": len(written.files), "failures": written.failures,
             "seconds": round(seconds, 1), "seconds_per_region": round(seconds / max(len(regions), 1), 2),
             "pdf_bytes": sum(p.stat().st_size for p in pdfs), "target_s": TARGET_REPORTS_S,
             "met": seconds < TARGET_REPORTS_S and not written.failures,
+            "cpu_seconds": round(cpu, 1), "cpu_seconds_per_region": round(cpu / max(len(regions), 1), 2),
             "load_average": os.getloadavg(), "cpu_count": os.cpu_count(),
             "children_maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}
+
+
+def _cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.result:
         args.result.write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
     print(f"{result['regions']} {args.level} PDFs in {result['seconds']} s ({result['seconds_per_region']} s per region, "
+          f"{result['cpu_seconds']} CPU s, "
           f"{result['workers']} workers, load average {', '.join(f'{v:.1f}' for v in result['load_average'])}); "
           f"target < {TARGET_REPORTS_S:g} s: {'met' if result['met'] else 'missed'}"
           + (f"; {len(result['failures'])} failed" if result["failures"] else ""))
