@@ -217,6 +217,8 @@ def _indicator(data: ReportData, entry: dict[str, Any], region: dict[str, Any], 
         comparison["germany"] = {p: v.value for p, v in germany_points.items()}
     if peer_group:
         comparison["peer"] = {p: row["peer_value"] for p, row in peer_points.items()}
+    # generated data shown anywhere in the indicator's chart or table: the region's values or its comparisons'
+    synthetic = any(p.is_synthetic for points in (own, land_points, germany_points) for p in points.values())
     de = lang == "de"
     return {
         "indicator_id": indicator_id, "domain": entry["domain"], "name": entry["name_de"] if de else entry["name_en"],
@@ -224,8 +226,8 @@ def _indicator(data: ReportData, entry: dict[str, Any], region: dict[str, Any], 
         "latest": latest, "latest_point": own.get(latest) if latest is not None else None,
         "formatted": fmt, "position_land": position_land, "position_peer": position_peer,
         "sentences": sentences(entry, own, comparison, lang),
-        "flags": _flags(entry, own, periods, data.history.get((ags, level)), lang),
-        "synthetic": any(p.is_synthetic for p in own.values()) or bool(entry.get("is_synthetic") and own),
+        "flags": _flags(entry, own, periods, data.history.get((ags, level)), synthetic, lang),
+        "synthetic": synthetic,
         "map_svg": None,  # filled by the maps of #21 (service/maps.py) when wired in; the template has its place
         "chart_svg": None,
     }
@@ -348,7 +350,7 @@ def _join(parts: list[str], word: str) -> str:
 
 
 def _flags(entry: dict[str, Any], own: dict[int, Point], periods: list[int], history: dict[str, Any] | None,
-           lang: str) -> list[dict[str, str]]:
+           synthetic: bool, lang: str) -> list[dict[str, str]]:
     """The flags an indicator shows: suppressed values, series breaks in the years shown, territorial changes, synthetic data."""
     de = lang == "de"
     flags = []
@@ -368,6 +370,6 @@ def _flags(entry: dict[str, Any], own: dict[int, Point], periods: list[int], his
         if history.get("valid_to"):
             flags.append({"kind": "territorial", "text": (f"Region bestand bis {history['valid_to']}" if de
                                                           else f"region existed until {history['valid_to']}")})
-    if any(p.is_synthetic for p in own.values()):
+    if synthetic:
         flags.append({"kind": "synthetic", "text": texts.LABELS[lang]["synthetic_text"]})
     return flags
