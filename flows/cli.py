@@ -504,6 +504,7 @@ from flows import cli_reconcile; cli_reconcile.register(app)  # reconcile  # noq
 from flows import cli_review; app.command()(cli_review.diff)  # diff  # noqa: E402,E702
 from flows import cli_maps; cli_maps.register(app)  # map  # noqa: E402,E702
 from flows import cli_lake; app.add_typer(cli_lake.app, name="lake")  # noqa: E402,E702
+from flows import cli_reports; cli_reports.register(app)  # report  # noqa: E402,E702
 # --- end of sub-commands ---------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from prefect import flow, task
 from prefect.cache_policies import NONE as NO_CACHE
 
 from flows.limits import source_slot
+from flows.reports import write_snapshot_reports
 from flows.settings import Settings, load_settings
 from sources.catalog import TableSpec, load_table_specs
 from sources.errors import FetchError, NetworkError, NotDelivered, SourceError
@@ -501,6 +502,8 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
         else:
             published = publish_snapshot(settings, run_id, diff)
             progress.info("published %s", published.name)
+            if settings.reports_levels:  # reports beside the fresh snapshot (IMON_REPORTS_LEVELS)
+                write_snapshot_reports(settings, published)
 
     # 7. Summarise.
     failed = [o for o in outcomes if o.status in ("rejected", "failed")]

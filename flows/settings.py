@@ -43,6 +43,10 @@ class Settings:
     regionalatlas_url: str = ""  # the Regionalatlas query service (imon reconcile); "" = sources.regionalatlas.DEFAULT_URL
     lake: str | None = None  # DuckLake catalog (IMON_LAKE, e.g. "postgres:dbname=imon host=127.0.0.1"): publish there
     lake_data_path: str | None = None  # where the lake's Parquet files live (IMON_LAKE_DATA_PATH)
+    # reports written after each publish (flows/reports.py): levels (empty = none), formats, language
+    reports_levels: tuple[str, ...] = ()
+    reports_formats: tuple[str, ...] = ("html", "pdf")
+    reports_lang: str = "de"
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def genesis_instance(self, name: str):
@@ -104,6 +108,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, warehouse: str | 
         sql_worker_memory=env.get("IMON_SQL_WORKER_MEMORY") or "2GB",
         answer_max_bytes=_bytes(env.get("IMON_ANSWER_MAX_BYTES") or "64MB"),
         upload_max_bytes=_bytes(env.get("IMON_UPLOAD_MAX_BYTES") or "10MB"),
+        reports_levels=tuple(_listed(env.get("IMON_REPORTS_LEVELS"))),
+        reports_formats=tuple(_listed(env.get("IMON_REPORTS_FORMATS")) or ("html", "pdf")),
+        reports_lang=env.get("IMON_REPORTS_LANG") or "de",
         environ=env,
     )
 
@@ -113,3 +120,8 @@ def _bytes(text: str) -> int:
     value = text.strip().upper().replace(" ", "").removesuffix("IB").removesuffix("B")
     units = {"K": 1024, "M": 1024 ** 2, "G": 1024 ** 3}
     return int(float(value[:-1]) * units[value[-1]]) if value and value[-1] in units else int(value)
+
+
+def _listed(value: str | None) -> list[str]:
+    """A comma-separated setting as a list ("kreis, land" -> ["kreis", "land"])."""
+    return [part.strip() for part in (value or "").split(",") if part.strip()]

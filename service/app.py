@@ -35,6 +35,7 @@ from service.readers import SnapshotReaders
 from service.request_log import LogRequests, RequestLog
 from service.sql_guard import Refusal
 from service.sql_worker import SqlWorkers
+from service.reports.routes import router as report_pages
 from service.uploads import CountyAreas, UploadRejected
 from warehouse.publish import NoSnapshotError, snapshots
 
@@ -367,13 +368,15 @@ def create_app(settings) -> FastAPI:
     app.state.settings = settings
     app.state.keys = KeyStore(Path(settings.service_dir) / "access.sqlite3")
     app.state.areas = CountyAreas(Path(settings.service_dir) / "counties", disclosure_threshold=settings.disclosure_threshold)
-    app.state.readers = SnapshotReaders(settings.published_dir, warm=lambda read: (_warm_profiles(read), maps.warm(read)))
+    app.state.readers = SnapshotReaders(settings.published_dir, warm=lambda read: (_warm_profiles(read), maps.warm(read)),
+                                        lake=settings.lake_target())
     app.state.request_log = RequestLog(Path(settings.service_dir) / "requests.log")
     app.state.sql_workers = SqlWorkers(workers=settings.sql_workers, worker_memory=settings.sql_worker_memory)
     app.include_router(api)
     app.include_router(pages)
     app.include_router(maps.api, dependencies=[Depends(caller)])  # maps of the indicators (service/maps.py)
     app.include_router(maps.pages)
+    app.include_router(report_pages, dependencies=[Depends(caller)])  # /report/<region>[.pdf], any valid key
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # the guards, innermost first: bodies are refused unread, answers capped, headers set, and what was sent logged
     app.add_middleware(BodyGate, authenticate=app.state.keys.authenticate, limits=_body_limit(settings))

@@ -540,6 +540,9 @@ def run_benchmark(options: Options) -> dict[str, Any]:
         results["incremental_change"] = add_one_year(landing, work / "workload-plus-one", table=options.incremental_table,
                                                      seed=options.seed, years=options.years, scale=options.scale, specs=specs)
         scenario("incremental", [*pipeline_command, "--result", str(work / "incremental.json")], "incremental")
+        # every Kreis report as PDF from the snapshot just published (tests/bench/reports.py, issue #17)
+        scenario("reports", [python, "-m", "tests.bench.reports", "--warehouse", str(warehouse), "--out", str(work / "reports"),
+                             "--result", str(work / "reports.json")], "reports")
 
         if options.skip_service:
             results["service"] = {"available": False, "reason": "skipped (--skip-service)"}
@@ -669,6 +672,9 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
                peak < TARGET_PEAK_RSS, "rss")
     else:
         target("peak RSS of a pipeline run (process tree)", f"< {TARGET_PEAK_RSS / GB:g} GB", None, None, "rss")
+    reports = _scenario(results, "reports")
+    target("every Kreis report as PDF", "< 300 s", f"{reports['wall_s']:.0f} s for {reports['result'].get('regions')} Kreise"
+           if reports else None, reports["wall_s"] < 300 if reports else None, "reports")
     service = results.get("service") or {}
     profile = (service.get("kinds") or {}).get("profile")
     if service.get("available") and profile:
