@@ -545,3 +545,22 @@ def get_map_svg(request: Request, indicator: str, level: LevelQuery = "kreis", p
 @pages.get("/map/{indicator}")
 def map_page(indicator: str | None = None):
     return FileResponse(STATIC_DIR / "map.html", media_type="text/html")
+
+
+def report_map_figure(cursor: duckdb.DuckDBPyConnection):
+    """The per-indicator map of a report (`service.reports.render.report_html(map_figure=…)`): a Kreis's or a
+    Gemeinde's Land with its Kreis outlined, a Land among the Länder, Germany's Länder. None where the indicator
+    has no map (no Kreis or Land values)."""
+
+    def figure(indicator_id: str, region: dict, lang: str) -> str | None:
+        level, ags = region["level"], region["ags"]
+        try:
+            if level in ("kreis", "gemeinde"):
+                return indicator_map_svg(cursor, indicator_id, land=ags[:2], highlight=ags[:5], legend=False,
+                                         width_inches=3)
+            return indicator_map_svg(cursor, indicator_id, level="land", highlight=ags[:2] if level == "land" else None,
+                                     legend=False, width_inches=3)
+        except LookupError:  # no values at that level: the chart and the table say what there is
+            return None
+
+    return figure

@@ -111,7 +111,9 @@ _worker: dict = {}
 
 def _start_worker(snapshot: str, formats: tuple[str, ...], lang: str, out_dir: str) -> None:
     connection = duckdb.connect(snapshot, read_only=True)
-    _worker.update(connection=connection, data=ReportData(connection), formats=formats, lang=lang, out_dir=Path(out_dir),
+    from service.maps import report_map_figure
+
+    _worker.update(connection=connection, data=ReportData(connection), maps=report_map_figure(connection), formats=formats, lang=lang, out_dir=Path(out_dir),
                    printer=Printer() if "pdf" in formats else None)
     if _worker["printer"] is not None:
         import atexit
@@ -133,7 +135,7 @@ def _write_one(ags: str, level: str) -> dict:
     key = short_key(ags, level)
     try:
         region = data.parts.region(ags, level)
-        html = report_html(data, ags, level, _worker["lang"])
+        html = report_html(data, ags, level, _worker["lang"], map_figure=_worker["maps"])
         files = []
         if "html" in _worker["formats"]:
             files.append(_write(_worker["out_dir"] / f"{key}.html", html.encode("utf-8")))

@@ -56,5 +56,8 @@ def get_report_html(request: Request, region: str, lang: Language = "de"):
 
 
 def _html_answer(read, data: ReportData, ags: str, level: str, lang: str) -> Answer:
-    return Answer(report_html(data, ags, level, lang).encode("utf-8"), "text/html; charset=utf-8",
+    from service.maps import report_map_figure
+
+    html = report_html(data, ags, level, lang, map_figure=report_map_figure(read.cursor))
+    return Answer(html.encode("utf-8"), "text/html; charset=utf-8",
                   {SNAPSHOT_HEADER: read.label})
