@@ -77,11 +77,9 @@ def test_an_older_target_gebietsstand_can_be_selected(two_editions, monkeypatch)
     copy = target.parent / "older_target"
     shutil.copytree(target, copy)
     monkeypatch.setenv("IMON_TERRITORIAL_DATE", "2015-12-31")
-    from warehouse.connection import connect
-    from warehouse.models import build_models
-
-    connection = connect(copy / "imon.duckdb")
-    build_models(connection, PROJECT_ROOT / "sql", run_id="older", variables={"min_denominator": 50, "territorial_date": "2015-12-31"})
+    summary = pipeline(warehouse=str(copy / "imon.duckdb"))  # the run reads the variable; nothing else changed
+    assert summary.exit_code == 0 and summary.models_built is not None
+    connection = duckdb.connect(str(copy / "imon.duckdb"), read_only=True)
     kreise = {r[0] for r in connection.execute("SELECT ags FROM core.region WHERE level = 'kreis'").fetchall()}
     assert {"03152000", "03156000"} <= kreise and "03159000" not in kreise
     assert connection.execute("SELECT DISTINCT territorial_date::VARCHAR FROM marts.indicator_value").fetchall() == [("2015-12-31",)]
