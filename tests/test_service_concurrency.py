@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import httpx
+import psutil
 import pytest
 
 try:
@@ -115,6 +116,12 @@ def test_sixteen_clients_read_consistently_while_three_publishes_happen(setup):
 def test_a_query_started_before_a_publish_finishes_on_its_snapshot(setup):
     service, settings, keys, variants, expected = setup
     expected = dict(expected)
+    server = psutil.Process(service.process.pid)
+
+    def busy_seconds() -> float:
+        times = server.cpu_times()
+        return times.user + times.system
+
     with httpx.Client(base_url=service.url, headers=bearer(keys["state"]), timeout=150) as client:
         # The query must still run when the publish has switched CURRENT; copying the snapshot takes seconds on a
         # slow machine, so the query grows until it outlasts the publish.
@@ -129,8 +136,13 @@ def test_a_query_started_before_a_publish_finishes_on_its_snapshot(setup):
                 answer["at"] = time.monotonic()
 
             worker = threading.Thread(target=run)
+            idle = busy_seconds()
             worker.start()
-            time.sleep(0.3)
+            # the service is idle but for this query: once it has spent half a second of CPU, the query runs
+            deadline = time.monotonic() + 120
+            while busy_seconds() < idle + 0.5 and "response" not in answer:
+                assert time.monotonic() < deadline, "the query did not start within 120 s"
+                time.sleep(0.01)
             label, source = f"during-the-query-{attempt}", f"variant-{attempt % 3 + 1}"
             publish(variants[source], settings.published_dir, run_id=label)
             expected[label] = expected[source]
