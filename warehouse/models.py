@@ -341,11 +341,19 @@ def build_models(
         connection.execute("DELETE FROM meta.unfinished_build WHERE run_id = ?", [run_id])
         connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        _rollback(connection)
         # rolled back in full: the previous build stands, as consistent as before
         connection.execute("DELETE FROM meta.unfinished_build WHERE run_id = ?", [run_id])
         raise
     return built
+
+
+def _rollback(connection: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction; an interrupted query has already ended it (the original error matters)."""
+    try:
+        connection.execute("ROLLBACK")
+    except duckdb.TransactionException:
+        pass
 
 
 def loaded_inputs(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
