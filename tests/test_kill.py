@@ -48,7 +48,7 @@ def start(script: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def kill_when(process: subprocess.Popen, marker: str, timeout: float = 120) -> None:
+def kill_when(process: subprocess.Popen, marker: str, timeout: float = 900) -> None:
     """Read the child's output until `marker`, then SIGKILL it."""
     deadline = time.monotonic() + timeout
     seen = []

@@ -196,8 +196,8 @@ def test_descriptions_are_in_the_warehouse(warehouse):
     assert undocumented == []
     # every column of every table in every schema: from the table specs, the SQL headers and sql/_columns.yaml
     columns = warehouse.execute(
-        "SELECT schema_name, count(*), list(table_name || '.' || column_name ORDER BY table_name, column_index) "
-        "FILTER (WHERE comment IS NULL OR comment = '') FROM duckdb_columns() WHERE database_name = current_database() "
+        "SELECT schema_name, count(*), coalesce(list(table_name || '.' || column_name ORDER BY table_name, column_index) "
+        "FILTER (WHERE comment IS NULL OR comment = ''), []) FROM duckdb_columns() WHERE database_name = current_database() "
         "GROUP BY schema_name ORDER BY schema_name"
     ).fetchall()
     assert [schema for schema, _, _ in columns] == ["core", "indicators", "marts", "meta", "raw", "staging"]
