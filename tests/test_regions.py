@@ -77,7 +77,7 @@ def test_an_older_target_gebietsstand_can_be_selected(two_editions, monkeypatch)
     copy = target.parent / "older_target"
     shutil.copytree(target, copy)
     monkeypatch.setenv("IMON_TERRITORIAL_DATE", "2015-12-31")
-    summary = pipeline(warehouse=str(copy / "imon.duckdb"))  # the run reads the variable; nothing else changed
+    summary = pipeline(warehouse=str(copy / "imon.duckdb"), pull=False)  # reads the variable; nothing else changed
     assert summary.exit_code == 0 and summary.models_built is not None
     connection = duckdb.connect(str(copy / "imon.duckdb"), read_only=True)
     kreise = {r[0] for r in connection.execute("SELECT ags FROM core.region WHERE level = 'kreis'").fetchall()}
