@@ -146,13 +146,17 @@ def test_regions_list_the_kreise_with_data(service):
     assert munich["land_name"] == "Bayern"
 
 
-def test_status_names_the_run_and_the_validation_of_every_table(service, built):
+def test_status_names_the_run_and_the_validation_of_every_table(service, built, warehouse):
     status = service.county.get("/api/status").json()
     assert status["snapshot"] == built[0].run_id == status["publication"]["run_id"]
     assert status["run"]["run_id"] == built[0].run_id and status["run"]["outcome"] == built[0].outcome
     names = {t["table_name"] for t in status["tables"]}
-    # every table the run loaded (a county's own files are not in the sample), none with a blocking failure
-    assert names == {t.name for t in built[0].tables if t.status == "loaded"}
+    # every table the run loaded (a county's own files are not in the sample) and every indicator it audited,
+    # none with a blocking failure
+    indicators = {name for name in names if name.startswith("indicators.")}
+    assert names - indicators == {t.name for t in built[0].tables if t.status == "loaded"}
+    assert indicators == {r[0] for r in warehouse.execute(
+        "SELECT 'indicators.' || table_name FROM duckdb_tables() WHERE schema_name = 'indicators'").fetchall()}
     assert [t["table_name"] for t in status["tables"] if t["blocking_failures"] != 0] == []
     assert status["quality_gate_passed"] is True
     assert [s["current"] for s in status["snapshots"]] == [True]

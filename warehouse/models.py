@@ -338,7 +338,10 @@ def build_models(
                 "INSERT INTO meta.model_build (run_id, model, row_count, sql_sha256, inputs) VALUES (?, '*', ?, ?, ?)",
                 [run_id, len(built), fingerprint(sql_dir, variables), json.dumps(loaded_inputs(connection), sort_keys=True)],
             )
-        connection.execute("DELETE FROM meta.unfinished_build WHERE run_id = ?", [run_id])
+        if only is None:  # a complete build: whatever an earlier, unfinished one left is superseded
+            connection.execute("DELETE FROM meta.unfinished_build")
+        else:
+            connection.execute("DELETE FROM meta.unfinished_build WHERE run_id = ?", [run_id])
         connection.execute("COMMIT")
     except BaseException:
         _rollback(connection)
