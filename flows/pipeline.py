@@ -226,41 +226,27 @@ def ingest_table(spec: TableSpec, files: list[LandedFile], settings: Settings, r
 def build_warehouse(settings: Settings, run_id: str, changed_tables: list[str]) -> list[str] | None:
     """Build the SQL models a change needs; the names built, or None when nothing needed a build.
 
-    Changed SQL (or variables), or no build yet: every model. Else the models downstream of the raw
-    tables loaded in this run, the others kept as they are. Raises ModelError naming the SQL file
-    when a model fails; the previous build stays.
+    Changed SQL (or variables), no build yet, or a build the process did not finish: every model.
+    Else the models downstream of the raw tables whose files changed since the last complete build
+    (loaded in this run, or in a run that ended before its build), the others kept as they are.
+    Raises ModelError naming the SQL file when a model fails; the previous build stays.
     """
-    fingerprint = _models_fingerprint(settings)
     connection = connect(settings.warehouse_path)
     try:
-        up_to_date = _models_up_to_date(connection, fingerprint)
-        if up_to_date and not changed_tables:
-            return None
+        stale = models.out_of_step(connection, settings.sql_dir, settings.model_variables())
         rebuild = None
-        if up_to_date:
-            rebuild = models.downstream(models.discover_models(settings.sql_dir), {f"raw.{t}" for t in changed_tables})
-            progress.info("building the %d models downstream of %s", len(rebuild), ", ".join(changed_tables))
+        if stale is not None:
+            stale |= {f"raw.{t}" for t in changed_tables}
+            if not stale:
+                return None
+            rebuild = models.downstream(models.discover_models(settings.sql_dir), stale)
+            progress.info("building the %d models downstream of %s", len(rebuild), ", ".join(sorted(stale)))
         built = models.build_models(connection, settings.sql_dir, run_id=run_id,
                                     variables=settings.model_variables(),
                                     progress=_report_model, rebuild=rebuild)
-        connection.execute("INSERT INTO meta.model_build (run_id, model, row_count, sql_sha256) VALUES (?, '*', ?, ?)",
-                           [run_id, len(built), fingerprint])
         return [name for name, _ in built]
     finally:
         connection.close()
-
-
-def _models_fingerprint(settings: Settings) -> str:
-    # the SQL and the variables it reads (target Gebietsstand, minimum denominator) decide the build
-    return models.fingerprint(settings.sql_dir, settings.model_variables())
-
-
-def _models_up_to_date(connection, fingerprint: str) -> bool:
-    """Were the models last built from the SQL and variables with this fingerprint, and is there a build?"""
-    last = connection.execute(
-        "SELECT sql_sha256 FROM meta.model_build WHERE model = '*' ORDER BY built_at DESC LIMIT 1"
-    ).fetchone()
-    return bool(last and last[0] == fingerprint and table_exists(connection, "marts", "indicator_value"))
 
 
 @task(name="audit indicators", cache_policy=NO_CACHE)
@@ -407,7 +393,7 @@ def _unchanged_run(warehouse: str | None, tables: list[str] | None, build: bool)
                 return None
             landed[spec.name] = raw_files
             outcomes.append(TableOutcome(spec.name, spec.label, "unchanged"))
-        if build and not _models_up_to_date(connection, _models_fingerprint(settings)):
+        if build and models.out_of_step(connection, settings.sql_dir, settings.model_variables()) != set():
             return None
         run_id, mode = _new_run_id(), run_mode(settings)
         loading.start_run(connection, run_id=run_id, mode=mode)

@@ -1,5 +1,13 @@
 """Shared pytest fixtures."""
 
+# --- begin: Prefect's temporary server on a busy machine ----------------------------------------
+import os
+
+# the flow starts a temporary Prefect server; on a loaded 2-core machine it can take longer than
+# Prefect's default 20 s to answer, which fails a run before it starts
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+# --- end: Prefect's temporary server --------------------------------------------------------------
+
 # --- begin: the offline warehouse, built once per session by the real flow ----------------------
 import duckdb
 import pytest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -45,16 +46,21 @@ def test_indicators_shows_a_kreis_with_land_and_germany(built):
 
 
 def test_indicators_refuses_an_unknown_region(built):
-    result = runner.invoke(app, ["indicators", "--region", "99999", "--warehouse", str(built[0].warehouse_path)])
-    assert result.exit_code == 2
+    result = runner.invoke(app, ["indicators", "--region", "99999", "--warehouse", str(built[0].warehouse_path)],
+                           env={"COLUMNS": "200"})
+    # exit code 2 is also Typer's for any usage error: the message says which one this is
+    assert (result.exit_code, result.output.strip()) == (2, "no kreis with key 99999 in the register")
 
 
 def test_sql_is_read_only_and_writes_csv(built, tmp_path):
     path = str(built[0].warehouse_path)
     result = runner.invoke(app, ["sql", "SELECT count(*) AS kreise FROM core.region WHERE level = 'kreis'", "-w", path])
-    assert result.exit_code == 0 and "400" in result.output
+    assert result.exit_code == 0
+    assert [row for row in table_rows(result.output)] == [["400"]]
     refused = runner.invoke(app, ["sql", "DROP TABLE core.region", "-w", path])
     assert refused.exit_code == 1
+    assert "read-only" in refused.output.lower() and "DROP" in refused.output
+    assert duckdb_count(path, "SELECT count(*) FROM core.region WHERE level = 'kreis'") == 400
     out = tmp_path / "kreise.csv"
     written = runner.invoke(app, ["sql", "SELECT ags, name FROM core.region WHERE level = 'kreis' ORDER BY ags", "-w", path, "--csv", str(out)])
     assert written.exit_code == 0
@@ -62,10 +68,63 @@ def test_sql_is_read_only_and_writes_csv(built, tmp_path):
     assert lines[0] == "ags,name" and lines[1].startswith("01001000,") and len(lines) == 401
 
 
-def test_status_names_the_raw_files(built):
-    result = runner.invoke(app, ["status", "-w", str(built[0].warehouse_path)], env={"COLUMNS": "250"})
+def table_rows(output: str) -> list[list[str]]:
+    """The cells of every body row of the tables Rich printed."""
+    return [[cell.strip() for cell in line.split("│")[1:-1]] for line in output.splitlines() if line.startswith("│")]
+
+
+def duckdb_count(path, sql: str) -> int:
+    import duckdb
+
+    connection = duckdb.connect(str(path), read_only=True)
+    try:
+        return connection.execute(sql).fetchone()[0]
+    finally:
+        connection.close()
+
+
+def test_status_names_the_raw_files_with_their_sha256(built):
+    import duckdb
+
+    summary, directory = built
+    result = runner.invoke(app, ["status", "-w", str(summary.warehouse_path)], env={"COLUMNS": "400"})
     assert result.exit_code == 0, result.output
-    assert "12531-0043" in result.output and "success" in result.output
+    files = [row for row in table_rows(result.output) if len(row) == 7]
+    connection = duckdb.connect(str(summary.warehouse_path), read_only=True)
+    stored = connection.execute("SELECT table_name, source || ' ' || table_code, path, sha256 FROM meta.raw_file").fetchall()
+    connection.close()
+    assert len(files) == len(stored) > 30
+    # each raw file with the first 12 hex digits of the sha256 of its bytes in the landing zone
+    shown = {(table, source, path): sha for table, source, path, sha, _, _, in_raw in files if in_raw == "yes"}
+    for table, source, path, sha256 in stored:
+        assert shown[(table, source, path)] == hashlib.sha256((directory / "landing" / path).read_bytes()).hexdigest()[:12]
+        assert sha256.startswith(shown[(table, source, path)])
+    assert shown[("population_by_sex", "regio 12411-01-01-4", next(p for t, _, p, _ in stored if t == "population_by_sex"))]
+    runs = [row for row in table_rows(result.output) if len(row) == 6]
+    assert [(run, outcome) for run, _, outcome, _, _, _ in runs] == [(summary.run_id, "success")]
+
+
+def test_validation_lists_the_latest_results_failed_first(built):
+    import duckdb
+
+    result = runner.invoke(app, ["validation", "-w", str(built[0].warehouse_path)], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    rows = table_rows(result.output)
+    connection = duckdb.connect(str(built[0].warehouse_path), read_only=True)
+    stored = connection.execute(
+        "SELECT table_name, expectation, coalesce(column_name, ''), severity, success, coalesce(unexpected_count::VARCHAR, '') "
+        "FROM meta.validation_result").fetchall()
+    connection.close()
+    assert len(rows) == len(stored)  # one run so far: every result is the latest of its table
+    assert sorted(tuple(row[:6]) for row in rows) == sorted(
+        (t, e, c, s, "passed" if ok else "FAILED", n) for t, e, c, s, ok, n in stored)
+    results = [row[4] for row in rows]
+    assert results == sorted(results, key=lambda r: r != "FAILED"), "failed expectations come first"
+    # the run succeeded: what failed are warnings, e.g. the Gemeinde 010585859107 merged after the census date
+    failed = [row for row in rows if row[4] == "FAILED"]
+    assert failed and {row[3] for row in failed} == {"warning"}
+    census = [row for row in failed if row[0] == "census_population_gemeinden" and row[2] == "region_key_status"]
+    assert len(census) == 1 and "010585859107" in census[0][6]
 
 
 def test_read_commands_explain_a_missing_warehouse(tmp_path):
@@ -76,12 +135,14 @@ def test_read_commands_explain_a_missing_warehouse(tmp_path):
 
 def test_help_lists_the_commands():
     result = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
-    for command in ("run", "pull", "build", "status", "validation", "sql", "indicators", "catalog", "deploy"):
-        assert command in result.output
+    assert result.exit_code == 0
+    listed = {row[0].split()[0] for row in table_rows(result.output) if row and row[0]}
+    assert {"run", "pull", "build", "status", "validation", "sql", "indicators", "catalog", "publish"} <= listed
 
 
 def test_status_says_what_a_published_indicator_rests_on(built):
     result = runner.invoke(app, ["status", "--indicator", "DEM09", "-w", str(built[0].warehouse_path)], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
-    assert "12531-0043" in result.output and "12411-01-01-4" in result.output
-    assert "published snapshot: run" in result.output
+    # DEM09: protection seekers (12531-0043) per 1,000 inhabitants (12411-01-01-4)
+    assert {row[0] for row in table_rows(result.output)} == {"12531-0043", "12411-01-01-4"}
+    assert f"published snapshot: run {built[0].run_id}" in result.output

@@ -85,6 +85,18 @@ def test_a_service_that_cannot_be_asked_is_a_failed_check(fake_genesis, no_imon_
     assert "wrong-password" not in result.output
 
 
+def listed_commands(output: str) -> dict[str, str]:
+    """Command name → its help line, from the Commands panel of a --help page."""
+    panel = output.split("─ Commands ─", 1)[1]
+    return {line.strip("│ ").split()[0]: " ".join(line.strip("│ ").split()[1:])
+            for line in panel.splitlines() if line.startswith("│") and line.strip("│ ")}
+
+
 def test_help_lists_the_sources_commands():
-    assert "sources" in runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).output
-    assert "check" in runner.invoke(app, ["sources", "--help"], env={"COLUMNS": "200"}).output
+    top = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
+    assert top.exit_code == 0
+    assert listed_commands(top.output)["sources"].startswith("The configured source tables: do they still exist")
+    group = runner.invoke(app, ["sources", "--help"], env={"COLUMNS": "200"})
+    assert group.exit_code == 0
+    assert listed_commands(group.output) == {
+        "check": "Ask each GENESIS instance whether every configured table exists and which time range it covers."}

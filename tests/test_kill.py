@@ -4,6 +4,7 @@ and the next run completes. Each test kills a real subprocess."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import pytest
 
 from flows.pipeline import pipeline
 from flows.settings import PROJECT_ROOT
+from warehouse.models import discover_models, downstream
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +48,7 @@ def start(script: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def kill_when(process: subprocess.Popen, marker: str, timeout: float = 120) -> None:
+def kill_when(process: subprocess.Popen, marker: str, timeout: float = 900) -> None:
     """Read the child's output until `marker`, then SIGKILL it."""
     deadline = time.monotonic() + timeout
     seen = []
@@ -60,9 +62,65 @@ def kill_when(process: subprocess.Popen, marker: str, timeout: float = 120) -> N
     pytest.fail(f"child ended before {marker!r}:\n{''.join(seen)}")
 
 
-def test_killed_in_the_middle_of_a_build(copied):
-    before = fingerprint(copied)
-    # a changed indicator definition makes the build replace tables; the child stops after five of them
+MODEL_SCHEMAS = ("staging", "core", "indicators", "marts")
+
+
+def model_state(path: Path) -> dict[str, tuple[int, int]]:
+    """Row count and a content hash of every model table."""
+    connection = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = connection.execute(
+            "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE schema_name IN "
+            f"{MODEL_SCHEMAS} ORDER BY 1").fetchall()
+        return {name: connection.execute(f"SELECT count(*), sum(hash({_rounded(connection, name)})) FROM {name}").fetchone()
+                for (name,) in tables}
+    finally:
+        connection.close()
+
+
+def _rounded(connection, table: str) -> str:
+    """The row as a struct, doubles rounded to 9 decimals: a parallel sum may differ in its last bits from run to run."""
+    schema, name = table.split(".")
+    columns = connection.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+        [schema, name]).fetchall()
+    return "{" + ", ".join(f"'{c}': " + (f'round("{c}", 9)' if t in ("DOUBLE", "FLOAT") else f'"{c}"') for c, t in columns) + "}"
+
+
+def fresh_build(path: Path, tmp_path: Path) -> tuple[dict[str, tuple[int, int]], int]:
+    """What a full build makes of the same raw data: every model rebuilt on a copy of the warehouse."""
+    from flows.settings import load_settings
+    from warehouse.connection import connect
+    from warehouse.models import build_models
+
+    copy = tmp_path / "fresh" / "imon.duckdb"
+    copy.parent.mkdir()
+    shutil.copy(path, copy)
+    settings = load_settings(warehouse=copy)
+    connection = connect(copy)
+    try:
+        built = build_models(connection, settings.sql_dir, run_id="fresh", variables=settings.model_variables())
+    finally:
+        connection.close()
+    return model_state(copy), len(built)
+
+
+def with_extra_peer_group(tmp_path: Path, monkeypatch) -> Path:
+    """IMON_TABLES_FILE naming a peer-group file with one more group (Kassel Stadt and Landkreis)."""
+    groups = tmp_path / "peer_groups.csv"
+    groups.write_text((PROJECT_ROOT / "sources" / "curated" / "peer_groups.csv").read_text(encoding="utf-8")
+                      + "hessen_kassel,Kassel und Nachbarn,06611000,Kassel,test\n"
+                        "hessen_kassel,Kassel und Nachbarn,06633000,Landkreis Kassel,test\n", encoding="utf-8")
+    tables_file = tmp_path / "tables.yaml"
+    tables_file.write_text((PROJECT_ROOT / "sources" / "tables.yaml").read_text(encoding="utf-8")
+                           .replace("path: ../../sources/curated/peer_groups.csv", f"path: {groups}"), encoding="utf-8")
+    monkeypatch.setenv("IMON_TABLES_FILE", str(tables_file))
+    return tables_file
+
+
+def test_killed_in_the_middle_of_a_build(copied, tmp_path):
+    before, models_before = fingerprint(copied), model_state(copied)
+    # a change the bookkeeping does not see (values edited by hand) and a build killed after five models
     process = start(f"""
         import time
         from pathlib import Path
@@ -77,7 +135,7 @@ def test_killed_in_the_middle_of_a_build(copied):
                 time.sleep(120)
 
         connection = connect({str(copied)!r})
-        connection.execute("DELETE FROM raw.population_by_sex WHERE region_key LIKE '09%'")  # committed before the build
+        connection.execute("UPDATE raw.population_by_sex SET value = value + 1 WHERE region_key LIKE '09%'")  # committed
         print("changed", flush=True)
         build_models(connection, Path("sql"), run_id="killed", variables={{"min_denominator": 50}}, progress=progress)
     """)
@@ -86,9 +144,58 @@ def test_killed_in_the_middle_of_a_build(copied):
     changed = {k for k in before if before[k] != after.get(k)}
     # only the committed raw change is there; every model is as before the build started
     assert changed == {"raw.population_by_sex"}
+    connection = duckdb.connect(str(copied), read_only=True)
+    assert connection.execute("SELECT run_id FROM meta.unfinished_build").fetchall() == [("killed",)]
+    connection.close()
+
     rerun = pipeline(warehouse=str(copied))
     assert rerun.exit_code == 0
-    assert rerun.models_built == 22 or rerun.models_built is None
+    expected, models_in_a_full_build = fresh_build(copied, tmp_path)
+    # the unfinished build is seen: every model is rebuilt, and each equals a fresh build from the same raw data
+    assert rerun.models_built == models_in_a_full_build
+    assert model_state(copied) == expected
+    assert expected["staging.population_by_sex"] != models_before["staging.population_by_sex"]
+    connection = duckdb.connect(str(copied), read_only=True)
+    assert connection.execute("SELECT count(*) FROM meta.unfinished_build").fetchone()[0] == 0
+    connection.close()
+
+
+def test_killed_after_a_load_before_its_build(copied, tmp_path, monkeypatch):
+    """The pipeline's own ingest loads a changed table and the process dies before the build: the next run,
+    which finds that table's files already loaded, still rebuilds what rests on it."""
+    with_extra_peer_group(tmp_path, monkeypatch)
+    before = model_state(copied)
+    process = start(f"""
+        import time
+        from flows.pipeline import _read_register, ingest_table, pull_table
+        from flows.settings import load_settings
+        from sources.catalog import load_table_specs
+        from warehouse.quality import QualityGate
+
+        settings = load_settings(warehouse={str(copied)!r})
+        spec = next(s for s in load_table_specs(settings.tables_file) if s.name == "peer_groups")
+        register = _read_register(settings)
+        outcome = ingest_table.fn(spec, pull_table.fn(spec, settings), settings, "killed",
+                                  QualityGate(docs_dir=settings.warehouse_path.parent / "data_docs"), register)
+        register.close()
+        print("LOADED", outcome.status, flush=True)
+        time.sleep(120)
+    """)
+    kill_when(process, "LOADED loaded")
+    assert model_state(copied) == before
+
+    rerun = pipeline(warehouse=str(copied))
+    assert rerun.exit_code == 0
+    assert {t.name: t.status for t in rerun.tables}["peer_groups"] == "unchanged"
+    expected, _ = fresh_build(copied, tmp_path)
+    assert model_state(copied) == expected
+    all_models = discover_models(PROJECT_ROOT / "sql")
+    rebuilt = downstream(all_models, {"raw.peer_groups"}) | {m.qualified_name for m in all_models if m.schema == "marts"}
+    assert rerun.models_built == len(rebuilt)
+    connection = duckdb.connect(str(copied), read_only=True)
+    assert connection.execute(
+        "SELECT count(DISTINCT ags) FROM marts.indicator_comparison WHERE group_id = 'hessen_kassel'").fetchone()[0] == 2
+    connection.close()
 
 
 def test_killed_in_the_middle_of_a_load(copied):

@@ -60,10 +60,24 @@ def assert_names(error: pytest.ExceptionInfo, table: str, line: int | None) -> N
         assert f"line {line}:" in message, message
 
 
+# rows of the long format per sample file: a flat CSV has one value per data line (lines minus the header);
+# a classic table one per line and value column; the BA export 10 years × 3 columns
+SAMPLE_ROWS = {
+    "12411-01-01-4": (1467, 1467),     # 1468 lines
+    "13111-01-03-4": (3300, 3300),     # 3301 lines
+    "13211-02-05-4": (7007, 539),      # 539 data lines × 13 value columns
+    "21111-01-03-4": (38736, 6456),    # 6456 data lines × 6 value columns
+    "12531-0043": (116738, 116738),    # the zipped flat CSV of the recorded job
+    "1000A-0000": (10787, 10787),      # 10788 lines
+    "1000A-2022": (1360, 1360),        # 1361 lines
+    "arbeitslose_auslaender_nachgeschlecht": (30, 10),
+}
+
+
 @pytest.mark.parametrize("table", sorted(SAMPLE_FILES))
 def test_every_sample_file_parses_into_the_long_format(table):
     frame = parse_as((SAMPLE / SAMPLE_FILES[table]).read_bytes(), table)
-    assert len(frame) > 0
+    assert (len(frame), frame["line_number"].nunique()) == SAMPLE_ROWS[table]
     assert list(frame.columns[: len(LEADING_COLUMNS)]) == LEADING_COLUMNS
     assert list(frame.columns[-len(TRAILING_COLUMNS):]) == TRAILING_COLUMNS
     assert set(frame["table_code"]) == {table}

@@ -207,6 +207,22 @@ def test_descriptions_are_in_the_warehouse(warehouse):
         "WHERE schema_name IN ('staging', 'core', 'indicators', 'marts', 'raw', 'meta') AND (comment IS NULL OR comment = '')"
     ).fetchall()
     assert undocumented == []
+    # every column of every table in every schema: from the table specs, the SQL headers and sql/_columns.yaml
+    columns = warehouse.execute(
+        "SELECT schema_name, count(*), coalesce(list(table_name || '.' || column_name ORDER BY table_name, column_index) "
+        "FILTER (WHERE comment IS NULL OR comment = ''), []) FROM duckdb_columns() WHERE database_name = current_database() "
+        "GROUP BY schema_name ORDER BY schema_name"
+    ).fetchall()
+    assert [schema for schema, _, _ in columns] == ["core", "indicators", "marts", "meta", "raw", "staging"]
+    assert {schema: undescribed for schema, _, undescribed in columns} == {schema: [] for schema, _, _ in columns}
+    descriptions = dict(((table, column), comment) for table, column, comment in warehouse.execute(
+        "SELECT schema_name || '.' || table_name, column_name, comment FROM duckdb_columns() "
+        "WHERE database_name = current_database()").fetchall())
+    # a GENESIS classification code, its label, a flag: described by rule; a header's own text wins over the shared one
+    assert descriptions[("raw.population_by_sex", "ges")] == "Code of the GENESIS classification variable GES; its label is in ges_label."
+    assert descriptions[("staging.population_by_sex", "population_flag")].startswith("GENESIS special sign")
+    assert descriptions[("core.population", "population")].startswith("Persons; NULL when the source shows a special sign")
+    assert descriptions[("meta.quarantine", "line_number")] == "Line in the raw file; NULL when the whole table was refused."
     value_column = warehouse.execute(
         "SELECT comment FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = 'indicator_value' AND column_name = 'value'"
     ).fetchone()[0]

@@ -153,3 +153,21 @@ def test_cli_publish_of_the_built_warehouse(built, built_copy, tmp_path):
     assert snapshot_label(connection) == summary.run_id
     assert connection.execute("SELECT count(*) FROM marts.indicator_value").fetchone()[0] > 3000
     connection.close()
+
+
+def test_imon_snapshots_keep_is_read_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv("IMON_SNAPSHOTS_KEEP", raising=False)
+    path = tmp_path / "w.duckdb"
+    base = {"IMON_PUBLISHED_DIR": str(tmp_path / "published"), "COLUMNS": "200"}
+    for marker in (1, 2, 3, 4):
+        working(path, marker)
+        result = runner.invoke(app, ["publish", "-w", str(path)], env={**base, "IMON_SNAPSHOTS_KEEP": "2"})
+        assert result.exit_code == 0, result.output
+    # two kept: the current one and the one a rollback returns to
+    assert sorted(p.name for p in (tmp_path / "published").glob("*.duckdb")) == ["imon-run-3.duckdb", "imon-run-4.duckdb"]
+    assert [s.file for s in snapshots(tmp_path / "published")] == ["imon-run-3.duckdb", "imon-run-4.duckdb"]
+    # unset, five are kept
+    for marker in (5, 6, 7, 8):
+        working(path, marker)
+        assert runner.invoke(app, ["publish", "-w", str(path)], env=base).exit_code == 0
+    assert [s.file for s in snapshots(tmp_path / "published")] == [f"imon-run-{n}.duckdb" for n in (4, 5, 6, 7, 8)]

@@ -138,3 +138,24 @@ def test_a_large_change_against_the_previous_year_is_a_warning(gate):
     assert report.passed
     [warning] = report.warnings
     assert warning.check == "year_over_year" and "line 3" in warning.describe()
+
+
+def test_an_indicator_audit_quarantines_the_rows_it_rejects(gate):
+    """Indicator rows have no line in a file: the rejected ones are found again by ags, level and period."""
+    import duckdb
+
+    from warehouse.quality import audit_indicator
+
+    connection = duckdb.connect()
+    connection.execute("CREATE SCHEMA indicators")
+    connection.execute("""CREATE TABLE indicators.x AS SELECT * FROM (VALUES
+        ('09162000', 'kreis', 2023, 49.0, 19249.0, 39249.0),
+        ('09163000', 'kreis', 2023, 149.0, 149.0, 100.0),
+        ('09000000', 'land', 2023, 38.7, 1.0, 2.0)) t(ags, level, period, value, numerator, denominator)""")
+    report = audit_indicator(gate, connection, "indicators.x", {"unit": "pct", "aggregate": "counts"}, {})
+    assert not report.passed
+    rejected = sorted((r["expectation"], r["column"], r["line_number"], r["row"]) for r in report.quarantine)
+    row = '{"ags": "09163000", "level": "kreis", "period": 2023, "value": 149.0, "numerator": 149.0, "denominator": 100.0, ' \
+          '"numerator_share_of_denominator": 1.49, "no_level": null}'
+    assert rejected == [("expect_column_values_to_be_between", "numerator_share_of_denominator", None, row),
+                        ("expect_column_values_to_be_between", "value", None, row)]

@@ -4,6 +4,7 @@ import hashlib
 import io
 import zipfile
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 import yaml
@@ -54,14 +55,24 @@ def test_replayed_job_flow_uses_the_recorded_answers():
 
 
 def test_replay_needs_no_credentials_and_sends_none():
-    client = client_for("regio", {})
+    client = client_for("destatis", {}, sleep=lambda seconds: None)
+    sent = []
+    client.session.hooks["response"].append(lambda response, *args, **kwargs: sent.append(response.request))
 
     assert not client.instance.has_credentials
-    assert client.session.get_adapter(client.instance.base_url).__class__.__name__ == "ReplayAdapter"
+    client.metadata_table("12531-0043")
+    client.tablefile("12531-0043", compress="true")  # the job flow: several requests
+
+    assert len(sent) >= 4
+    for request in sent:
+        headers = {name.lower() for name in request.headers}
+        form = dict(parse_qsl(request.body.decode() if isinstance(request.body, bytes) else request.body or ""))
+        assert not {"username", "password", "authorization"} & headers, request.headers
+        assert not {"username", "password"} & set(form), request.body
 
 
 def test_replayed_zip_is_the_recorded_body():
-    body = (SAMPLE_DIR / "12411-01-01-4_1773175772751_de_flat.zip").read_bytes()
+    body = client_for("regio", {}).tablefile("12411-01-01-4").body
 
     assert hashlib.sha256(body).hexdigest() == "b0a23842874ba350cc352ad29a978f1bd43df3ddaa5c9b88bd9b442108802088"
     with zipfile.ZipFile(io.BytesIO(body)) as archive:

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import httpx
+import psutil
 import pytest
 
 try:
@@ -69,30 +70,45 @@ def test_sixteen_clients_read_consistently_while_three_publishes_happen(setup):
         assert response.status_code == 200, f"{kind}: {response.status_code} {response.text[:300]}"
         return response.headers["x-imon-snapshot"], value, kind
 
+    counts = [0] * CLIENTS  # answers per reader so far
+    seen: set[str] = set()  # snapshots answers came from so far
+
     def reader(worker: int) -> list[tuple[str, float, str]]:
         answers = []
+        deadline = time.monotonic() + 240
         with httpx.Client(base_url=service.url, headers=bearer(keys["09162"] if worker % 2 else keys["state"]),
                           timeout=60) as client:
             after_done = 0
-            while len(answers) < 300 and (after_done < 3 or len(answers) < 6):  # bounded in count
+            while after_done < 3 or len(answers) < 6:
+                assert time.monotonic() < deadline, f"reader {worker} still running after 240 s"
                 answers.append(one_request(client, worker + len(answers)))
+                counts[worker] += 1
+                seen.add(answers[-1][0])
                 after_done += publishing_done.is_set()
         return answers
 
+    def wait_until(condition, what: str) -> None:
+        deadline = time.monotonic() + 120
+        while not condition():
+            assert time.monotonic() < deadline, f"no {what} within 120 s"
+            time.sleep(0.01)
+
     with ThreadPoolExecutor(CLIENTS) as pool:
         futures = [pool.submit(reader, worker) for worker in range(CLIENTS)]
-        time.sleep(0.5)
+        # every publish happens while all sixteen readers are reading: each has answered before it, and again after it
+        wait_until(lambda: min(counts) >= 2, "answer from every reader")
         for label, path in variants.items():
+            before = list(counts)
             publish(path, settings.published_dir, run_id=label, keep=2)
-            time.sleep(0.3)
+            wait_until(lambda: label in seen and all(now > then for now, then in zip(counts, before)),
+                       f"answers from {label} and every reader after its publish")
         publishing_done.set()
         answers = [answer for future in futures for answer in future.result(timeout=300)]
 
     assert len(answers) >= CLIENTS * 6
     for label, value, kind in answers:
         assert value == pytest.approx(expected[label]), f"{kind} answer from snapshot {label} has value {value}"
-    seen = {label for label, _, _ in answers}
-    assert {"initial", "variant-3"} <= seen and len(seen) >= 3, seen
+    assert {label for label, _, _ in answers} == {"initial", "variant-1", "variant-2", "variant-3"}
     log = (settings.service_dir / "requests.log").read_text()
     assert log.count('"status": 200') >= len(answers) and '"status": 500' not in log
 
@@ -100,6 +116,12 @@ def test_sixteen_clients_read_consistently_while_three_publishes_happen(setup):
 def test_a_query_started_before_a_publish_finishes_on_its_snapshot(setup):
     service, settings, keys, variants, expected = setup
     expected = dict(expected)
+    server = psutil.Process(service.process.pid)
+
+    def busy_seconds() -> float:
+        times = server.cpu_times()
+        return times.user + times.system
+
     with httpx.Client(base_url=service.url, headers=bearer(keys["state"]), timeout=150) as client:
         # The query must still run when the publish has switched CURRENT; copying the snapshot takes seconds on a
         # slow machine, so the query grows until it outlasts the publish.
@@ -114,8 +136,13 @@ def test_a_query_started_before_a_publish_finishes_on_its_snapshot(setup):
                 answer["at"] = time.monotonic()
 
             worker = threading.Thread(target=run)
+            idle = busy_seconds()
             worker.start()
-            time.sleep(0.3)
+            # the service is idle but for this query: once it has spent half a second of CPU, the query runs
+            deadline = time.monotonic() + 120
+            while busy_seconds() < idle + 0.5 and "response" not in answer:
+                assert time.monotonic() < deadline, "the query did not start within 120 s"
+                time.sleep(0.01)
             label, source = f"during-the-query-{attempt}", f"variant-{attempt % 3 + 1}"
             publish(variants[source], settings.published_dir, run_id=label)
             expected[label] = expected[source]

@@ -87,3 +87,24 @@ def test_the_catalogue_page_is_up_to_date():
 
     page = PROJECT_ROOT / "sql" / "indicators" / "CATALOG.md"
     assert page.read_text(encoding="utf-8") == catalog_markdown(PROJECT_ROOT / "sql")
+
+
+def test_every_command_is_wired_to_its_function():
+    """Each registered command (and sub-command) opens its help page with the first line of its docstring."""
+    import inspect
+
+    from typer.testing import CliRunner
+
+    from flows import cli
+
+    runner = CliRunner()
+    commands = [([c.name or c.callback.__name__.replace("_", "-")], c.callback) for c in cli.app.registered_commands]
+    for group in cli.app.registered_groups:
+        commands += [([group.name, c.name or c.callback.__name__.replace("_", "-")], c.callback)
+                     for c in group.typer_instance.registered_commands]
+    assert len(commands) >= 10
+    for names, callback in commands:
+        result = runner.invoke(cli.app, [*names, "--help"], env={"COLUMNS": "300"})
+        assert result.exit_code == 0, (names, result.output)
+        first_line = inspect.getdoc(callback).splitlines()[0]
+        assert first_line in " ".join(result.output.replace("│", " ").split()), (names, first_line)

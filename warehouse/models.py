@@ -45,6 +45,32 @@ MART_COLUMNS = {
     "see meta.raw_period): not an official value. A series can be partly real and partly generated.",
 }
 
+CATALOG_COLUMNS = {
+    "indicator_id": "Indicator id, e.g. ARB06; sub-indicators as ARB06_X.",
+    "version": "Version of the definition; a new version archives the values of the earlier one.",
+    "name_de": "Name in German.",
+    "name_en": "Name in English.",
+    "domain": "Domain: Demografie, Rechtliche Integration, Kinderbetreuung, Bildung, Arbeitsmarkt, Soziales, Wohnen, Partizipation, Gesundheit.",
+    "unit": "Unit of the value: pct, per_1000, percentage_points, ratio, index, …",
+    "scale": "value = scale · numerator / denominator (aggregate counts).",
+    "aggregate": "counts: Land and Germany are sums of the Kreis counts; none: every level computed by the indicator itself.",
+    "formula": "The formula in GENESIS variables.",
+    "definition": "The definition in words.",
+    "numerator": "What the numerator counts: table and variables.",
+    "denominator": "What the denominator counts: table and variables.",
+    "sources": "Source tables as <source> <table code>, as in sources/tables.yaml.",
+    "lowest_level": "Lowest regional level with values.",
+    "reference_date": "Reference date of the statistic (31.12., 30.06., annual average, school-year start, …).",
+    "reference_sets": "Where the indicator comes from in the reference indicator sets.",
+    "caveats": "What to keep in mind when reading the values.",
+    "max_value": "Largest plausible value, when a share may exceed 100; NULL: 100 for shares.",
+    "small_counts": "True when values are also given as 3-year moving averages (small counts).",
+    "series_breaks": "Declared series breaks (JSON list of year and reason).",
+    "is_synthetic": "True when a source table of the indicator is generated offline data, not official statistics.",
+    "table_name": "The table in the indicators schema.",
+    "sql_file": "The SQL file in sql/indicators/ that defines the indicator.",
+}
+
 
 class ModelError(RuntimeError):
     """A model file is malformed or its SQL failed; names the file."""
@@ -210,9 +236,10 @@ def definition_sha256(body: str, header: dict[str, Any]) -> str:
 
 
 def fingerprint(sql_dir: Path, variables: dict[str, Any] | None = None) -> str:
-    """One hash over every SQL file and the variables the models read: if it changes, they are rebuilt."""
+    """One hash over every SQL file, the shared column descriptions and the variables the models read: if it changes,
+    they are rebuilt."""
     digest = hashlib.sha256(repr(sorted((variables or {}).items())).encode())
-    for path in sorted(sql_dir.rglob("*.sql")):
+    for path in sorted([*sql_dir.rglob("*.sql"), *sql_dir.glob("_*.yaml")]):
         digest.update(path.relative_to(sql_dir).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -268,6 +295,58 @@ def _comment(connection: duckdb.DuckDBPyConnection, model: Model) -> None:
             connection.execute(f"COMMENT ON COLUMN {model.qualified_name}.{column} IS {_quote(text)}")
 
 
+COLUMNS_FILE = "_columns.yaml"
+DESCRIBED_SCHEMAS = ("raw", *LAYERS)
+
+
+def describe_columns(connection: duckdb.DuckDBPyConnection, sql_dir: Path, models: list[Model]) -> None:
+    """Describe every column of the raw and model schemas that has no description yet.
+
+    In this order: the model header's `columns:`, the description of the same column in a table the
+    model reads, the shared descriptions in sql/_columns.yaml, and the rules of `_derived_description`.
+    A column none of them describes stays without (a test lists those).
+    """
+    shared = yaml.safe_load((sql_dir / COLUMNS_FILE).read_text(encoding="utf-8")) or {}
+    declared = {m.qualified_name: (m.header.get("columns") or {}) if m.schema != "indicators" else INDICATOR_COLUMNS
+                for m in models}
+    read = {m.qualified_name: sorted(set(re.findall(r"\b((?:raw|staging|core|indicators|marts)\.[a-z_][a-z0-9_]*)\b", m.body)))
+            for m in models}
+    rows = connection.execute(
+        "SELECT schema_name || '.' || table_name, column_name, comment FROM duckdb_columns() "
+        f"WHERE database_name = current_database() AND schema_name IN {DESCRIBED_SCHEMAS} ORDER BY column_index"
+    ).fetchall()
+    comments = {(table, column): text for table, column, text in rows if text}
+    columns: dict[str, list[str]] = {}
+    for table, column, _ in rows:
+        columns.setdefault(table, []).append(column)
+    build_order = {m.qualified_name: position for position, m in enumerate(models)}
+    for table in sorted(columns, key=lambda t: (DESCRIBED_SCHEMAS.index(t.split(".")[0]), build_order.get(t, len(models)), t)):
+        for column in columns[table]:
+            if (table, column) in comments:
+                continue
+            text = (declared.get(table, {}).get(column)
+                    or next((comments[(source, column)] for source in read.get(table, ()) if (source, column) in comments), None)
+                    or shared.get(column)
+                    or _derived_description(column, columns[table], table.startswith("raw.")))
+            if text:
+                connection.execute(f'COMMENT ON COLUMN {table}."{column}" IS {_quote(text)}')
+                comments[(table, column)] = text
+
+
+def _derived_description(column: str, siblings: list[str], raw: bool) -> str | None:
+    """Descriptions that follow from a column's name: flags, labels and quality marks of a value, GENESIS codes."""
+    for suffix, text in (
+        ("_flag", "Special sign of the source for {base} ('-', '.', '...', 'x', '/'); {base} is NULL when it is set, never 0."),
+        ("_quality", "Quality mark of the source for {base} (e.g. e = estimated), when it gives one."),
+        ("_label", "Label of {base} as published in the source."),
+    ):
+        if column.endswith(suffix) and column.removesuffix(suffix) in siblings:
+            return text.format(base=column.removesuffix(suffix))
+    if raw and f"{column}_label" in siblings:
+        return f"Code of the GENESIS classification variable {column.upper()}; its label is in {column}_label."
+    return None
+
+
 def build_models(
     connection: duckdb.DuckDBPyConnection,
     sql_dir: Path,
@@ -290,6 +369,8 @@ def build_models(
         models = [m for m in models if m.qualified_name in only]
     built: list[tuple[str, int]] = []
     missing: set[str] = set()  # raw tables not loaded yet, and models skipped because of them
+    # committed before the build: if the process ends during the build, the row stays and the next run rebuilds all
+    connection.execute("INSERT INTO meta.unfinished_build (run_id) VALUES (?)", [run_id])
     connection.execute("BEGIN TRANSACTION")
     try:
         for name, value in (variables or {}).items():
@@ -332,11 +413,58 @@ def build_models(
                 progress(model.qualified_name, rows)
         if not generated and only is None:
             _build_marts(connection, [m for m in models if m.qualified_name not in missing])
+        describe_columns(connection, sql_dir, models)
+        if only is None:
+            # what this build read: the SQL and variables, and the raw files behind every raw table
+            connection.execute(
+                "INSERT INTO meta.model_build (run_id, model, row_count, sql_sha256, inputs) VALUES (?, '*', ?, ?, ?)",
+                [run_id, len(built), fingerprint(sql_dir, variables), json.dumps(loaded_inputs(connection), sort_keys=True)],
+            )
+        if only is None:  # a complete build: whatever an earlier, unfinished one left is superseded
+            connection.execute("DELETE FROM meta.unfinished_build")
+        else:
+            connection.execute("DELETE FROM meta.unfinished_build WHERE run_id = ?", [run_id])
         connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        _rollback(connection)
+        # rolled back in full: the previous build stands, as consistent as before
+        connection.execute("DELETE FROM meta.unfinished_build WHERE run_id = ?", [run_id])
         raise
     return built
+
+
+def _rollback(connection: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction; an interrupted query has already ended it (the original error matters)."""
+    try:
+        connection.execute("ROLLBACK")
+    except duckdb.TransactionException:
+        pass
+
+
+def loaded_inputs(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Every loaded raw table and the sorted sha256 list of the raw files it was loaded from."""
+    return dict(connection.execute(
+        "SELECT 'raw.' || table_name, string_agg(sha256, ',' ORDER BY sha256) FROM meta.raw_file "
+        "WHERE table_name IN (SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw') GROUP BY table_name"
+    ).fetchall())
+
+
+def out_of_step(connection: duckdb.DuckDBPyConnection, sql_dir: Path, variables: dict[str, Any] | None) -> set[str] | None:
+    """The raw tables whose files changed since the last complete build (empty: the models are up to date).
+
+    None when every model must be rebuilt: no complete build yet, SQL or variables changed since, or
+    a build that began and did not finish (the process was killed).
+    """
+    if connection.execute("SELECT count(*) FROM meta.unfinished_build").fetchone()[0]:
+        return None
+    last = connection.execute(
+        "SELECT sql_sha256, inputs FROM meta.model_build WHERE model = '*' ORDER BY built_at DESC LIMIT 1"
+    ).fetchone()
+    if not last or last[0] != fingerprint(sql_dir, variables) or last[1] is None \
+            or not _exists(connection, "marts", "indicator_value"):
+        return None
+    recorded, current = json.loads(last[1]), loaded_inputs(connection)
+    return {table for table in recorded.keys() | current.keys() if recorded.get(table) != current.get(table)}
 
 
 def withhold_indicators(connection: duckdb.DuckDBPyConnection, sql_dir: Path, tables: list[str],
@@ -361,6 +489,10 @@ def withhold_indicators(connection: duckdb.DuckDBPyConnection, sql_dir: Path, ta
         for model in models:
             if model.schema == "marts":
                 connection.execute(_statement(model, sql_dir))
+        for model in models:
+            if model.schema == "marts" or model.qualified_name in tables:
+                _comment(connection, model)
+        describe_columns(connection, sql_dir, models)
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
@@ -513,6 +645,8 @@ def _build_marts(connection: duckdb.DuckDBPyConnection, models: list[Model]) -> 
     )
     if rows:
         connection.executemany(f"INSERT INTO marts.indicator_catalog VALUES ({', '.join(['?'] * len(rows[0]))})", rows)
+    for column, text in CATALOG_COLUMNS.items():
+        connection.execute(f"COMMENT ON COLUMN marts.indicator_catalog.{column} IS {_quote(text)}")
     connection.execute(
         "COMMENT ON TABLE marts.indicator_catalog IS "
         + _quote("The indicator catalogue, one row per indicator, read from the headers of sql/indicators/*.sql. "

@@ -330,7 +330,10 @@ def _rejected_rows(frame: pd.DataFrame, details: dict, *, expectation: str, colu
         # a table-level expectation (row count, columns): the table itself is rejected, no row to name
         return [{"check": check, "expectation": expectation, "column": column, "reason": reason, "line_number": None, "row": None}]
     else:
-        rows = frame.head(0)
+        # rows without a line (an indicator's): found again by their index columns (ags, level, period)
+        entries = [entry for entry in indexes if isinstance(entry, dict)]
+        keys = [key for key in (entries[0] if entries else {}) if key in frame.columns and key != column]
+        rows = frame.merge(pd.DataFrame(entries)[keys].drop_duplicates(), on=keys) if keys else frame.head(0)
     return [
         {"check": check, "expectation": expectation, "column": column, "reason": reason,
          "line_number": int(row["line_number"]) if "line_number" in row and pd.notna(row["line_number"]) else None,

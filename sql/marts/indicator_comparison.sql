@@ -6,6 +6,8 @@ columns:
   peer_value: For indicators with counts, scale · sum of the members' numerators / sum of their denominators (every member's counts must be there); otherwise the median of the members' values.
   peer_method: counts or median.
   peer_members: Kreise in the group with a value for the period.
+  land_value: Value of the indicator for the Land of the Kreis, same period.
+  germany_value: Value of the indicator for Germany, same period.
 */
 WITH kreis AS (
     SELECT * FROM marts.indicator_value WHERE level = 'kreis'

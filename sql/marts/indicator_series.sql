@@ -5,6 +5,8 @@ sources: marts.indicator_value, marts.indicator_catalog
 columns:
   change_1y: value minus the value of the previous year, in the unit of the indicator (percentage points for pct).
   change_5y: value minus the value five years before.
+  value_previous_year: Value of the same indicator and region in the previous year.
+  value_five_years_before: Value of the same indicator and region five years before.
   moving_average_3y: scale · numerators / denominators summed over this and the two previous years (small-count indicators only; NULL unless all three years have counts).
   series_break_1y: a declared series break (Zensus re-basing, table split, change of law) lies between the previous year and this one.
   series_break_5y: a declared series break lies within the five years compared.

@@ -297,7 +297,8 @@ class FakeGenesis:
     def inject(self, kind: str, *, path: str | None = None, times: int | None = 1, after: int = 0, **options) -> Fault:
         """Misbehave for requests to `path` (endpoint such as "data/tablefile"; None = any).
 
-        kind: delay (options: seconds; then answers normally), reset (closes the socket without an
+        kind: delay (options: seconds; then answers normally; until_next_request: held until the next
+        request arrives, at most `seconds`), reset (closes the socket without an
         answer), http500, http429 (options: retry_after, default "1"), truncate (first half of the body
         with a matching Content-Length), short_read (announces the full length, sends half, closes),
         html (maintenance page with HTTP 200), status6 (GENESIS "too many parallel requests"), status
@@ -472,7 +473,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(Reply(WEB_INTERFACE_PAGE, {"Content-Type": "text/html"}, 200 if instance else 404))
             return
         fault = fake._take_fault(endpoint)
-        if fault and fault.kind == "delay":
+        if fault and fault.kind == "delay" and fault.options.get("until_next_request"):
+            # held until the client gives up and asks again (at most `seconds`): a timeout without guessing its length
+            deadline, received = time.monotonic() + float(fault.options.get("seconds", 30.0)), len(fake.requests)
+            while len(fake.requests) <= received and time.monotonic() < deadline:
+                time.sleep(0.01)
+        elif fault and fault.kind == "delay":
             time.sleep(float(fault.options.get("seconds", 1.0)))
         if fault and fault.kind == "reset":
             self._reset()
