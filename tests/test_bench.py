@@ -53,9 +53,12 @@ def test_tiny_benchmark_produces_every_number_and_the_report(tmp_path):
     assert {name: table["rows"] for name, table in floor["tables"].items()} == pipeline_rows
     assert floor["indicator_rows"] >= full["indicator_rows"]["rows"] and floor["indicator_rows"] > 0
 
-    assert [t["key"] for t in results["targets"]] == ["floor_ratio", "rerun", "incremental", "rss", "service", "map"]
+    assert [t["key"] for t in results["targets"]] == ["floor_ratio", "rerun", "incremental", "rss", "reports", "service",
+                                                      "map"]
     # each measured target is judged (True or False, not None); the service (and so the map) was skipped
-    assert [t["met"] is None for t in results["targets"]] == [False, False, False, False, True, True]
+    assert [t["met"] is None for t in results["targets"]] == [False, False, False, False, False, True, True]
+    reports = results["scenarios"]["reports"]["result"]
+    assert reports["land"] == "10" and reports["regions"] == 6 and reports["files"] == 6 and not reports["failures"]
     assert results["targets"] == runner.evaluate(results)
 
     lake = results["lake"]  # PostgreSQL runs on every machine of this project (CI too)
@@ -103,7 +106,7 @@ def test_report_says_what_was_not_measured(tmp_path, capsys):
         "service": {"available": False, "reason": "service.app cannot be imported: no module"},
     }
     results["targets"] = runner.evaluate(results)
-    assert [t["met"] for t in results["targets"]] == [None] * 6
+    assert [t["met"] for t in results["targets"]] == [None] * 7
     report = runner.markdown(results)
     assert "Service not available: service.app cannot be imported" in report
     assert "not measured" in report and "**missed**" not in report

@@ -22,7 +22,7 @@ TARGET_REPORTS_S = 300.0
 
 
 def run_reports(warehouse: Path, out: Path, *, level: str = "kreis", formats: tuple[str, ...] = ("pdf",),
-                workers: int | None = None) -> dict:
+                workers: int | None = None, land: str | None = None) -> dict:
     """Write every report of `level` from the warehouse's published snapshot; what it took."""
     from flows.settings import load_settings
     from service.reports import regions_of_level, write_reports
@@ -34,11 +34,13 @@ def run_reports(warehouse: Path, out: Path, *, level: str = "kreis", formats: tu
         raise SystemExit(f"nothing published beside {warehouse}")
     began, cpu_before = time.perf_counter(), _cpu_seconds()
     regions = regions_of_level(snapshot, level)
+    if land:  # one Land's regions only (the tiny workload has one Land)
+        regions = [(ags, lvl) for ags, lvl in regions if ags.startswith(land)]
     written = write_reports(snapshot, regions, out, formats=formats, workers=workers)
     seconds = time.perf_counter() - began
     cpu = _cpu_seconds() - cpu_before  # this process and its finished workers, their Chromiums included
     pdfs = [p for p in written.files if p.suffix == ".pdf"]
-    return {"snapshot": snapshot.name, "level": level, "formats": list(formats), "workers": workers or os.cpu_count(),
+    return {"snapshot": snapshot.name, "level": level, "land": land, "formats": list(formats), "workers": workers or os.cpu_count(),
             "regions": len(regions), "files": len(written.files), "failures": written.failures,
             "seconds": round(seconds, 1), "seconds_per_region": round(seconds / max(len(regions), 1), 2),
             "pdf_bytes": sum(p.stat().st_size for p in pdfs), "target_s": TARGET_REPORTS_S,
@@ -60,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="where the reports go (default: a temporary folder)")
     parser.add_argument("--level", default="kreis")
     parser.add_argument("--workers", type=int)
+    parser.add_argument("--land", help="only the regions of this Land (2-digit key)")
     parser.add_argument("--result", "--json", dest="result", type=Path, help="write the numbers as JSON here")
     args = parser.parse_args(argv)
     warehouse = args.warehouse
@@ -71,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         pipeline(warehouse=str(warehouse))
     out = args.out or Path(tempfile.mkdtemp(prefix="imon-reports-"))
     print(f"bench reports: every {args.level} report as PDF into {out} …", file=sys.stderr)
-    result = run_reports(warehouse, out, level=args.level, workers=args.workers)
+    result = run_reports(warehouse, out, level=args.level, workers=args.workers, land=args.land)
     if args.result:
         args.result.write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
     print(f"{result['regions']} {args.level} PDFs in {result['seconds']} s ({result['seconds_per_region']} s per region, "

@@ -542,7 +542,8 @@ def run_benchmark(options: Options) -> dict[str, Any]:
         scenario("incremental", [*pipeline_command, "--result", str(work / "incremental.json")], "incremental")
         # every Kreis report as PDF from the snapshot just published (tests/bench/reports.py, issue #17)
         scenario("reports", [python, "-m", "tests.bench.reports", "--warehouse", str(warehouse), "--out", str(work / "reports"),
-                             "--result", str(work / "reports.json")], "reports")
+                             "--result", str(work / "reports.json"),
+                             *(["--land", "10"] if options.scale == "tiny" else [])], "reports")  # tiny: Saarland only
 
         if options.skip_service:
             results["service"] = {"available": False, "reason": "skipped (--skip-service)"}
