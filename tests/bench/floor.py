@@ -155,6 +155,9 @@ def ffcsv_select(spec: TableSpec, path: Path, source_file: str) -> str:
 def classic_select(spec: TableSpec, path: Path, source_file: str) -> str:
     """The classic table download: header block read for the units, data rows split and unpivoted in SQL."""
     layout = spec.classic_layout or {}
+    if layout.get("time_column") in ("none", "date"):  # the 2015-2020 real-series variants (issue #16)
+        raise FloorUnsupported(f"{spec.name}: the classic layout with time_column {layout['time_column']!r} "
+                               "is not read by the floor yet")
     columns = layout.get("columns") or []
     first_value = 4 if layout.get("row_classifier") else 3
     width = first_value + len(columns)
