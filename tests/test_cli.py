@@ -100,8 +100,11 @@ def test_status_names_the_raw_files_with_their_sha256(built):
         assert shown[(table, source, path)] == hashlib.sha256((directory / "landing" / path).read_bytes()).hexdigest()[:12]
         assert sha256.startswith(shown[(table, source, path)])
     assert shown[("population_by_sex", "regio 12411-01-01-4", next(p for t, _, p, _ in stored if t == "population_by_sex"))]
-    runs = [row for row in table_rows(result.output) if len(row) == 6]
+    # the runs table (its rows start with a run id; the 6-column publishes table's with a time)
+    runs = [row for row in table_rows(result.output) if len(row) == 6 and re.match(r"\d{8}T\d{6}Z-", row[0])]
     assert [(run, outcome) for run, _, outcome, _, _, _ in runs] == [(summary.run_id, "success")]
+    publishes = [row for row in table_rows(result.output) if len(row) == 6 and row[1] == summary.run_id]
+    assert [(by_via[3]) for by_via in publishes] == ["flow"]
 
 
 def test_validation_lists_the_latest_results_failed_first(built):
