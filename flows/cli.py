@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
+from flows.cli_common import connect_read_only
 from flows.settings import load_settings
 
 app = typer.Typer(
@@ -35,19 +36,7 @@ def _show_progress() -> None:
     logger.propagate = False
 
 
-def _connect_read_only(warehouse: Optional[Path], *, published: bool = True):
-    """Readers read the published snapshot; the office's own views (status, validation) the working file."""
-    from warehouse.connection import WarehouseBusyError, connect
-    from warehouse.publish import open_for_reading
-
-    settings = load_settings(warehouse=warehouse)
-    try:
-        if published:
-            return open_for_reading(settings, note=lambda text: errors.print(text, style="yellow", markup=False))
-        return connect(settings.warehouse_path, read_only=True)
-    except (FileNotFoundError, WarehouseBusyError) as error:
-        errors.print(str(error), style="red", markup=False)
-        raise typer.Exit(2)
+_connect_read_only = connect_read_only  # flows/cli_common.py, shared with the sub-command modules
 
 
 def _print_rows(title: str | None, columns: list[str], rows: list[tuple]) -> None:

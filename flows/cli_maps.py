@@ -24,7 +24,7 @@ def map_command(
                                              help="DuckDB file (default: $IMON_WAREHOUSE or warehouse/imon.duckdb)."),
 ) -> None:
     """Draw the map of an indicator: every Kreis (or Land) coloured by its class, legend, sources."""
-    from flows.cli import _connect_read_only
+    from flows.cli_common import connect_read_only as _connect_read_only
     from service import maps
     from warehouse.publish import snapshot_label
 

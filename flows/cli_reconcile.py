@@ -30,7 +30,7 @@ def reconcile(
     data, values imon withholds, values not published). Exits 1 when a value differs beyond the
     rounding. The service is $IMON_REGIONALATLAS_URL (default: the public Regionalatlas).
     """
-    from flows.cli import _connect_read_only
+    from flows.cli_common import connect_read_only as _connect_read_only
     from flows.settings import load_settings
     from sources.errors import SourceError
     from sources.regionalatlas import DEFAULT_URL, fetch

@@ -37,7 +37,10 @@ def _imports(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            submodules = [f"{node.module}.{alias.name}" for alias in node.names]
+            # `from package import submodule` reads the submodule; a package's __init__ that re-exports its own
+            # submodules is then no circle (only names that are not submodules come from the package itself)
+            names = submodules if all(name in MODULES for name in submodules) else [node.module] + submodules
         else:
             continue
         found |= {name for name in names if name in MODULES}
