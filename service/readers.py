@@ -27,6 +27,7 @@ class _Open:
     memo: OrderedDict = field(default_factory=OrderedDict)
     memo_bytes: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    use: str | None = None  # the catalog a new cursor must USE (a lake snapshot: `lake`; a file is the default)
 
 
 @dataclass
@@ -43,6 +44,8 @@ class Read:
         """This request's cursor, made at its first use (an answer from the memo needs none)."""
         if self._cursor is None:
             self._cursor = self._entry.connection.cursor()
+            if self._entry.use:  # USE is per connection, and a cursor is a new one
+                self._cursor.execute(f"USE {self._entry.use}")
         return self._cursor
 
     def close(self) -> None:
@@ -121,7 +124,8 @@ class SnapshotReaders:
             entry = self._open.get(path)
             if entry is None:
                 connection = path.connect() if self._lake_watch else duckdb.connect(str(path), read_only=True)
-                entry = self._open[path] = _Open(connection, snapshot_label(connection) or path.stem)
+                entry = self._open[path] = _Open(connection, snapshot_label(connection) or path.stem,
+                                                 use="lake" if self._lake_watch else None)
                 if self._warm:
                     entry.users += 1  # the warm-up's own use, released when it is done
                     threading.Thread(target=self._warm_up, args=(path, entry), name="imon-warm-up", daemon=True).start()

@@ -95,10 +95,10 @@ def test_the_legend_classes_cover_the_values(warehouse, indicator):
 
 
 def test_keys_without_geometry_and_geometry_without_value_are_reported(warehouse):
-    rows = maps.indicator_rows(warehouse, "ARB06", "kreis")
+    rows = [r for r in maps.indicator_rows(warehouse, "ARB06", "kreis") if r["period"] == 2023]
     eisenach = {**rows[0], "ags": "16056000", "name": "Eisenach, Stadt", "land_ags": "16000000"}  # merged in 2021
     rows = [r for r in rows if r["ags"] != "01001000"] + [eisenach]
-    data = maps.map_data(warehouse, "ARB06", rows=rows)
+    data = maps.map_data(warehouse, "ARB06", rows=rows, period=2023)
     assert data.without_geometry == [{"key": "16056", "name": "Eisenach, Stadt"}]
     assert data.without_value == [{"key": "01001", "name": "Flensburg, Stadt"}]
     assert next(r for r in data.regions if r["key"] == "01001")["class_id"] == "no_value"
@@ -116,7 +116,7 @@ def test_imon_map_writes_one_shape_per_kreis_with_its_key(built, tmp_path):
     assert len(fills) == 400 and set(fills) == BOUNDARY_KEYS
     assert len(re.findall(rb'id="land-border-\d\d"', svg)) == 16
     text = svg.decode()
-    assert "quintiles of all 400 official Kreis values 2023" in text and "GeoBasis-DE / BKG" in text
+    assert "quintiles of all 3,200 official Kreis values 2015–2025" in text and "GeoBasis-DE / BKG" in text
     assert "Gebietsstand of 2023-11-30" in text
 
 
@@ -142,10 +142,12 @@ def test_the_map_api_needs_a_key_and_names_what_it_cannot_draw(service):
         assert nobody.get("/api/maps/ARB06").status_code == 401
     with service.client("09162") as county:
         document = county.get("/api/maps/ARB06").json()
-        assert document["period"] == 2023 and document["snapshot"] == snapshot_label(service)
+        # the latest period by default (real unemployment files 2015-2020, 2023, 2025: 8 periods of 400 Kreise)
+        assert document["period"] == 2025 and document["snapshot"] == snapshot_label(service)
         assert len(document["regions"]) == 400 and document["without_geometry"] == [] and document["without_value"] == []
         assert county.get("/api/maps/NOPE").status_code == 404
-        assert "periods: 2023" in county.get("/api/maps/ARB06", params={"period": 1999}).json()["detail"]
+        detail = county.get("/api/maps/ARB06", params={"period": 1999}).json()["detail"]
+        assert "periods: 2015" in detail and "2025" in detail
         geometry = county.get("/api/maps/geometry/kreis").json()
         assert {f["id"] for f in geometry["features"]} == BOUNDARY_KEYS
         svg = county.get("/api/maps/ARB06/svg", params={"land": "09", "highlight": "09162"})
@@ -176,7 +178,7 @@ def test_the_map_page_renders_400_kreise_in_chromium(service, tmp_path):
     assert len(re.findall(r'<path class="land-border"', dom)) == 16
     assert re.search(rf'id="region-01001" data-key="01001" d="[^"]+" fill="{colour}" data-class="c\d"', dom)
     assert len(re.findall(r'<li data-class="[a-z_0-9]+"><a href="/profile/\d{5}"', dom)) == 400  # the keyboard list
-    assert "quintiles of all 400 official Kreis values 2023" in dom and "core.region_crosswalk" in dom
+    assert "quintiles of all 3,200 official Kreis values 2015–2025" in dom and "core.region_crosswalk" in dom
     assert f"Published snapshot {document['snapshot']}." in dom and "GeoBasis-DE / BKG" in dom
     assert service.keys["state"] not in dom
 
@@ -204,4 +206,4 @@ def test_the_profile_page_has_a_locator_map_per_indicator(service, tmp_path):
     drawn = int(re.search(r'data-locators="(\d+)"', dom).group(1))
     assert drawn >= 9 and dom.count('class="locator"') == drawn
     assert dom.count('class="locator-highlight"') == drawn  # München outlined in each
-    assert 'href="/map/ARB06?level=kreis&amp;period=2023"' in dom
+    assert 'href="/map/ARB06?level=kreis&amp;period=2025"' in dom
