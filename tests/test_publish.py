@@ -27,8 +27,8 @@ def working(path, marker: int, outcome: str = "success"):
     connection.execute("CREATE SCHEMA IF NOT EXISTS marts; CREATE SCHEMA IF NOT EXISTS meta")
     connection.execute("CREATE OR REPLACE TABLE marts.indicator_value AS SELECT ? AS value", [marker])
     connection.execute("COMMENT ON TABLE marts.indicator_value IS 'a table with a comment'")
-    connection.execute("CREATE OR REPLACE TABLE meta.run AS SELECT ? AS run_id, ? AS outcome, now() AS started_at",
-                       [f"run-{marker}", outcome])
+    connection.execute("CREATE OR REPLACE TABLE meta.run AS SELECT ? AS run_id, now() AS started_at, now() AS finished_at, "
+                       "'offline' AS mode, ? AS outcome, NULL::VARCHAR AS message", [f"run-{marker}", outcome])
     connection.close()
     return path
 
