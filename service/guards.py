@@ -106,7 +106,8 @@ class AnswerCap:
         self.app, self.max_bytes = app, max_bytes
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or not scope["path"].startswith("/api/"):  # the service's own assets are not answers
+        # answers built from the data (the API, the reports); the service's own pages and assets are not
+        if scope["type"] != "http" or not scope["path"].startswith(("/api/", "/report/")):
             return await self.app(scope, receive, send)
         refused = False
         sent = 0

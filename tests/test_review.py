@@ -269,8 +269,8 @@ def test_the_flow_run_keeps_the_diff_as_its_artifact_and_in_its_log(built):
 def _toy_warehouse(path):
     """A working warehouse without indicators, with one successful run."""
     connection = duckdb.connect(str(path))
-    connection.execute("CREATE SCHEMA meta; CREATE TABLE meta.run AS SELECT 'run-1' AS run_id, 'success' AS outcome, "
-                       "now() AS started_at")
+    connection.execute("CREATE SCHEMA meta; CREATE TABLE meta.run AS SELECT 'run-1' AS run_id, now() AS started_at, "
+                       "now() AS finished_at, 'offline' AS mode, 'success' AS outcome, NULL::VARCHAR AS message")
     connection.close()
     return path
 

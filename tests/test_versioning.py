@@ -25,16 +25,17 @@ def test_a_new_version_archives_the_values_of_the_earlier_one(built, tmp_path):
                     encoding="utf-8")
 
     connection = duckdb.connect(str(warehouse))
-    before = connection.execute("SELECT value FROM marts.indicator_value WHERE indicator_id = 'ARB06' AND ags = '09162000'").fetchone()[0]
+    before = connection.execute("SELECT value FROM marts.indicator_value WHERE indicator_id = 'ARB06' AND ags = '09162000' "
+                                "AND level = 'kreis' AND period = 2023").fetchone()[0]
     # the models that depend on ARB06's file (the indicator, then the marts); the others stay as built
     build_models(connection, sql, run_id="revision", variables={"min_denominator": 50}, rebuild={ARB06})
 
     current = connection.execute(
-        "SELECT indicator_version, value FROM marts.indicator_value WHERE indicator_id = 'ARB06' AND ags = '09162000' AND level = 'kreis'"
-    ).fetchone()
+        "SELECT indicator_version, value FROM marts.indicator_value WHERE indicator_id = 'ARB06' AND ags = '09162000' AND level = 'kreis' "
+        "AND period = 2023").fetchone()
     archived = connection.execute(
-        "SELECT indicator_version, value FROM marts.indicator_value_archive WHERE indicator_id = 'ARB06' AND ags = '09162000' AND level = 'kreis'"
-    ).fetchone()
+        "SELECT indicator_version, value FROM marts.indicator_value_archive WHERE indicator_id = 'ARB06' AND ags = '09162000' "
+        "AND level = 'kreis' AND period = 2023").fetchone()
     definition = connection.execute(
         "SELECT version, unit FROM marts.indicator_catalog_archive WHERE indicator_id = 'ARB06'"
     ).fetchone()
@@ -43,7 +44,11 @@ def test_a_new_version_archives_the_values_of_the_earlier_one(built, tmp_path):
     assert definition == (1, "pct")
     # a rebuild without a change archives nothing more
     build_models(connection, sql, run_id="again", variables={"min_denominator": 50}, rebuild={ARB06})
-    assert connection.execute("SELECT count(*) FROM marts.indicator_value_archive WHERE ags = '09162000' AND level = 'kreis'").fetchone()[0] == 1
+    periods = connection.execute("SELECT count(*) FROM marts.indicator_value WHERE indicator_id = 'ARB06' "
+                                 "AND ags = '09162000' AND level = 'kreis'").fetchone()[0]
+    assert periods == 8  # the real unemployment files: 2015-2020, 2023, 2025
+    # version 1 once per period, nothing more
+    assert connection.execute("SELECT count(*) FROM marts.indicator_value_archive WHERE ags = '09162000' AND level = 'kreis'").fetchone()[0] == periods
 
 
 def pytest_approx(value):
