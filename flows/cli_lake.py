@@ -32,8 +32,6 @@ def _lake(warehouse: Optional[Path]):
 @app.command("list")
 def list_snapshots(warehouse: Optional[Path] = WarehouseOption) -> None:
     """The published snapshots in the lake, which one is current, which were withdrawn."""
-    from warehouse import lake
-
     _, target = _lake(warehouse)
     print_snapshots(target)
 
