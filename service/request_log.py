@@ -84,16 +84,22 @@ class LogRequests:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         started = time.perf_counter()
-        outcome: dict[str, Any] = {"status": None, "bytes": 0, "complete": False, "error": None, "written": False}
+        outcome: dict[str, Any] = {"status": None, "bytes": 0, "complete": False, "error": None, "written": False,
+                                   "length": None}
 
         async def sending(message):
+            body = message.get("body", b"") if message["type"] == "http.response.body" else b""
             last = message["type"] == "http.response.body" and not message.get("more_body", False)
-            if last and outcome["status"] is not None:
-                # the status line went out already; the line is written before the last bytes, so that a client
-                # holding its whole answer finds it in the log (if those bytes fail, a second line says so)
-                outcome["bytes"] += len(message.get("body", b""))
+            # a client holds its whole answer when the declared length has arrived, which can be before the last
+            # (empty) body message: the line is written before those bytes go out, so the client finds it in the
+            # log (if they fail, a second line says so)
+            whole = outcome["length"] is not None and outcome["bytes"] + len(body) >= outcome["length"]
+            if (last or whole) and outcome["status"] is not None and not outcome["complete"]:
+                outcome["bytes"] += len(body)
                 outcome["complete"] = True
                 self._write(scope, outcome, started)
+            elif body:
+                outcome["bytes"] += len(body)
             try:
                 await send(message)
             except BaseException as error:
@@ -102,8 +108,8 @@ class LogRequests:
                 raise
             if message["type"] == "http.response.start":
                 outcome["status"] = message["status"]
-            elif message["type"] == "http.response.body" and not last:
-                outcome["bytes"] += len(message.get("body", b""))
+                declared = dict((k.lower(), v) for k, v in message.get("headers", [])).get(b"content-length")
+                outcome["length"] = int(declared) if declared is not None and declared.isdigit() else None
 
         try:
             await self.app(scope, receive, sending)

@@ -278,6 +278,9 @@ def test_the_pdf_has_its_pages_text_and_the_synthetic_warning_on_every_page(writ
     for title in ("Bevölkerung und Migration", "Arbeitsmarkt", "Kinderbetreuung", "Soziale Leistungen"):
         assert title in everything
     assert "lag der Wert bei" in everything and "Landeswert" in everything
+    # words with ff/fi/fl (Schutzsuchende mit Aufenthaltstitel, Einbürgerungen, Pflege …) come out as letters, not
+    # ligatures: snapshot ids and keys copied out of the PDF stay searchable
+    assert re.search(r"f[fil]", everything) and not re.search("[\ufb00-\ufb06]", everything)
     germany = PdfReader(written / "DG.pdf")
     assert len(germany.pages) >= 10 and "Deutschland" in germany.pages[0].extract_text()
 

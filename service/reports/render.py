@@ -60,6 +60,7 @@ def footer_html(document_labels: dict[str, str], title: str, synthetic: bool) ->
     warning = (f'<span style="color:#b00020;font-weight:bold">{document_labels["synthetic"]}: '
                f'{document_labels["synthetic_text"]}</span> · ') if synthetic else ""
     return ('<div style="font-size:6.5pt;width:100%;padding:0 14mm;gap:4mm;font-family:DejaVu Sans,sans-serif;color:#444;'
+            'font-variant-ligatures:none;'
             'display:flex;justify-content:space-between">'
             f'<span>{warning}{escape(title)}</span>'
             f'<span style="white-space:nowrap">{document_labels["page"]} <span class="pageNumber"></span> {document_labels["of"]} '
