@@ -90,6 +90,11 @@ def print_diff(result, *, show_unchanged: bool = False) -> None:
     for error in result.errors:
         errors.print(f"error: {error}: bump `version` in its SQL header (and add a changelog line)",
                      style="red", markup=False, highlight=False)
+    untold = [i.indicator_id for i in result.indicators if i.notes]
+    if untold:
+        errors.print(f"note: cannot tell whether the definition changed for {', '.join(untold)}: no definition_sha256 "
+                     "to compare (a snapshot published before definitions were hashed); see the notes of --format json",
+                     style="yellow", markup=False, highlight=False)
 
 
 def review_for_publish(warehouse: Optional[Path], *, yes: bool) -> object:

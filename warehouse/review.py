@@ -11,7 +11,9 @@
 
 A changed formula (the catalogue's definition_sha256: the SQL and the keys the roll-up reads) whose
 values moved while the version stayed is an error, as is a version that went back: the state office
-bumps the version (and writes a changelog line) before anything is published.
+bumps the version (and writes a changelog line) before anything is published. Where the published
+entry has no definition_sha256 (a snapshot from before the hash), the diff cannot tell whether the
+definition changed and says so in its notes instead of calling the indicator unchanged.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class IndicatorDiff:
     largest_relative: ValueChange | None = None
     kreise_beyond_threshold: int = 0
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the diff cannot tell (no definition hash to compare)
 
     @property
     def values_changed(self) -> bool:
@@ -94,6 +97,10 @@ class Diff:
         return [error for indicator in self.indicators for error in indicator.errors]
 
     @property
+    def notes(self) -> list[str]:
+        return [note for indicator in self.indicators for note in indicator.notes]
+
+    @property
     def counts(self) -> dict[str, int]:
         return {status: sum(1 for i in self.indicators if i.status == status) for status in STATUSES}
 
@@ -107,6 +114,9 @@ class Diff:
         line = ", ".join(parts) or "no indicators"
         if not self.has_changes:
             line = f"no changes ({line})"
+        untold = sum(1 for i in self.indicators if i.notes)
+        if untold:
+            line += f"; cannot tell whether the definition changed for {untold} (no definition_sha256 to compare)"
         if self.errors:
             line += f"; {len(self.errors)} error{'s' if len(self.errors) > 1 else ''}: " + "; ".join(self.errors)
         return line
@@ -114,7 +124,7 @@ class Diff:
     def to_dict(self) -> dict[str, Any]:
         """A plain document; keys and order are stable (sorted by indicator id)."""
         return {"published": self.published, "threshold": self.threshold, "summary": self.summary(),
-                "counts": self.counts, "errors": self.errors,
+                "counts": self.counts, "errors": self.errors, "notes": self.notes,
                 "indicators": [asdict(i) for i in self.indicators]}
 
     def to_json(self) -> str:
@@ -167,6 +177,8 @@ def diff_indicators(working: duckdb.DuckDBPyConnection, published: duckdb.DuckDB
                                          if key not in NOT_DEFINITION and _plain(before[key]) != _plain(after[key]))
             if before.get("definition_sha256") and after.get("definition_sha256"):
                 diff.sql_changed = before["definition_sha256"] != after["definition_sha256"]
+            else:
+                diff.notes = [_untold(diff, "published" if not before.get("definition_sha256") else "working")]
             if diff.version_before != diff.version_after or diff.changed_fields:
                 diff.status = CHANGED_DEFINITION
             elif diff.values_changed:
@@ -174,6 +186,13 @@ def diff_indicators(working: duckdb.DuckDBPyConnection, published: duckdb.DuckDB
             diff.errors = _version_errors(diff)
         indicators.append(diff)
     return Diff(published=label, threshold=threshold, indicators=indicators)
+
+
+def _untold(diff: IndicatorDiff, side: str) -> str:
+    """The note for an indicator whose definitions cannot be compared (one side has no definition hash)."""
+    return (f"cannot tell whether the definition of {diff.indicator_id} changed: the {side} catalogue has no "
+            f"definition_sha256 for it (built before definitions were hashed), so a formula changed under "
+            f"version {diff.version_after} would go unnoticed")
 
 
 def _version_errors(diff: IndicatorDiff) -> list[str]:
@@ -299,7 +318,7 @@ def rows_text(diff: IndicatorDiff) -> str:
     if diff.status in (ADDED, RETIRED):
         return f"{diff.rows_after if diff.status == ADDED else diff.rows_before:,} rows"
     if not diff.values_changed:
-        return "identical" + (" (SQL changed)" if diff.sql_changed else "")
+        return "identical" + (" (SQL changed)" if diff.sql_changed else " (definition: cannot tell)" if diff.notes else "")
     return f"+{diff.rows_added:,} −{diff.rows_removed:,} ~{diff.rows_changed:,} of {diff.rows_before:,}"
 
 
@@ -308,6 +327,8 @@ def diff_markdown(diff: Diff) -> str:
     lines = [f"# Indicator diff against {diff.published or 'nothing published'}", "", f"**{diff.summary()}**", ""]
     if diff.errors:
         lines += ["## Errors to resolve before publishing", ""] + [f"- {error}" for error in diff.errors] + [""]
+    if diff.notes:
+        lines += ["## What this diff cannot tell", ""] + [f"- {note}" for note in diff.notes] + [""]
     changed = [i for i in diff.indicators if i.status != UNCHANGED]
     if changed:
         lines += ["| indicator | status | version | rows (+ added − removed ~ changed) | largest change | largest relative change "
