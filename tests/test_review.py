@@ -185,18 +185,50 @@ def test_diff_json_is_stable_and_the_exit_codes_follow_the_findings(reviewed):
     assert first.exit_code == 1  # the ARB06 error
     assert first.stdout == second.stdout
     document = json.loads(first.stdout)
-    assert list(document) == ["published", "threshold", "summary", "counts", "errors", "indicators"]
+    assert list(document) == ["published", "threshold", "summary", "counts", "errors", "notes", "indicators"]
+    assert document["notes"] == []  # both sides carry definition hashes
     assert [i["indicator_id"] for i in document["indicators"]] == sorted(i["indicator_id"] for i in document["indicators"])
     assert list(document["indicators"][0]) == [
         "indicator_id", "status", "name_en", "unit", "version_before", "version_after", "changed_fields", "sql_changed",
         "rows_before", "rows_after", "rows_added", "rows_removed", "rows_changed", "largest_absolute", "largest_relative",
-        "kreise_beyond_threshold", "errors"]
+        "kreise_beyond_threshold", "errors", "notes"]
     soz04 = next(i for i in document["indicators"] if i["indicator_id"] == "SOZ04")
     assert soz04["largest_absolute"]["ags"] == "09162000" and soz04["largest_absolute"]["period"] == 2024
     markdown = runner.invoke(app, ["diff", "--format", "markdown", "-w", str(warehouse)], env=env)
     assert "## Errors to resolve before publishing" in markdown.stdout
     assert "- values of ARB06 changed but version is still 1" in markdown.stdout
     assert "| SOZ05 " in markdown.stdout and "retired" in markdown.stdout
+
+
+def test_a_snapshot_without_definition_hashes_cannot_tell_whether_a_definition_changed(reviewed, tmp_path):
+    """Snapshots published before the catalogue had definition_sha256: the diff says it cannot tell, not 'unchanged'."""
+    folder, warehouse, _, _ = reviewed
+    shutil.copytree(folder / "published", tmp_path / "published")
+    older = duckdb.connect(str(current_snapshot(tmp_path / "published")))
+    older.execute("ALTER TABLE marts.indicator_catalog DROP COLUMN definition_sha256")
+    older.close()
+    diff, by_id = _diff((tmp_path, warehouse, None, None))
+    both_sides = sorted(i for i, d in by_id.items() if d.status not in ("added", "retired"))
+    assert [i for i, d in by_id.items() if d.notes] == both_sides and len(both_sides) > 40
+    assert by_id["DEM09"].status == "unchanged" and by_id["DEM09"].sql_changed is None
+    assert by_id["DEM09"].notes == [
+        "cannot tell whether the definition of DEM09 changed: the published catalogue has no definition_sha256 for it "
+        "(built before definitions were hashed), so a formula changed under version 1 would go unnoticed"]
+    # ARB06's doubled numerator under version 1 cannot be caught without the hash: no error, but no silence either
+    assert diff.errors == [] and by_id["ARB06"].status == "changed values" and by_id["ARB06"].notes
+    assert not by_id["ARB99"].notes and not by_id["SOZ05"].notes
+    assert diff.summary().endswith(f"; cannot tell whether the definition changed for {len(both_sides)} "
+                                   "(no definition_sha256 to compare)")
+    env = {"IMON_PUBLISHED_DIR": str(tmp_path / "published")}
+    result = runner.invoke(app, ["diff", "--format", "json", "-w", str(warehouse)], env=env)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["notes"] == diff.notes and len(document["notes"]) == len(both_sides)
+    assert next(i for i in document["indicators"] if i["indicator_id"] == "DEM09")["notes"] == by_id["DEM09"].notes
+    markdown = runner.invoke(app, ["diff", "--format", "markdown", "-w", str(warehouse)], env=env).stdout
+    assert "## What this diff cannot tell" in markdown and by_id["ARB06"].notes[0] in markdown
+    # the same diff against the snapshot with hashes has no notes
+    assert _diff(reviewed)[0].notes == []
 
 
 def test_publish_refuses_the_error_then_records_who_approved_the_fixed_build(reviewed):
@@ -228,6 +260,21 @@ def test_publish_refuses_the_error_then_records_who_approved_the_fixed_build(rev
     assert publications[0]["operator"] == "Referat 23 (Frau Maier)" and publications[0]["summary"] == fixed.summary()
     assert history == [{"version": 2, "date": "2026-12-04", "change": "numerator counted twice, for the test"},
                        {"version": 1, "date": None, "change": "first version"}]
+    # /api/status over HTTP reports the review record of the snapshot it serves
+    try:
+        from service_support import ThreadedService, bearer, create_keys, service_settings
+    except ImportError:
+        from tests.service_support import ThreadedService, bearer, create_keys, service_settings
+    import httpx
+
+    service_config = service_settings(folder, warehouse)
+    keys = create_keys(service_config, "09162")
+    with ThreadedService(service_config) as service:
+        served = httpx.get(f"{service.url}/api/status", headers=bearer(keys["09162"]), timeout=60).json()
+    assert served["snapshot"] == run_id
+    assert {k: served["publications"][0][k] for k in ("run_id", "operator", "via", "previous_snapshot", "summary")} == {
+        "run_id": run_id, "operator": "Referat 23 (Frau Maier)", "via": "imon publish", "previous_snapshot": before.name,
+        "summary": fixed.summary()}
     shown = runner.invoke(app, ["status", "-w", str(warehouse)], env=env)
     assert shown.exit_code == 0 and "Maier" in shown.output  # the table may wrap the name
     # the new snapshot is what the working warehouse now diffs against
@@ -342,6 +389,76 @@ def test_the_profile_page_and_the_catalogue_show_the_version_history(reviewed, t
     dom = result.stdout
     assert 'data-ready="true"' in dom, (result.stderr[-2000:], dom[:2000])
     assert "<li>Version 2 (2026-12-04): numerator counted twice, for the test</li><li>Version 1: first version</li>" in dom
+
+
+def _halved_arb06(tmp_path):
+    """A copy of sql/ with ARB06's numerator halved (values stay within 0-100, so the audit passes) and version 1."""
+    sql = tmp_path / "sql"
+    shutil.copytree(PROJECT_ROOT / "sql", sql)
+    _replace(sql / "indicators" / ARB06, NUMERATOR, NUMERATOR.replace(" AS numerator", " * 0.5 AS numerator"))
+    return sql
+
+
+def test_imon_build_exits_1_when_the_review_blocks(built_copy, tmp_path, monkeypatch):
+    import dataclasses
+
+    from flows import cli
+
+    sql = _halved_arb06(tmp_path)
+    settings = cli.load_settings
+    monkeypatch.setattr(cli, "load_settings", lambda **kw: dataclasses.replace(settings(**kw), sql_dir=sql))
+    env = {"IMON_PUBLISHED_DIR": str(built_copy.parent / "published"), "COLUMNS": "250"}
+    result = runner.invoke(app, ["build", "-w", str(built_copy)], env=env)
+    assert result.exit_code == 1, result.output
+    assert "error: values of ARB06 changed but version is still 1" in result.output
+    assert "against the published snapshot" not in result.output
+
+
+def test_the_flow_does_not_publish_what_the_review_refuses(built, built_copy, tmp_path, monkeypatch):
+    """A formula changed under the same version: the flow builds it, the review refuses it, readers keep the old one."""
+    import dataclasses
+
+    import httpx
+
+    from flows import pipeline as flow
+
+    try:
+        from service_support import ThreadedService, bearer, create_keys, service_settings
+    except ImportError:
+        from tests.service_support import ThreadedService, bearer, create_keys, service_settings
+
+    sql = _halved_arb06(tmp_path)
+    settings = flow.load_settings
+    monkeypatch.setattr(flow, "load_settings", lambda **kw: dataclasses.replace(settings(**kw), sql_dir=sql))
+    published_dir = built_copy.parent / "published"
+    before = current_snapshot(published_dir)
+    summary = flow.pipeline(warehouse=str(built_copy), pull=False)  # the landing zone as it is: no replay needed
+
+    assert (summary.published, summary.outcome, summary.withheld) == (None, "rejected", [])
+    assert current_snapshot(published_dir) == before
+    working = duckdb.connect(str(built_copy), read_only=True)
+    message = working.execute("SELECT message FROM meta.run WHERE run_id = ?", [summary.run_id]).fetchone()[0]
+    records = working.execute("SELECT run_id, via FROM meta.publish_log").fetchall()
+    munich = "SELECT value FROM marts.indicator_value WHERE indicator_id = 'ARB06' AND ags = '09162000' AND period = 2023"
+    built_value = working.execute(munich).fetchone()[0]
+    working.close()
+    assert message == "not published, formula changed without a version bump: values of ARB06 changed but version is still 1"
+    assert records == [(built[0].run_id, "flow")]  # no record of a publish that did not happen
+    # 13211-02-05-4.csv line 268: München 2023, 19249 foreign of 39249 unemployed; halved in the working warehouse only
+    assert built_value == pytest.approx(100 * 0.5 * 19249 / 39249)
+
+    # readers, over HTTP: the snapshot of the first run, its review record, nothing added
+    service_config = service_settings(built_copy.parent, built_copy)
+    keys = create_keys(service_config, "09162")
+    with ThreadedService(service_config) as service, \
+            httpx.Client(base_url=service.url, headers=bearer(keys["09162"]), timeout=60) as client:
+        status = client.get("/api/status").json()
+        served = client.get("/api/values", params={"indicator": "ARB06", "region": "09162", "period_from": 2023,
+                                                   "period_to": 2023}).json()["data"]
+    assert status["snapshot"] == built[0].run_id and [s["current"] for s in status["snapshots"]] == [True]
+    assert [(p["run_id"], p["via"], p["previous_snapshot"]) for p in status["publications"]] == [(built[0].run_id, "flow", None)]
+    assert status["publications"][0]["summary"].endswith(" added")
+    assert [row["value"] for row in served] == [pytest.approx(100 * 19249 / 39249)]
 
 
 def test_imon_build_reports_the_diff_against_the_published_snapshot(built_copy):
