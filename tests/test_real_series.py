@@ -161,3 +161,28 @@ def test_the_register_knows_the_dissolved_and_8_digit_keys(warehouse):
     assert known == dict.fromkeys(("03152", "03156", "03241001", "05334002", "16056"), "in_register")
     # Eisenach (16056, into the Wartburgkreis 2021) counts in 16063 of the target Gebietsstand
     assert row(warehouse, "ARB06", "16063000", 2020)[3] == "reaggregated_from_former_kreise"
+
+
+def test_csv_downloads_of_the_service_say_which_points_are_generated(built, tmp_path):
+    """Over HTTP: the CSV of /api/values and of a profile carry is_synthetic per value (ARB10 of Flensburg)."""
+    import csv
+    import io
+
+    try:
+        from service_support import running_service
+    except ImportError:
+        from tests.service_support import running_service
+
+    expected = {"2015": "False", "2016": "False", "2017": "False", "2018": "False", "2019": "False", "2020": "False",
+                "2023": "True", "2024": "True"}
+    with running_service(tmp_path, built[0].warehouse_path, built[0].run_id, counties=("01001",)) as service, \
+            service.client("01001") as client:
+        values = client.get("/api/values", params={"indicator": ["ARB10", "ARB06"], "region": "01001", "format": "csv"})
+        profile = client.get("/api/regions/01001/profile", params={"format": "csv"})
+    for response in (values, profile):
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv"), response.text
+        rows = list(csv.DictReader(io.StringIO(response.text)))
+        assert "is_synthetic" in rows[0]
+        assert {r["period"]: r["is_synthetic"] for r in rows if r["indicator_id"] == "ARB10"} == expected
+        # ARB06 rests on 13211-02-05-4 only: real in every year
+        assert {r["is_synthetic"] for r in rows if r["indicator_id"] == "ARB06"} == {"False"}
