@@ -15,8 +15,8 @@ errors = Console(stderr=True)
 
 
 def reconcile(
-    code: list[str] = typer.Option(["AI0208", "AI0809"], "--code", "-c",
-                                   help="Regionalatlas indicator (repeatable): AI0208 (↔ DEM01), AI0809 (↔ ARB06)."),
+    code: list[str] = typer.Option(["AI0208", "AI0805", "AI0809"], "--code", "-c",
+                                   help="Regionalatlas indicator (repeatable): AI0208 (↔ DEM01), AI0805 (↔ ARB04), AI0809 (↔ ARB06)."),
     year: list[int] = typer.Option([2015, 2016, 2017, 2018, 2019, 2020, 2023, 2024], "--year", "-y", help="Year (repeatable)."),
     level: list[str] = typer.Option(["land", "kreis"], "--level", "-l", help="land, regierungsbezirk or kreis (repeatable)."),
     csv_path: Optional[Path] = typer.Option(None, "--csv", help="Write every comparison to this CSV file."),
@@ -34,10 +34,15 @@ def reconcile(
     from flows.settings import load_settings
     from sources.errors import SourceError
     from sources.regionalatlas import DEFAULT_URL, fetch
-    from warehouse.reconcile import PAIRS, as_records, reconcile as compare, summary
+    from warehouse.reconcile import PAIRS, as_records, reconcile as compare, refusal, summary
 
     settings = load_settings(warehouse=warehouse)
     url = settings.regionalatlas_url or DEFAULT_URL
+    refused = [refusal(c) for c in code if refusal(c)]
+    if refused:  # before any request: a comparison of different definitions would only mislead
+        for reason in refused:
+            errors.print(reason, style="red", markup=False)
+        raise typer.Exit(2)
     unknown = [c for c in code if c.upper() not in PAIRS]
     if unknown:
         errors.print(f"no imon indicator matches {', '.join(unknown)}; known: {', '.join(PAIRS)}", style="red", markup=False)

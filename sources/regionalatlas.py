@@ -30,6 +30,7 @@ LEVEL_TYPES = {"land": 1, "regierungsbezirk": 2, "kreis": 3}
 TABLES = {
     "AI0208": "ai002_1_5",  # Anteil der ausländischen Bevölkerung an der Gesamtbevölkerung (%)
     "AI0801": "ai008_1_5",  # Arbeitslosenquote (%)
+    "AI0805": "ai008_1_5",  # Arbeitslosenquote Ausländer: ausländische Arbeitslose / ausländische zivile Erwerbspersonen (%)
     "AI0809": "ai008_1_5",  # Anteil der ausländischen Arbeitslosen an den Arbeitslosen insgesamt (%)
 }
 

@@ -20,12 +20,15 @@ Offline, with the real files of the sample (the session warehouse of conftest.py
 Against the Regionalatlas (sources/regionalatlas.py, warehouse/reconcile.py, `imon reconcile`): the
 fake query service (tests/fake_regionalatlas) answers from the recorded AI0208 answers in
 tests/fixtures/regionalatlas/ (16 Länder, 8 Kreise, 2015-2020, 2023, 2024). AI0208 (foreign share of
-the population) has the definition of DEM01; AI0809 (foreign share of the unemployed) that of ARB06.
-No recording of AI0809 (nor of a naturalisation or foreigners' unemployment rate) exists, so offline
-those are shown to fail loudly, and compared only live:
+the population) has the definition of DEM01; AI0809 (foreign share of the unemployed) that of ARB06;
+AI0805 (unemployment rate of foreigners) that of ARB04. No recording of AI0809 exists, so offline it
+is shown to fail loudly. No recording of AI0805 exists either: since both sides are the BA's published
+rate, the fake service answers it here with the rates of the BA file itself (file and line named).
+AI0220 (naturalisations per 1,000 foreigners of the same year) is refused against REC01 (per 100 of
+the previous year), with the reason. Live:
 
     IMON_RECONCILE_WAREHOUSE=warehouse/imon.duckdb .venv/bin/python -m pytest tests/test_reconciliation.py
-    .venv/bin/imon reconcile --code AI0208 --code AI0809     # the public Regionalatlas, no key
+    .venv/bin/imon reconcile --code AI0208 --code AI0805 --code AI0809     # the public Regionalatlas, no key
 
 (without IMON_RECONCILE_WAREHOUSE the tests use the offline warehouse of the session).
 """
@@ -41,7 +44,7 @@ from typer.testing import CliRunner
 
 from sources.errors import FetchError
 from sources.regionalatlas import fetch
-from warehouse.reconcile import reconcile, summary
+from warehouse.reconcile import NotComparable, reconcile, summary
 
 try:
     from fake_regionalatlas import FakeRegionalatlas
@@ -220,3 +223,88 @@ def test_ai0809_has_no_recorded_answer_and_says_so(built, regionalatlas, monkeyp
     result = CliRunner().invoke(app, ["reconcile", "--code", "AI0809", "--year", "2020",
                                       "--warehouse", str(built[0].warehouse_path)])
     assert result.exit_code == 2 and "regionalatlas ai008_1_5" in result.output
+
+
+# AI0805 answers built from the BA's own foreigners' rates (column "Arbeitslosenquote bez. auf alle zivile
+# Erwerbsp. / Ausländer"), typed from offline/sample/13211-02-05-4_2015-2020.csv (line numbers of the file);
+# keys as the Regionalatlas gives them (Land 2 digits, Kreis 5); None where the file says '.' (not published)
+BA_FOREIGNERS_RATES = {
+    (2015, "land"): {"01": (2700, 18.7), "09": (2953, 8.6)},
+    (2015, "kreis"): {"01001": (2701, 20.2), "03152": (2723, 15.4), "09162": (2956, 8.6)},  # 03152: Göttingen before 2016
+    (2017, "land"): {"01": (1624, 21.5), "09": (1877, 7.9)},
+    (2017, "kreis"): {"01001": (1625, None), "03159": (1654, None), "09162": (1880, None)},
+    (2020, "land"): {"01": (10, 18.8), "09": (263, 8.2)},
+    (2020, "kreis"): {"01001": (11, 19.4), "03159": (40, 17.4), "09162": (266, 7.8)},
+}
+
+
+@pytest.fixture
+def ai0805(tmp_path):
+    """The fake service answering AI0805 (table ai008_1_5) from BA_FOREIGNERS_RATES, in the recorded answers' shape."""
+    import json
+
+    answers = [{"table": "ai008_1_5", "typ": {"land": 1, "kreis": 3}[level], "jahr": year, "field": "ai0805",
+                "origin": f"offline/sample/13211-02-05-4_2015-2020.csv lines {sorted(line for line, _ in rates.values())}",
+                "body": json.dumps({"type": "FeatureCollection", "features": [
+                    {"type": "Feature", "geometry": None, "properties": {"ags": ags, "ai0805": rate}}
+                    for ags, (_, rate) in rates.items()]})}
+               for (year, level), rates in BA_FOREIGNERS_RATES.items()]
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps({"about": "AI0805 from the BA rates of 13211-02-05-4", "answers": answers}), encoding="utf-8")
+    server = FakeRegionalatlas(path).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_ai0805_against_arb04_agrees_with_the_ba_rates(built, ai0805, monkeypatch, tmp_path):
+    """ARB04 takes the BA's rate as published: every rate the BA publishes agrees to its decimal, none is invented."""
+    from flows.cli import app
+
+    connection = duckdb.connect(str(built[0].warehouse_path), read_only=True)
+    try:
+        comparisons = reconcile(connection, fetch("AI0805", [2015, 2017, 2020], ["land", "kreis"], url=ai0805.url))
+    finally:
+        connection.close()
+    by_key = {(c.period, c.level, c.ags): c for c in comparisons}
+    expected = {(year, level, ags.ljust(8, "0")): rate for (year, level), rates in BA_FOREIGNERS_RATES.items()
+                for ags, (_, rate) in rates.items()}
+    assert set(by_key) == set(expected)
+    assert {c.indicator for c in comparisons} == {"ARB04"}
+    for key, rate in expected.items():
+        comparison = by_key[key]
+        if key == (2015, "kreis", "03152000"):  # dissolved 01.11.2016: not a region of imon's Gebietsstand
+            assert (comparison.status, comparison.own) == ("not_in_imon", None)
+        elif rate is None:  # '.': nothing published, and imon shows nothing either (never 0)
+            assert (comparison.status, comparison.published, comparison.own) == ("not_published", None, None), key
+        else:
+            assert comparison.status == "agrees" and comparison.own == pytest.approx(rate), key
+            assert comparison.difference == pytest.approx(0.0), key
+    assert summary(comparisons)["AI0805"] == {"agrees": 11, "differs": 0, "imon_synthetic": 0, "imon_withheld": 0,
+                                              "not_published": 3, "not_in_imon": 1}
+    # the command, over HTTP to the same answers: nothing differs, so it exits 0
+    monkeypatch.setenv("IMON_REGIONALATLAS_URL", ai0805.url)
+    result = CliRunner().invoke(app, ["reconcile", "--code", "AI0805", "--year", "2020", "--warehouse",
+                                      str(built[0].warehouse_path), "--csv", str(tmp_path / "r.csv")])
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / "r.csv").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 + 5 and all(line.startswith("AI0805,ARB04,") and ",agrees," in line for line in lines[1:])
+
+
+def test_ai0220_is_refused_against_rec01_with_the_reason(built, regionalatlas, monkeypatch):
+    """Naturalisations per 1,000 foreigners of the same year (AI0220) are not REC01 (per 100 of the previous year)."""
+    from flows.cli import app
+    from sources.regionalatlas import PublishedValue
+
+    with pytest.raises(NotComparable, match=r"^AI0220 is not compared with REC01, the definitions differ: .*per 1,000 "
+                                            r"foreigners .* same year; REC01 .* per 100 foreigners on 31\.12\. of the "
+                                            r"previous year"):
+        reconcile(duckdb.connect(), [PublishedValue("AI0220", "01001000", "kreis", 2020, 12.3)])
+    monkeypatch.setenv("IMON_REGIONALATLAS_URL", regionalatlas.url)
+    before = len(regionalatlas.requests)
+    result = CliRunner().invoke(app, ["reconcile", "--code", "AI0220", "--year", "2020",
+                                      "--warehouse", str(built[0].warehouse_path)])
+    assert result.exit_code == 2
+    assert "AI0220 is not compared with REC01, the definitions differ" in " ".join(result.output.split())
+    assert len(regionalatlas.requests) == before  # refused before any request

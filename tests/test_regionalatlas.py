@@ -89,3 +89,10 @@ def test_malformed_answers_are_parse_errors():
 def test_unknown_indicator_is_refused_before_any_request():
     with pytest.raises(FetchError, match="no Regionalatlas table known for AI9999"):
         query_parameters("AI9999", "kreis", 2019)
+
+
+def test_the_foreigners_unemployment_rate_is_asked_of_its_table():
+    """AI0805 (Arbeitslosenquote Ausländer, compared with ARB04) lives in ai008_1_5 beside AI0809."""
+    parameters = query_parameters("AI0805", "kreis", 2020)
+    assert parameters["outFields"] == "ags,ai0805"
+    assert "LEFT OUTER JOIN ai008_1_5 ON ags = ags2" in json.loads(parameters["layer"])["source"]["dataSource"]["query"]

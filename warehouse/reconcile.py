@@ -3,6 +3,8 @@
 The Regionalatlas rounds to one decimal, so a difference up to half of that (0.05) is rounding.
 Anything beyond is reported with what is known to cause it, not hidden. Values generated for the
 offline sample (is_synthetic) and values imon withholds (NULL with a flag) are listed, not compared.
+A Regionalatlas indicator that resembles an imon indicator but is defined otherwise (REFUSED) is
+never compared: asking for it is an error that states why.
 """
 
 from __future__ import annotations
@@ -42,6 +44,14 @@ PAIRS = {
         "the Zensus 2022 basis of the update from 31.12.2022 (revised earlier years on one side only), Kreise "
         "re-aggregated to imon's Gebietsstand (flag reaggregated_from_former_kreise; the Regionalatlas shows the old "
         "Kreis), and Länder that imon sums from Kreise while the Regionalatlas takes the Land total."),
+    "AI0805": Pair(
+        "AI0805", "ARB04", 1.0, 1,
+        "foreign registered unemployed / foreign civilian labour force × 100, annual average (the BA's published rate)",
+        "Both are the rate the BA publishes (13211-02-05-4); imon takes it as published, so a difference means one "
+        "side revised it or keys it to another area. imon shows published rates only for regions of its "
+        "Gebietsstand: a Kreis dissolved since (Göttingen 03152, 2015) is not in imon, and the rate of a Kreis before "
+        "its merger is NULL with not_published_for_this_area (rates cannot be re-aggregated). Where the BA publishes "
+        "no foreigners' rate ('.', the Kreise of 2017 and 2018) imon's value is NULL with value_suppressed."),
     "AI0809": Pair(
         "AI0809", "ARB06", 1.0, 1,
         "foreign registered unemployed / all registered unemployed × 100, annual average (BA)",
@@ -49,6 +59,29 @@ PAIRS = {
         "annual averages are rounded to whole persons per Kreis, so sums can differ from the published Land rows by "
         "up to half a person per Kreis. Re-aggregated Kreise (Göttingen 2016, Eisenach 2021) differ in area."),
 }
+
+# Regionalatlas indicators that resemble an imon indicator but are defined otherwise: never compared, and why.
+REFUSED = {
+    "AI0220": (
+        "REC01",
+        "AI0220 (Einbürgerungsquote) counts naturalisations in Germany per 1,000 foreigners of the population update "
+        "of the same year; REC01 (Länder monitoring B2b) per 100 foreigners on 31.12. of the previous year. A factor "
+        "of 10 would fix the unit but not the denominator's date: the two differ by the growth of the foreign "
+        "population in the year (large in 2015/16 and 2022), so a difference would point to no error on either side"),
+}
+
+
+class NotComparable(ValueError):
+    """A Regionalatlas indicator whose definition differs from every imon indicator (REFUSED states why)."""
+
+
+def refusal(code: str) -> str | None:
+    """Why `code` is not compared with the imon indicator it resembles; None when it is not refused."""
+    if code.upper() not in REFUSED:
+        return None
+    indicator, reason = REFUSED[code.upper()]
+    return f"{code.upper()} is not compared with {indicator}, the definitions differ: {reason}"
+
 
 STATUSES = ("agrees", "differs", "imon_synthetic", "imon_withheld", "not_published", "not_in_imon")
 
@@ -73,6 +106,9 @@ def reconcile(connection: duckdb.DuckDBPyConnection, published: Iterable[Publish
     """Compare each published value with imon's indicator of the same definition (marts.indicator_value)."""
     published = list(published)
     codes = sorted({value.code for value in published})
+    refused = [refusal(code) for code in codes if refusal(code)]
+    if refused:
+        raise NotComparable("; ".join(refused))
     unknown = [code for code in codes if code not in PAIRS]
     if unknown:
         raise ValueError(f"no imon indicator with the definition of {', '.join(unknown)} (see PAIRS in warehouse/reconcile.py)")
