@@ -19,6 +19,7 @@ pytestmark = pytest.mark.skipif(postgres_support.reachable() is not None,
                                 reason=str(postgres_support.reachable()))
 
 VALUES = "SELECT * FROM marts.indicator_value"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -91,8 +92,14 @@ def test_a_pinned_reader_keeps_its_snapshot_while_a_new_run_publishes_and_rollba
 def test_old_snapshots_expire_by_the_keep_count_and_their_files_go(built, target, tmp_path):
     summary, _ = built
     small = _changed_copy(summary.warehouse_path, tmp_path / "small.duckdb", "SELECT 1")
-    for number in range(1, 4):
+    data_files = lambda: {f for f in Path(target.data_path).rglob("*.parquet")}  # noqa: E731
+    lake.publish(small, target, run_id="run-1", keep=2)
+    first_run_files = data_files()
+    for number in range(2, 4):
         lake.publish(small, target, run_id=f"run-{number}", keep=2)
+    # every table is rewritten per publish: once run-1 expired, none of its files may stay on disk
+    assert first_run_files and not (first_run_files & data_files())
+    assert len(data_files()) == 2 * len(first_run_files)  # run-2's and run-3's files, nothing else
     entries = lake.published(target)
     assert [e.run_id for e in entries] == ["run-2", "run-3"]
     with pytest.raises(lake.LakeError):  # run-1's snapshot is gone
@@ -258,3 +265,64 @@ def test_two_service_processes_on_the_lake_give_identical_answers_and_follow_a_p
                     assert time.monotonic() < deadline, "the replica did not follow the new lake snapshot"
                     time.sleep(0.2)
     assert first.snapshot_id < lake.current(target).snapshot_id
+
+
+def test_imon_lake_export_and_import_from_the_command_line(built, target, tmp_path, monkeypatch):
+    from flows.cli import app
+
+    summary, directory = built
+    monkeypatch.setenv("IMON_LAKE", target.catalog)
+    monkeypatch.setenv("IMON_LAKE_DATA_PATH", target.data_path)
+    runner = CliRunner()
+    exported = runner.invoke(app, ["lake", "export", "--warehouse", str(summary.warehouse_path)])
+    assert exported.exit_code == 0, exported.output
+    assert "exported" in exported.output and f"snapshot {lake.current(target).snapshot_id}" in exported.output
+    back = tmp_path / "back.duckdb"
+    imported = runner.invoke(app, ["lake", "import", str(back), "--warehouse", str(summary.warehouse_path)])
+    assert imported.exit_code == 0, imported.output
+    from warehouse.publish import current_snapshot
+
+    source = duckdb.connect(str(current_snapshot(directory / "published")), read_only=True)
+    copy = duckdb.connect(str(back), read_only=True)
+    assert _rows(copy) == _rows(source)
+    source.close()
+    copy.close()
+    again = runner.invoke(app, ["lake", "import", str(back), "--warehouse", str(summary.warehouse_path)])
+    assert again.exit_code != 0 and str(back) in again.output.replace("\n", "")  # never overwrites a file
+    missing = runner.invoke(app, ["lake", "export", str(tmp_path / "nothing.duckdb"),
+                                  "--warehouse", str(summary.warehouse_path)])
+    assert missing.exit_code == 1 and "no snapshot file to export" in missing.output
+
+
+def test_imon_lake_without_imon_lake_set_says_what_to_set(monkeypatch, tmp_path):
+    from flows.cli import app
+
+    monkeypatch.delenv("IMON_LAKE", raising=False)
+    result = CliRunner().invoke(app, ["lake", "list", "--warehouse", str(tmp_path / "imon.duckdb")])
+    assert result.exit_code == 2 and "IMON_LAKE is not set" in result.output
+
+
+def test_a_pipeline_run_with_imon_lake_set_publishes_its_run_into_the_lake(built_copy, target, tmp_path, monkeypatch):
+    from flows.pipeline import pipeline
+
+    monkeypatch.setenv("IMON_LAKE", target.catalog)
+    monkeypatch.setenv("IMON_LAKE_DATA_PATH", target.data_path)
+    # a change the run must carry: the state office adds a comparison group (a curated seed table)
+    groups = tmp_path / "peer_groups.csv"
+    groups.write_text((PROJECT_ROOT / "sources" / "curated" / "peer_groups.csv").read_text(encoding="utf-8")
+                      + "hessen_kassel,Kassel und Nachbarn,06611000,Kassel,test\n"
+                        "hessen_kassel,Kassel und Nachbarn,06633000,Landkreis Kassel,test\n", encoding="utf-8")
+    tables_file = tmp_path / "tables.yaml"
+    tables_file.write_text((PROJECT_ROOT / "sources" / "tables.yaml").read_text(encoding="utf-8").replace(
+        "path: ../../sources/curated/peer_groups.csv", f"path: {groups}"), encoding="utf-8")
+    monkeypatch.setenv("IMON_TABLES_FILE", str(tables_file))
+
+    run = pipeline(warehouse=str(built_copy))
+    assert run.exit_code == 0 and run.published is not None
+    assert lake.current(target).run_id == run.run_id
+    local = duckdb.connect(str(run.published), read_only=True)
+    with lake.pinned(target) as reader:
+        assert _rows(reader) == _rows(local)
+        assert reader.execute("SELECT count(*) FROM marts.indicator_comparison WHERE group_id = 'hessen_kassel'"
+                              ).fetchone()[0] > 0
+    local.close()
