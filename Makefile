@@ -36,8 +36,9 @@ system:  ## Debian packages the tests need (Chromium), installed when missing
 test: venv system  ## install what the tests need, run the test suite
 	$(BIN)/pytest
 
-bench: venv  ## federal-scale benchmark (writes BENCHMARKS.md); options: make bench BENCH="--years 3 --skip-service"
+bench: venv  ## federal-scale benchmark (writes BENCHMARKS.md), then 10/30 MB county uploads; options: make bench BENCH="--years 3 --skip-service"
 	$(BIN)/python -m tests.bench $(BENCH)
+	$(BIN)/python -m tests.bench.uploads
 
 clean:  ## remove the virtual environment and local build output
 	rm -rf $(VENV) warehouse/imon.duckdb* warehouse/landing .prefect

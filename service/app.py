@@ -348,6 +348,7 @@ def create_app(settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.sql_workers.start()  # they import in their own processes while the service starts serving
+        app.state.areas.scrub_all()  # once: county stores of older versions, before any request is answered
         yield
         app.state.readers.close()
         app.state.sql_workers.close()

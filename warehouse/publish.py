@@ -107,6 +107,28 @@ def rollback(published_dir: Path | str) -> Path:
         return published_dir / entries[previous].file
 
 
+def discard_all_but_current(published_dir: Path | str) -> list[str]:
+    """Delete every snapshot but the current one (and leftover partial copies); returns the files deleted.
+
+    For copies that must not stay readable, e.g. written under an older disclosure rule; a reader that
+    has one open keeps reading it until it closes it, nobody opens it again.
+    """
+    published_dir = Path(published_dir)
+    current = current_snapshot(published_dir)
+    if current is None:
+        return []
+    with _locked(published_dir):
+        entries = _read_manifest(published_dir)
+        found = ({e.file for e in entries} | {p.name for p in published_dir.glob("*.duckdb")}
+                 | {p.name for p in published_dir.glob(".*.partial")})
+        stale = sorted(found - {current.name})
+        for name in stale:
+            (published_dir / name).unlink(missing_ok=True)
+            _wal(published_dir / name).unlink(missing_ok=True)
+        _write_manifest(published_dir, [e for e in entries if e.file == current.name])
+    return stale
+
+
 def open_snapshot(published_dir: Path | str) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the current snapshot; it keeps reading that snapshot whatever is published later."""
     for _ in range(3):
