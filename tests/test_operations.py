@@ -7,7 +7,6 @@ offline sample) so that each flow run costs seconds, not minutes. Every wait pol
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
@@ -27,13 +26,15 @@ import duckdb
 import pytest
 import yaml
 
+from tests import postgres_support
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 POOL = "imon"  # the pool prefect.yaml names, so `prefect deploy --all` gives the same deployments
 SMALL_CATALOGUE = ("municipality_register", "territorial_changes", "special_regions", "population_by_sex",
                    "employees_at_workplace_by_nationality")
 RUN_DEADLINE = 900  # seconds; the machine this runs on may be shared and slow
-POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/{}"
+POSTGRES = f"postgresql+asyncpg://{postgres_support.USER}@{postgres_support.HOST}:{postgres_support.PORT}/{{}}"
 
 # end to end with real processes; a slow shared machine needs more than the suite's 600 s per test
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
@@ -151,19 +152,6 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def _postgres(statement: str) -> None:
-    import asyncpg
-
-    async def run():
-        connection = await asyncpg.connect(host="127.0.0.1", port=5432, user="postgres", database="postgres")
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(run())
-
-
 def _small_catalogue(directory: Path) -> Path:
     """sources/tables.yaml reduced to the SMALL_CATALOGUE tables, with the curated files' paths made absolute."""
     data = yaml.safe_load((ROOT / "sources" / "tables.yaml").read_text(encoding="utf-8"))
@@ -192,8 +180,9 @@ def office(request, tmp_path_factory):
     })
     database = None
     if request.param == "postgresql":
+        postgres_support.require()  # fails, naming host, port, user and error, when the server does not answer
         database = f"imon_prefect_{uuid.uuid4().hex[:12]}"
-        _postgres(f"CREATE DATABASE {database}")
+        postgres_support.execute(f"CREATE DATABASE {database}")
         env["PREFECT_API_DATABASE_CONNECTION_URL"] = POSTGRES.format(database)
     receiver = Receiver()
     office = Office(api_url, env, receiver, directory, deploy_output="")
@@ -227,7 +216,7 @@ def office(request, tmp_path_factory):
             _stop(process)
         receiver.stop()
         if database:
-            _postgres(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+            postgres_support.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
 
 
 @dataclass
