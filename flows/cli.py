@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -454,6 +454,22 @@ def catalog(
     _print_rows("Indicator catalogue", ["id", "version", "name", "unit", "sources", "data", "file", "version history"], rows)
 
 
+def _refuse(error: ValueError) -> NoReturn:
+    """A wrong argument: its message in red, exit code 2, before anything is contacted or changed."""
+    errors.print(str(error), style="red", markup=False, highlight=False)
+    raise typer.Exit(2)
+
+
+def _require_prefect_server() -> None:
+    """Exit 2 with where to point it when no Prefect server is configured."""
+    import os
+
+    if not os.environ.get("PREFECT_API_URL"):
+        errors.print("PREFECT_API_URL is not set: point it at the Prefect server (e.g. http://127.0.0.1:4200/api); "
+                     "see README, Running at a state office", style="red", markup=False)
+        raise typer.Exit(2)
+
+
 @app.command()
 def deploy(
     pool: str = typer.Option("imon", "--pool", help="Prefect work pool (a process pool, created if missing); "
@@ -467,14 +483,14 @@ def deploy(
                                                    "Prefect block imon-alerts; without it an existing block is used)."),
 ) -> None:
     """Register imon/monthly, imon/updates and imon/backfill on the Prefect server at PREFECT_API_URL, and return."""
-    import os
+    from flows.deploy import check_cron, deploy as register
 
-    from flows.deploy import deploy as register
-
-    if not os.environ.get("PREFECT_API_URL"):
-        errors.print("PREFECT_API_URL is not set: point it at the Prefect server (e.g. http://127.0.0.1:4200/api); "
-                     "see README, Running at a state office", style="red", markup=False)
-        raise typer.Exit(2)
+    try:
+        check_cron(cron, "--cron")
+        check_cron(updates_cron, "--updates-cron")
+    except ValueError as error:
+        _refuse(error)
+    _require_prefect_server()
     done = register(pool, settings=load_settings(), cron=cron, updates_cron=updates_cron, webhook_url=webhook_url)
     console.print(f"work pool {done.pool}: {'created' if done.pool_created else 'exists'}")
     for name in done.limits_created:
@@ -484,6 +500,48 @@ def deploy(
     console.print("alerts: " + ("automations send failed and recovered runs to the block imon-alerts" if done.alerts
                                 else "none (give --webhook-url to be told when a run fails)"))
     console.print(f"start a worker: prefect worker start --pool {done.pool}")
+
+
+@app.command()
+def backfill(
+    first_year: int = typer.Argument(..., metavar="FIRST_YEAR", help="First reference year (1950-2100)."),
+    last_year: int = typer.Argument(..., metavar="LAST_YEAR", help="Last reference year, not before FIRST_YEAR (1950-2100)."),
+    table: Optional[list[str]] = typer.Option(None, "--table", "-t", help="Only this table (repeatable); default: "
+                                              "every service table of sources/tables.yaml."),
+    warehouse: Optional[Path] = typer.Option(None, "--warehouse", "-w", help="DuckDB file the run writes (default: "
+                                             "the worker's $IMON_WAREHOUSE)."),
+) -> None:
+    """Start a run of imon/backfill on the Prefect server: one pull per reference year from FIRST_YEAR to LAST_YEAR.
+
+    The years and tables are checked here first: a wrong range (first after last, outside 1950-2100) or an
+    unknown table stops with exit code 2 and no run is created. The run waits for a worker of the deployment's pool.
+    """
+    import os
+
+    from flows.operations import check_backfill, table_names
+
+    try:
+        years = check_backfill(first_year, last_year, table, table_names(load_settings()))
+    except ValueError as error:
+        _refuse(error)
+    _require_prefect_server()
+    from prefect.deployments import run_deployment
+    from prefect.exceptions import ObjectNotFound
+
+    parameters: dict = {"first_year": first_year, "last_year": last_year}
+    if table:
+        parameters["tables"] = list(table)
+    if warehouse:
+        parameters["warehouse"] = str(warehouse.resolve())
+    try:
+        run = run_deployment("imon/backfill", parameters=parameters, timeout=0)
+    except ObjectNotFound:
+        errors.print(f"no deployment imon/backfill on {os.environ['PREFECT_API_URL']}: run `imon deploy` first",
+                     style="red", markup=False)
+        raise typer.Exit(1)
+    console.print(f"flow run {run.name} ({run.id}) of imon/backfill: years {years[0]}-{years[-1]} "
+                  f"({len(years)} run{'s' if len(years) > 1 else ''}), tables: {', '.join(table) if table else 'all'}",
+                  markup=False, highlight=False)
 
 
 # --- sub-commands from their own modules (one line each) -----------------------------------------

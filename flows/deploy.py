@@ -43,9 +43,24 @@ def deployment_definitions(prefect_file: Path = PREFECT_FILE) -> list[dict]:
     return yaml.safe_load(prefect_file.read_text(encoding="utf-8"))["deployments"]
 
 
+def check_cron(cron: str | None, option: str = "--cron") -> None:
+    """ValueError naming the option when `cron` is given and is not a cron expression Prefect schedules."""
+    from prefect.schedules import Cron
+
+    if cron is None:
+        return
+    try:
+        Cron(cron, timezone="Europe/Berlin")
+    except ValueError:
+        raise ValueError(f"{option} {cron!r} is not a cron expression: five fields, minute hour day-of-month month "
+                         "day-of-week, e.g. '0 5 2 * *' (05:00 on the 2nd of every month); nothing was deployed") from None
+
+
 def deploy(pool: str, *, settings: Settings, cron: str | None = None, updates_cron: str | None = None,
            webhook_url: str | None = None, prefect_file: Path = PREFECT_FILE) -> Deployed:
     """Create the work pool if missing, the limits, the deployments of prefect.yaml on `pool`, and the alerts."""
+    check_cron(cron, "--cron")
+    check_cron(updates_cron, "--updates-cron")
     from prefect.client.schemas.objects import ConcurrencyLimitConfig
     from prefect.deployments.runner import RunnerDeployment
     from prefect.runner.storage import LocalStorage

@@ -30,7 +30,8 @@ RECOVERED_EVENT = "imon.run.recovered"
 RUN_ARTIFACT = "imon-run"  # one key: the UI shows every run's summary as the versions of one artifact
 UPDATES_ARTIFACT = "imon-source-updates"
 GENESIS_TIME_ZONE = ZoneInfo("Europe/Berlin")  # metadata/table gives `Updated` as German local time
-Year = Annotated[int, Field(ge=1950, le=2100)]
+FIRST_YEAR, LAST_YEAR = 1950, 2100  # the reference years a backfill may ask for
+Year = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
 
 
 class RunFailed(RuntimeError):
@@ -53,7 +54,7 @@ def updates(warehouse: str | None = None) -> dict:
     _credentials_from_block()
     _collapse_missed_runs()
     settings = load_settings(warehouse=warehouse)
-    checks = [check_source.submit(spec_name, settings) for spec_name in _table_names(settings)]
+    checks = [check_source.submit(spec_name, settings) for spec_name in table_names(settings)]
     results = [check.result() for check in checks]
     changed = [r.table for r in results if r.changed]
     create_markdown_artifact(key=UPDATES_ARTIFACT, markdown=_updates_markdown(results),
@@ -70,15 +71,9 @@ def updates(warehouse: str | None = None) -> dict:
 def backfill(first_year: Year, last_year: Year, tables: list[str] | None = None,
              warehouse: str | None = None) -> dict:
     """Pull the service tables again for each reference year from first_year to last_year (one run per year), then build."""
-    if first_year > last_year:
-        raise ValueError(f"backfill: first year {first_year} is after last year {last_year}; nothing was run")
     settings = load_settings(warehouse=warehouse)
-    known = set(_table_names(settings))
-    unknown = sorted(set(tables or []) - known)
-    if unknown:
-        raise ValueError(f"backfill: unknown table(s) {', '.join(unknown)}; see sources/tables.yaml; nothing was run")
+    years = check_backfill(first_year, last_year, tables, table_names(settings))
     _credentials_from_block()
-    years = list(range(first_year, last_year + 1))
     outcomes = {}
     with warehouse_slot():
         for year in years:
@@ -90,6 +85,19 @@ def backfill(first_year: Year, last_year: Year, tables: list[str] | None = None,
         raise RunFailed("; ".join(f"{year}: {o['message']}" for year, o in failed.items()))
     _say_if_recovered()
     return {"years": years, "outcomes": outcomes}
+
+
+def check_backfill(first_year: int, last_year: int, tables: list[str] | None, known: list[str]) -> list[int]:
+    """The reference years of a backfill, first to last; ValueError naming what is wrong (nothing may run then)."""
+    for year in (first_year, last_year):
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise ValueError(f"backfill: year {year} is outside {FIRST_YEAR}-{LAST_YEAR}; nothing was run")
+    if first_year > last_year:
+        raise ValueError(f"backfill: first year {first_year} is after last year {last_year}; nothing was run")
+    unknown = sorted(set(tables or []) - set(known))
+    if unknown:
+        raise ValueError(f"backfill: unknown table(s) {', '.join(unknown)}; see sources/tables.yaml; nothing was run")
+    return list(range(first_year, last_year + 1))
 
 
 # --- the source-update check ---------------------------------------------------------------------
@@ -106,7 +114,8 @@ class SourceCheck:
     note: str = ""
 
 
-def _table_names(settings: Settings) -> list[str]:
+def table_names(settings: Settings) -> list[str]:
+    """The names of the configured tables (sources/tables.yaml or IMON_TABLES_FILE)."""
     return [spec.name for spec in load_table_specs(settings.tables_file)]
 
 

@@ -38,6 +38,16 @@ def reachable() -> str | None:
     return None
 
 
+def require() -> None:
+    """Fail the calling test (never skip it) when the server does not answer: CI must run these tests."""
+    unreachable = reachable()
+    if unreachable:
+        import pytest
+
+        pytest.fail(f"this test needs PostgreSQL (README, make test): {unreachable}; start it or set "
+                    "IMON_TEST_PGHOST, IMON_TEST_PGPORT, IMON_TEST_PGUSER", pytrace=False)
+
+
 @contextmanager
 def database(prefix: str = "imon_test") -> Iterator[str]:
     """A new, empty database; its name is yielded, and it is dropped (connections ended) at the end."""

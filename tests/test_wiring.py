@@ -41,6 +41,17 @@ def test_every_raw_table_a_model_reads_is_configured():
     configured = {f"raw.{s.name}" for s in SPECS}
     read = {r for m in MODELS for r in m.references if r.startswith("raw.")}
     assert read <= configured, read - configured
+    # loaded and validated (their suites guard the sources), read by no model yet
+    assert configured - read == {"raw.census_population_gemeinden", "raw.ba_unemployed_foreigners_by_sex"}
+
+
+def test_every_sql_file_of_a_layer_is_built_and_the_layers_hold_the_known_models():
+    files = {p for layer in LAYERS for p in (PROJECT_ROOT / "sql" / layer).glob("*.sql") if not p.name.startswith("_")}
+    assert {m.path for m in MODELS} == files
+    by_layer = {layer: sum(m.schema == layer for m in MODELS) for layer in LAYERS}
+    # a family file (`variants:` in its header) builds one model per variant: 119 files, 132 models
+    assert (len(files), by_layer) == (119, {"staging": 36, "core": 34, "indicators": 59, "marts": 3})
+    assert len(indicator_models(MODELS)) == 59
 
 
 def test_models_only_read_their_own_or_the_layer_below():
@@ -68,12 +79,28 @@ def test_indicator_ids_are_unique():
     assert len(ids) == len(set(ids))
 
 
-def test_flows_compose_the_layers():
-    from flows import cli, pipeline
+COMMANDS = {  # `imon …`: top-level commands, then each group with its sub-commands
+    "run", "pull", "build", "status", "validation", "sql", "indicators", "regions", "catalog", "deploy", "backfill",
+    "serve", "publish", "reconcile", "diff", "map", "report",
+}
+GROUPS = {"sources": ["check"], "keys": ["create", "revoke", "list"], "lake": ["list", "export", "import", "reader-role"]}
 
-    assert pipeline.pipeline.name == "imon"
-    commands = {c.name or c.callback.__name__ for c in cli.app.registered_commands}
-    assert {"run", "pull", "build", "status", "sql", "indicators", "deploy"} <= commands
+
+def test_flows_compose_the_layers():
+    from flows import cli, deploy, operations, pipeline
+
+    assert {f.name for f in (pipeline.pipeline, operations.monthly, operations.updates, operations.backfill)} == {"imon"}
+    assert {c.name or c.callback.__name__ for c in cli.app.registered_commands} == COMMANDS
+    assert {g.name: [c.name or c.callback.__name__ for c in g.typer_instance.registered_commands]
+            for g in cli.app.registered_groups} == GROUPS
+    # prefect.yaml's deployments (what `imon deploy` and `prefect deploy --all` register) run the operations flows
+    definitions = {d["name"]: d for d in deploy.deployment_definitions()}
+    assert {name: d["entrypoint"] for name, d in definitions.items()} == {
+        name: f"flows/operations.py:{name}" for name in ("monthly", "updates", "backfill")}
+    for name, definition in definitions.items():
+        assert getattr(operations, definition["entrypoint"].split(":")[1]).fn.__name__ == name
+        assert (definition["tags"], definition["work_pool"]["name"], definition["concurrency_limit"]) == (
+            ["imon"], "imon", {"limit": 1, "collision_strategy": "ENQUEUE"})
 
 
 def test_sources_do_not_import_prefect():
@@ -102,7 +129,8 @@ def test_every_command_is_wired_to_its_function():
     for group in cli.app.registered_groups:
         commands += [([group.name, c.name or c.callback.__name__.replace("_", "-")], c.callback)
                      for c in group.typer_instance.registered_commands]
-    assert len(commands) >= 10
+    assert sorted(" ".join(names) for names, _ in commands) == sorted(
+        COMMANDS | {f"{group} {sub}" for group, subs in GROUPS.items() for sub in subs})
     for names, callback in commands:
         result = runner.invoke(cli.app, [*names, "--help"], env={"COLUMNS": "300"})
         assert result.exit_code == 0, (names, result.output)
