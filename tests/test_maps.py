@@ -258,7 +258,8 @@ def page_of(url: str):
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1100})
             page.goto(url)
-            page.wait_for_selector("body[data-ready='true']", timeout=60_000)
+            page.wait_for_selector("body[data-ready='true'], body[data-error]", timeout=60_000)
+            assert page.get_attribute("body", "data-error") is None, page.get_attribute("body", "data-error")
             yield page
         finally:
             browser.close()
@@ -282,8 +283,9 @@ def test_the_slider_steps_through_the_periods_with_data_only(service, warehouse)
             before = page.get_attribute("body", "data-period")
             page.keyboard.press("Home" if step == 0 else "ArrowRight")
             if step == 0 or step < len(expected):
-                page.wait_for_function("before => document.body.dataset.ready === 'true' && "
-                                       "document.body.dataset.period !== before", arg=before, timeout=30_000)
+                page.wait_for_function("before => document.body.dataset.error || (document.body.dataset.ready === 'true' "
+                                       "&& document.body.dataset.period !== before)", arg=before, timeout=30_000)
+                assert page.get_attribute("body", "data-error") is None, page.get_attribute("body", "data-error")
             shown.append(int(page.get_attribute("body", "data-period")))
             assert page.text_content("#period-output") == str(shown[-1])
             assert slider.get_attribute("aria-valuetext") == str(shown[-1])
