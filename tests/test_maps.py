@@ -143,8 +143,8 @@ def test_imon_map_writes_png_and_html(built, warehouse, tmp_path):
     html = (tmp_path / f"ARB06_kreis_{latest}.html").read_text(encoding="utf-8")
     assert len(set(re.findall(r'<g id="region-(\d{5})"', html))) == 400
     assert len(re.findall(r'<tr id="row-\d{5}">', html)) == 400 and "Rank in Land" in html
-    # a working warehouse is no published snapshot, and the legend says so
-    assert "Working warehouse, not a published snapshot." in html and "quintiles of all 3,200" in html
+    # imon map reads the published snapshot, and the legend names it
+    assert f"Published snapshot {built[0].run_id}." in html and "quintiles of all 3,200" in html
 
 
 def test_the_caption_states_classes_unit_period_snapshot_and_territorial_status(warehouse):
