@@ -162,7 +162,11 @@ def test_the_caption_states_classes_unit_period_snapshot_and_territorial_status(
     last = data.classes[-1]
     assert german["classes"][-1]["label"] == f"{last['lower']:.{last['decimals']}f} bis {last['upper']:.{last['decimals']}f}".replace(".", ",")
     assert german["classes"][0]["label"].count(" bis unter ") == 1
-    assert german["notes"]["classification"].startswith("Klassen: Quintile aller 3.200 amtlichen Kreiswerte 2015–2025")
+    count, first, last = warehouse.execute("SELECT count(value), min(period), max(period) FROM marts.indicator_series "
+                                           "WHERE indicator_id = 'BIL02' AND level = 'kreis' AND NOT is_synthetic").fetchone()
+    years = str(first) if first == last else f"{first}–{last}"
+    assert german["notes"]["classification"].startswith(f"Klassen: Quintile aller {count:,} amtlichen Kreiswerte {years} "
+                                                        "(in jedem Jahr dieselben Grenzen".replace(",", "."))
     assert "Gebietsstand vom 2023-11-30" in german["notes"]["territorial"]
     assert german["notes"]["snapshot"] == "Veröffentlichter Datenstand run-1."
     legend = maps.caption_html(german)
