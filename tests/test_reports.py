@@ -277,7 +277,8 @@ def test_every_map_section_has_the_legend_of_the_map_page(written, warehouse, bu
             continue
         drawn += 1
         assert next(figure.find_all("svg"), None) is not None
-        legend = next(figure.find_all("div", cls="map-legend"))
+        legend = next(figure.find_all("div", cls="map-legend"), None)
+        assert legend is not None, f"{ags} {article.attrs['data-indicator']}: a map without its legend"
         data = maps.map_data(warehouse, article.attrs["data-indicator"], level=map_level)
         shown = [r for r in data.regions if land is None or r["land"] == land]
         assert legend.attrs["data-period"] == str(data.period)
