@@ -4,7 +4,8 @@ The boundaries are the 400 Kreise of `geodata/kreise_simplify200.geojson` (BKG V
 status from 2021 on); Land outlines are the Kreise dissolved by the first two digits of their key.
 `map_data` classifies one indicator and period (quintile classes; suppressed, generated and missing
 values as classes of their own), `map_caption` words its legend (the page's, the SVG's and the reports'),
-`render_svg` draws it with matplotlib, `report_map_figure` gives a report its maps with legends; the routers `api` and `pages` serve the map page, its data, the boundaries and the SVG.
+`render_svg` draws it with matplotlib, `report_map_figure` gives a report its maps with legends; the
+routers `api` and `pages` serve the map page, its data, the boundaries and the SVG.
 """
 
 from __future__ import annotations
