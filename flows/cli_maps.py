@@ -35,7 +35,7 @@ def map_command(
     if not every and not indicator:
         raise typer.BadParameter("name an indicator (e.g. ARB06) or give --all")
     connection = _connect_read_only(warehouse)
-    label = snapshot_label(connection) or "working warehouse"
+    label = snapshot_label(connection)  # None for a working warehouse: the caption says so
     if every:
         wanted = [(row[0], None) for row in connection.execute("SELECT indicator_id FROM marts.indicator_catalog ORDER BY 1").fetchall()]
     else:

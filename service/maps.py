@@ -3,8 +3,9 @@
 The boundaries are the 400 Kreise of `geodata/kreise_simplify200.geojson` (BKG VG250, simplified,
 status from 2021 on); Land outlines are the Kreise dissolved by the first two digits of their key.
 `map_data` classifies one indicator and period (quintile classes; suppressed, generated and missing
-values as classes of their own), `render_svg` draws it with matplotlib, `indicator_map_svg` does both
-for the reports; the routers `api` and `pages` serve the map page, its data, the boundaries and the SVG.
+values as classes of their own), `map_caption` words its legend (the page's, the SVG's and the reports'),
+`render_svg` draws it with matplotlib, `report_map_figure` gives a report its maps with legends; the
+routers `api` and `pages` serve the map page, its data, the boundaries and the SVG.
 """
 
 from __future__ import annotations
@@ -133,13 +134,15 @@ class MapData:
     snapshot: str | None
     without_geometry: list[dict[str, Any]] = field(default_factory=list)
     without_value: list[dict[str, Any]] = field(default_factory=list)
+    official_count: int = 0  # the official values the classes are quintiles of
+    territorial_dates: list[str] = field(default_factory=list)
 
     def document(self) -> dict[str, Any]:
         return {"snapshot": self.snapshot, "indicator": self.indicator, "level": self.level, "period": self.period,
                 "periods": self.periods, "unit_label": unit_label(self.indicator.get("unit")),
                 "classification": self.classification, "territorial_note": self.territorial_note,
                 "boundary_note": BOUNDARY_NOTE, "source_note": SOURCE_NOTE, "classes": self.classes,
-                "special_classes": self.special, "regions": self.regions,
+                "special_classes": self.special, "regions": self.regions, "caption": map_caption(self),
                 "without_geometry": self.without_geometry, "without_value": self.without_value}
 
     def class_of(self, key: str) -> str | None:
@@ -185,7 +188,8 @@ def quantile_classes(values: list[float], count: int = CLASS_COUNT) -> list[dict
     for i in range(n):
         lower, upper = bounds[i], bounds[i + 1]
         label = f"{text(lower)} to {text(upper)}" if i == n - 1 else f"{text(lower)} to under {text(upper)}"
-        classes.append({"id": f"c{i + 1}", "lower": lower, "upper": upper, "label": label, "color": colors[i], "count": 0})
+        classes.append({"id": f"c{i + 1}", "lower": lower, "upper": upper, "label": label, "color": colors[i], "count": 0,
+                        "decimals": decimals})
     return classes
 
 
@@ -279,18 +283,12 @@ def map_data(cursor: duckdb.DuckDBPyConnection, indicator_id: str, *, level: str
     regions.sort(key=lambda r: r["key"])
     special = [{"id": name, "label": spec["label"], "hatch": spec["hatch"], "color": spec["color"], "count": counts[name]}
                for name, spec in SPECIAL_CLASSES.items()]
-    what = "Kreis" if level == "kreis" else "Land"
-    first, last = periods[0], periods[-1]
-    years = str(first) if first == last else f"{first}–{last}"
-    classification = (f"Classes: quintiles of all {len(official):,} official {what} values {years} "
-                      "(the same bounds in every year; the ends rounded outward)." if classes else
-                      "No official values: no colour classes.")
-    territorial_note = (f"Values on the Gebietsstand of {', '.join(territorial) or 'the register'}; values of earlier "
-                        "years are re-aggregated onto it through the crosswalk (core.region_crosswalk).")
+    classification = _classification_text(level, len(official), periods, bool(classes), "en")
+    territorial_note = _territorial_text(territorial, "en")
     return MapData(indicator=indicator, level=level, period=period, periods=periods, regions=regions, classes=classes,
                    special=special, classification=classification, territorial_note=territorial_note, snapshot=snapshot,
                    without_geometry=[{"key": r["key"], "name": r["name"]} for r in regions if not r["has_geometry"]],
-                   without_value=without_value)
+                   without_value=without_value, official_count=len(official), territorial_dates=territorial)
 
 
 def _rank_in_land(regions: list[dict[str, Any]], level: str) -> None:
@@ -304,6 +302,106 @@ def _rank_in_land(regions: list[dict[str, Any]], level: str) -> None:
         members.sort(key=lambda r: -r["value"])
         for rank, region in enumerate(members, start=1):
             region["rank_in_land"], region["ranked_in_land"] = rank, len(members)
+
+
+# --- captions: the legend in words, the same on the page, in the SVG and in the reports --------------
+
+WORDS = {
+    "en": {"to_under": "{} to under {}", "to": "{} to {}", "unit_line": "{}, {}; regions per class in brackets",
+           "classification": "Classes: quintiles of all {count} official {what} values {years} (the same bounds in "
+                             "every year; the ends rounded outward).",
+           "no_classes": "No official values: no colour classes.", "what": {"kreis": "Kreis", "land": "Land"},
+           "territorial": "Values on the Gebietsstand of {dates}; values of earlier years are re-aggregated onto it "
+                          "through the crosswalk (core.region_crosswalk).", "register": "the register",
+           "snapshot": "Published snapshot {}.", "working": "Working warehouse, not a published snapshot.",
+           "boundary": BOUNDARY_NOTE + ".", "source": SOURCE_NOTE + ".",
+           "special": {name: spec["label"] for name, spec in SPECIAL_CLASSES.items()}, "units": UNITS},
+    "de": {"to_under": "{} bis unter {}", "to": "{} bis {}", "unit_line": "{}, {}; Regionen je Klasse in Klammern",
+           "classification": "Klassen: Quintile aller {count} amtlichen {what} {years} (in jedem Jahr dieselben "
+                             "Grenzen; die äußeren Grenzen nach außen gerundet).",
+           "no_classes": "Keine amtlichen Werte: keine Farbklassen.", "what": {"kreis": "Kreiswerte", "land": "Landeswerte"},
+           "territorial": "Werte auf dem Gebietsstand vom {dates}; Werte früherer Jahre sind über die Umsteigeschlüssel "
+                          "(core.region_crosswalk) auf ihn umgerechnet.", "register": "des Registers",
+           "snapshot": "Veröffentlichter Datenstand {}.", "working": "Arbeitsstand des Warehouse, kein veröffentlichter Datenstand.",
+           "boundary": "Grenzen: Kreise mit dem Gebietsstand ab 2021, © GeoBasis-DE / BKG 2013 (Daten verändert), dl-de/by-2-0.",
+           "source": "Daten: Statistische Ämter des Bundes und der Länder, Destatis, Statistik der Bundesagentur für Arbeit "
+                     "(dl-de/by-2-0); eigene Berechnungen.",
+           "special": {"not_published": "nicht veröffentlicht (geheim gehalten oder unter der Mindestgröße)",
+                       "generated": "generierte Daten (Offline-Stichprobe, nicht amtlich)", "no_value": "kein Wert"},
+           "units": {"pct": "%", "percentage_points": "Prozentpunkte", "per_1000": "je 1.000 Einwohner"}},
+}
+
+
+def _number_text(value: float, decimals: int, lang: str) -> str:
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".") if lang == "de" else text
+
+
+def _classification_text(level: str, count: int, periods: list[int], has_classes: bool, lang: str) -> str:
+    words = WORDS[lang]
+    if not has_classes:
+        return words["no_classes"]
+    first, last = periods[0], periods[-1]
+    years = str(first) if first == last else f"{first}–{last}"
+    return words["classification"].format(count=_number_text(count, 0, lang), what=words["what"][level], years=years)
+
+
+def _territorial_text(dates: list[str], lang: str) -> str:
+    return WORDS[lang]["territorial"].format(dates=", ".join(dates) or WORDS[lang]["register"])
+
+
+def map_caption(data: MapData, lang: str = "en", keys: set[str] | None = None) -> dict[str, Any]:
+    """The legend of a map in words: title, unit and period, each class with its bounds and count, the hatched
+    classes, and the notes (classification, territorial status, snapshot, boundaries, sources).
+
+    `keys` counts only the regions drawn (a map of one Land); English is the wording of the map page.
+    """
+    words = WORDS[lang]
+    unit = words["units"].get(data.indicator.get("unit") or "", data.indicator.get("unit") or "")
+    shown = [r for r in data.regions if keys is None or r["key"] in keys]
+    counts = {}
+    for region in shown:
+        counts[region["class_id"]] = counts.get(region["class_id"], 0) + 1
+    classes = []
+    for i, c in enumerate(data.classes):
+        bounds = [_number_text(b, c["decimals"], lang) for b in (c["lower"], c["upper"])]
+        label = c["label"] if lang == "en" else words["to" if i == len(data.classes) - 1 else "to_under"].format(*bounds)
+        classes.append({"id": c["id"], "label": label, "color": c["color"], "lower": c["lower"], "upper": c["upper"],
+                        "count": counts.get(c["id"], 0)})
+    special = [{"id": name, "label": words["special"][name], "color": spec["color"], "hatch": spec["hatch"],
+                "count": counts.get(name, 0)} for name, spec in SPECIAL_CLASSES.items()]
+    name = data.indicator["name_de" if lang == "de" else "name_en"]
+    notes = {"classification": _classification_text(data.level, data.official_count, data.periods, bool(data.classes), lang),
+             "territorial": _territorial_text(data.territorial_dates, lang),
+             "snapshot": words["snapshot"].format(data.snapshot) if data.snapshot else words["working"],
+             "boundary": words["boundary"], "source": words["source"]}
+    return {"lang": lang, "title": f"{data.indicator['indicator_id']} · {name}, {data.period} ({unit})",
+            "unit_line": words["unit_line"].format(data.period, unit), "period": data.period, "unit": unit,
+            "classes": classes, "special": special, "notes": notes}
+
+
+# CSS backgrounds of the hatched classes' swatches (the same hatches as the SVG's and the page's patterns)
+SWATCH_HATCH = {"not_published": "repeating-linear-gradient(45deg, {c} 0 1px, #fff 1px 4px)",
+                "generated": "repeating-linear-gradient(-45deg, {c} 0 1px, #fff 1px 4px)",
+                "no_value": "radial-gradient({c} 0.8px, #fff 1.2px) 0 0 / 4px 4px"}
+
+
+def caption_html(caption: dict[str, Any]) -> str:
+    """The caption as an HTML legend (a `div.map-legend`): swatches, class bounds with counts, the notes."""
+    from html import escape
+
+    def item(entry: dict[str, Any], background: str) -> str:
+        return (f'<li data-class="{entry["id"]}"><span class="swatch" style="background: {background}"></span> '
+                f'{escape(entry["label"])} ({entry["count"]})</li>')
+
+    items = [item(c, c["color"]) for c in caption["classes"]]
+    items += [item(s, SWATCH_HATCH[s["id"]].format(c=s["color"])) for s in caption["special"]]
+    notes = " ".join(escape(text) for text in caption["notes"].values())
+    return (f'<div class="map-legend" data-period="{caption["period"]}">'
+            f'<p class="map-legend-title">{escape(caption["title"])}</p>'
+            f'<p class="map-legend-unit">{escape(caption["unit_line"])}</p>'
+            f'<ul class="map-legend-classes">{"".join(items)}</ul>'
+            f'<p class="map-legend-notes">{notes}</p></div>')
 
 
 # --- drawing -------------------------------------------------------------------------------------------
@@ -377,28 +475,25 @@ def render_svg(data: MapData, *, highlight: str | None = None, land: str | None 
         axes.set_xlim(corners[:, 0, 0].min(), corners[:, 1, 0].max())
         axes.set_ylim(corners[:, 0, 1].min(), corners[:, 1, 1].max())
         if legend:
-            _legend(figure, data)
+            _legend(figure, data, set(keys) if land else None)
         buffer = io.BytesIO()
         figure.savefig(buffer, format=fmt, metadata={"Date": None} if fmt == "svg" else None,
                        bbox_inches="tight", pad_inches=0.1)
     return buffer.getvalue()
 
 
-def _legend(figure, data: MapData) -> None:
+def _legend(figure, data: MapData, keys: set[str] | None = None) -> None:
     from matplotlib.patches import Patch
 
-    unit = unit_label(data.indicator.get("unit"))
+    caption = map_caption(data, keys=keys)
     handles = [Patch(facecolor=c["color"], edgecolor="#666666", linewidth=0.4, label=f"{c['label']} ({c['count']})")
-               for c in data.classes]
+               for c in caption["classes"]]
     handles += [Patch(facecolor="#ffffff", edgecolor=s["color"], hatch=s["hatch"], linewidth=0.4,
-                      label=f"{s['label']} ({s['count']})") for s in data.special if s["count"]]
-    title = f"{data.indicator['indicator_id']} · {data.indicator['name_en']}, {data.period} ({unit})"
-    figure.text(0.02, 0.235, title, fontsize=9, weight="bold", va="top", wrap=True)
+                      label=f"{s['label']} ({s['count']})") for s in caption["special"] if s["count"]]
+    figure.text(0.02, 0.235, caption["title"], fontsize=9, weight="bold", va="top", wrap=True)
     figure.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.02, 0.225), fontsize=7, frameon=False,
-                  title=f"{unit} (regions in brackets)", title_fontsize=7, alignment="left", ncols=2)
-    notes = [data.classification, data.territorial_note, f"Snapshot: {data.snapshot or 'working warehouse'}.",
-             BOUNDARY_NOTE + ".", SOURCE_NOTE + "."]
-    figure.text(0.02, 0.095, "\n".join(notes), fontsize=5.5, va="top", color="#333333", wrap=True)
+                  title=caption["unit_line"], title_fontsize=7, alignment="left", ncols=2)
+    figure.text(0.02, 0.095, "\n".join(caption["notes"].values()), fontsize=5.5, va="top", color="#333333", wrap=True)
 
 
 def indicator_map_svg(cursor: duckdb.DuckDBPyConnection, indicator_id: str, *, period: int | None = None,
@@ -549,18 +644,32 @@ def map_page(indicator: str | None = None):
 
 def report_map_figure(cursor: duckdb.DuckDBPyConnection):
     """The per-indicator map of a report (`service.reports.render.report_html(map_figure=…)`): a Kreis's or a
-    Gemeinde's Land with its Kreis outlined, a Land among the Länder, Germany's Länder. None where the indicator
-    has no map (no Kreis or Land values)."""
+    Gemeinde's Land with its Kreis outlined, a Land among the Länder, Germany's Länder; beside it the legend of
+    the map page in the report's language (classes counted over the regions drawn). None where the indicator has
+    no map (no Kreis or Land values). The classified data is kept per indicator and level for every later report."""
+    from warehouse.publish import snapshot_label
+
+    snapshot = snapshot_label(cursor)
+    classified: dict[tuple[str, str], MapData | None] = {}
+
+    def data_of(indicator_id: str, level: str) -> MapData | None:
+        if (indicator_id, level) not in classified:
+            try:
+                classified[indicator_id, level] = map_data(cursor, indicator_id, level=level, snapshot=snapshot)
+            except LookupError:  # no values at that level: the chart and the table say what there is
+                classified[indicator_id, level] = None
+        return classified[indicator_id, level]
 
     def figure(indicator_id: str, region: dict, lang: str) -> str | None:
         level, ags = region["level"], region["ags"]
-        try:
-            if level in ("kreis", "gemeinde"):
-                return indicator_map_svg(cursor, indicator_id, land=ags[:2], highlight=ags[:5], legend=False,
-                                         width_inches=3)
-            return indicator_map_svg(cursor, indicator_id, level="land", highlight=ags[:2] if level == "land" else None,
-                                     legend=False, width_inches=3)
-        except LookupError:  # no values at that level: the chart and the table say what there is
+        if level in ("kreis", "gemeinde"):
+            data, land, highlight = data_of(indicator_id, "kreis"), ags[:2], ags[:5]
+        else:
+            data, land, highlight = data_of(indicator_id, "land"), None, ags[:2] if level == "land" else None
+        if data is None:
             return None
+        svg = render_svg(data, highlight=highlight, land=land, legend=False, width_inches=3).decode()
+        keys = {key for key in _paths(data.level) if not land or key.startswith(land)}
+        return svg + caption_html(map_caption(data, lang, keys))
 
     return figure

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ElementTree
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,10 @@ from service import maps
 
 try:
     from service_support import running_service
-    from test_profile_page import ARTIFACTS, browse
+    from test_profile_page import ARTIFACTS, browse, chromium
 except ImportError:
     from tests.service_support import running_service
-    from tests.test_profile_page import ARTIFACTS, browse
+    from tests.test_profile_page import ARTIFACTS, browse, chromium
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 # offline/sample/13211-02-05-4.csv, 2023, 01001 Flensburg: 1,225 foreign registered unemployed of 4,131
@@ -130,6 +131,48 @@ def test_imon_map_all_writes_one_svg_per_indicator_and_period(built, warehouse, 
     assert {p.name for p in tmp_path.iterdir()} == expected
 
 
+def test_imon_map_writes_png_and_html(built, warehouse, tmp_path):
+    for fmt in ("png", "html"):
+        result = CliRunner().invoke(app, ["map", "ARB06", "--format", fmt, "--out", str(tmp_path),
+                                          "--warehouse", str(built[0].warehouse_path)])
+        assert result.exit_code == 0, result.output
+    latest = warehouse.execute("SELECT max(period) FROM marts.indicator_value WHERE indicator_id = 'ARB06' "
+                               "AND level = 'kreis' AND value IS NOT NULL").fetchone()[0]
+    png = (tmp_path / f"ARB06_kreis_{latest}.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 50_000
+    html = (tmp_path / f"ARB06_kreis_{latest}.html").read_text(encoding="utf-8")
+    assert len(set(re.findall(r'<g id="region-(\d{5})"', html))) == 400
+    assert len(re.findall(r'<tr id="row-\d{5}">', html)) == 400 and "Rank in Land" in html
+    # imon map reads the published snapshot, and the legend names it
+    assert f"Published snapshot {built[0].run_id}." in html and "quintiles of all 3,200" in html
+
+
+def test_the_caption_states_classes_unit_period_snapshot_and_territorial_status(warehouse):
+    data = maps.map_data(warehouse, "BIL02", period=2023, snapshot="run-1")
+    english = maps.map_caption(data)
+    assert english["title"] == f"BIL02 · {data.indicator['name_en']}, 2023 (%)"
+    assert [c["label"] for c in english["classes"]] == [c["label"] for c in data.classes]
+    assert english["notes"]["snapshot"] == "Published snapshot run-1." and english["notes"]["territorial"] == data.territorial_note
+    hesse = {r["key"] for r in data.regions if r["land"] == "06"}
+    german = maps.map_caption(data, "de", keys=hesse)
+    # counts over the drawn regions only: Hessen's 26 Kreise, Frankfurt among the not published
+    assert sum(c["count"] for c in german["classes"] + german["special"]) == len(hesse) == 26
+    suppressed_in_hesse = sum(1 for r in data.regions if r["land"] == "06" and r["class_id"] == "not_published")
+    assert next(s for s in german["special"] if s["id"] == "not_published")["count"] == suppressed_in_hesse >= 1
+    last = data.classes[-1]
+    assert german["classes"][-1]["label"] == f"{last['lower']:.{last['decimals']}f} bis {last['upper']:.{last['decimals']}f}".replace(".", ",")
+    assert german["classes"][0]["label"].count(" bis unter ") == 1
+    count, first, last = warehouse.execute("SELECT count(value), min(period), max(period) FROM marts.indicator_series "
+                                           "WHERE indicator_id = 'BIL02' AND level = 'kreis' AND NOT is_synthetic").fetchone()
+    years = str(first) if first == last else f"{first}–{last}"
+    assert german["notes"]["classification"].startswith(f"Klassen: Quintile aller {count:,} amtlichen Kreiswerte {years} "
+                                                        "(in jedem Jahr dieselben Grenzen".replace(",", "."))
+    assert "Gebietsstand vom 2023-11-30" in german["notes"]["territorial"]
+    assert german["notes"]["snapshot"] == "Veröffentlichter Datenstand run-1."
+    legend = maps.caption_html(german)
+    assert legend.count("<li data-class=") == len(data.classes) + 3 and "repeating-linear-gradient(45deg, #9a9a9a" in legend
+
+
 @pytest.fixture(scope="module")
 def service(built, tmp_path_factory):
     summary = built[0]
@@ -207,3 +250,87 @@ def test_the_profile_page_has_a_locator_map_per_indicator(service, tmp_path):
     assert drawn >= 9 and dom.count('class="locator"') == drawn
     assert dom.count('class="locator-highlight"') == drawn  # München outlined in each
     assert 'href="/map/ARB06?level=kreis&amp;period=2025"' in dom
+
+
+@contextmanager
+def page_of(url: str):
+    """A Playwright page in the system's Chromium on a page of the local service, once the map is drawn."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=["--disable-gpu", "--no-first-run"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            page.goto(url)
+            page.wait_for_selector("body[data-ready='true'], body[data-error]", timeout=60_000)
+            assert page.get_attribute("body", "data-error") is None, page.get_attribute("body", "data-error")
+            yield page
+        finally:
+            browser.close()
+
+
+def periods_with_values(warehouse, indicator: str) -> list[int]:
+    return [p for (p,) in warehouse.execute(
+        "SELECT DISTINCT period FROM marts.indicator_value WHERE indicator_id = ? AND level = 'kreis' "
+        "AND value IS NOT NULL ORDER BY period", [indicator]).fetchall()]
+
+
+def test_the_slider_steps_through_the_periods_with_data_only(service, warehouse):
+    expected = periods_with_values(warehouse, "ARB06")
+    assert 2021 not in expected and len(expected) >= 3  # the real unemployment files: gaps between 2020 and 2025
+    with page_of(f"{service.url}/map/ARB06#key={service.keys['state']}") as page:
+        assert page.get_attribute("body", "data-period") == str(expected[-1])
+        slider = page.locator("#period-slider")
+        slider.focus()
+        shown = []
+        for step in range(len(expected) + 1):  # Home, then one step right more than there are periods
+            before = page.get_attribute("body", "data-period")
+            page.keyboard.press("Home" if step == 0 else "ArrowRight")
+            if step == 0 or step < len(expected):
+                page.wait_for_function("before => document.body.dataset.error || (document.body.dataset.ready === 'true' "
+                                       "&& document.body.dataset.period !== before)", arg=before, timeout=30_000)
+                assert page.get_attribute("body", "data-error") is None, page.get_attribute("body", "data-error")
+            shown.append(int(page.get_attribute("body", "data-period")))
+            assert page.text_content("#period-output") == str(shown[-1])
+            assert slider.get_attribute("aria-valuetext") == str(shown[-1])
+        assert shown[:-1] == expected and shown[-1] == expected[-1]  # past the last period the slider stays
+        assert page.get_attribute("body", "data-error") is None
+
+
+def test_the_tooltip_gives_value_rank_in_land_and_change_against_five_years_before(service, warehouse):
+    with service.client("state") as client:
+        document = client.get("/api/maps/ARB06").json()
+    flensburg = next(r for r in document["regions"] if r["key"] == "01001")
+    assert flensburg["change_5y"] is not None and flensburg["rank_in_land"] is not None
+    value_5y_before = warehouse.execute(
+        "SELECT value FROM marts.indicator_value WHERE indicator_id = 'ARB06' AND ags = '01001000' AND level = 'kreis' "
+        "AND period = ?", [document["period"] - 5]).fetchone()[0]
+    assert flensburg["change_5y"] == pytest.approx(flensburg["value"] - value_5y_before)
+    with page_of(f"{service.url}/map/ARB06#key={service.keys['state']}") as page:
+        page.hover("#region-01001")
+        tooltip = page.locator("#tooltip")
+        tooltip.wait_for(state="visible", timeout=10_000)
+        text = tooltip.inner_text()
+    assert text.startswith("Flensburg, Stadt (01001)")
+    assert f"{flensburg['value']:.1f} %" in text
+    assert f"Rank {flensburg['rank_in_land']} of {flensburg['ranked_in_land']} in its Land (1 = highest)" in text
+    assert flensburg["ranked_in_land"] == 15
+    assert f"Change against {document['period'] - 5}: {flensburg['change_5y']:+.1f} percentage points" in text
+
+
+def test_a_period_without_data_is_answered_not_failed(service, tmp_path):
+    with service.client("state") as client:
+        for path in ("/api/maps/ARB06", "/api/maps/ARB06/svg"):
+            answer = client.get(path, params={"period": 2021})
+            assert answer.status_code == 404, (path, answer.status_code, answer.text[:300])
+            assert "no kreis values for 2021" in answer.json()["detail"] and "2020, 2023, 2025" in answer.json()["detail"]
+        assert client.get("/map/ARB06", params={"period": 2021}).status_code == 200
+    with page_of(f"{service.url}/map/ARB06?period=2021#key={service.keys['state']}") as page:
+        assert page.get_attribute("body", "data-error") is None
+        assert page.get_attribute("body", "data-period") == "2020"  # the nearest period with data
+        assert page.get_attribute("body", "data-period-missing") == "2021"
+        notice = page.locator("#period-notice")
+        assert notice.is_visible()
+        assert notice.inner_text().startswith("ARB06 has no Kreis values for 2021; showing 2020, the nearest period with data")
+        assert page.locator("path.region").count() == 400
+        assert page.evaluate("location.search") == "?level=kreis&period=2020"

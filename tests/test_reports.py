@@ -264,6 +264,47 @@ def test_series_breaks_territorial_changes_and_synthetic_data_are_flagged(writte
                for li in article.find_all("li", cls="flag") if li.attrs["data-kind"] == "territorial")
 
 
+@pytest.mark.parametrize("ags, level", REGIONS)
+def test_every_map_section_has_the_legend_of_the_map_page(written, warehouse, built, ags, level):
+    from service import maps
+
+    tree = parse((written / f"{KEYS[ags]}.html").read_text(encoding="utf-8"))
+    map_level, land = ("kreis", ags[:2]) if level == "kreis" else ("land", None)
+    drawn = 0
+    for article in tree.find_all("article", cls="indicator"):
+        figure = next(article.find_all("figure", cls="map"), None)
+        if figure is None:
+            continue
+        drawn += 1
+        assert next(figure.find_all("svg"), None) is not None
+        legend = next(figure.find_all("div", cls="map-legend"), None)
+        assert legend is not None, f"{ags} {article.attrs['data-indicator']}: a map without its legend"
+        data = maps.map_data(warehouse, article.attrs["data-indicator"], level=map_level)
+        shown = [r for r in data.regions if land is None or r["land"] == land]
+        assert legend.attrs["data-period"] == str(data.period)
+        title = next(legend.find_all("p", cls="map-legend-title")).text
+        assert title.startswith(f"{data.indicator['indicator_id']} · {data.indicator['name_de']}, {data.period} (")
+        items = {li.attrs["data-class"]: li.text for li in legend.find_all("li")}
+        assert list(items) == [c["id"] for c in data.classes] + ["not_published", "generated", "no_value"]
+        for i, c in enumerate(data.classes):  # the class bounds in German, counted over the regions drawn
+            bounds = [german_text(b, c["decimals"]) for b in (c["lower"], c["upper"])]
+            words = " bis " if i == len(data.classes) - 1 else " bis unter "
+            count = sum(1 for r in shown if r["class_id"] == c["id"])
+            assert items[c["id"]] == f"{bounds[0]}{words}{bounds[1]} ({count})", items[c["id"]]
+        suppressed = sum(1 for r in shown if r["class_id"] == "not_published")
+        assert items["not_published"] == f"nicht veröffentlicht (geheim gehalten oder unter der Mindestgröße) ({suppressed})"
+        assert items["generated"].startswith("generierte Daten (Offline-Stichprobe, nicht amtlich)")
+        notes = next(legend.find_all("p", cls="map-legend-notes")).text
+        assert ("Klassen: Quintile aller" in notes if data.classes else "Keine amtlichen Werte: keine Farbklassen." in notes)
+        assert "Gebietsstand vom" in notes and "core.region_crosswalk" in notes
+        assert f"Veröffentlichter Datenstand {built[0].run_id}." in notes and "GeoBasis-DE / BKG" in notes
+    assert drawn >= 9, (ags, drawn)
+
+
+def german_text(value: float, decimals: int) -> str:
+    return f"{value:,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
 def test_the_pdf_has_its_pages_text_and_the_synthetic_warning_on_every_page(written, built):
     reader = PdfReader(written / "01001.pdf")
     pages = [page.extract_text() for page in reader.pages]

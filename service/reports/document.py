@@ -228,7 +228,7 @@ def _indicator(data: ReportData, entry: dict[str, Any], region: dict[str, Any], 
         "sentences": sentences(entry, own, comparison, lang),
         "flags": _flags(entry, own, periods, data.history.get((ags, level)), synthetic, lang),
         "synthetic": synthetic,
-        "map_svg": None,  # filled by the maps of #21 (service/maps.py) when wired in; the template has its place
+        "map_html": None,  # the map and its legend, filled by render.report_html(map_figure=…) (service/maps.py)
         "chart_svg": None,
     }
 

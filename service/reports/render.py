@@ -17,7 +17,7 @@ TEMPLATES = Path(__file__).with_name("templates")
 ENVIRONMENT = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape(["html", "j2"]),
                                  trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
 
-# figure(indicator_id, region, lang) -> SVG or None: the hook for a per-indicator map (#21, service/maps.py)
+# figure(indicator_id, region, lang) -> HTML (the map SVG and its legend) or None: a per-indicator map (service/maps.py)
 MapFigure = Callable[[str, dict[str, Any], str], str | None]
 
 
@@ -52,7 +52,7 @@ def _add_figures(document: dict[str, Any], map_figure: MapFigure | None) -> None
             indicator["chart_svg"] = charts.indicator_chart([r["period"] for r in rows], series, decimals=decimals,
                                                             lang=document["lang"])
             if map_figure is not None:
-                indicator["map_svg"] = map_figure(indicator["indicator_id"], document["region"], document["lang"])
+                indicator["map_html"] = map_figure(indicator["indicator_id"], document["region"], document["lang"])
 
 
 def footer_html(document_labels: dict[str, str], title: str, synthetic: bool) -> str:

@@ -27,7 +27,7 @@ async function api(path) {
   }
   if (!response.ok) {
     const body = await response.json().catch(() => ({}));
-    throw new Error(body.detail || `${response.status} ${response.statusText}`);
+    throw Object.assign(new Error(body.detail || `${response.status} ${response.statusText}`), { status: response.status });
   }
   return response.json();
 }
@@ -166,20 +166,22 @@ function applyData(data) {
   document.getElementById("map-title").textContent = title;
   document.getElementById("map-subtitle").textContent =
     `${data.indicator.name_de} · ${data.unit_label} · ${data.period} · ${data.level === "kreis" ? "Kreise" : "Länder"}`;
-  document.getElementById("legend-unit").textContent = `${data.period}, ${data.unit_label}; regions per class in brackets`;
+  // the legend is the caption the service words (service/maps.py map_caption), as in the SVG and the reports
+  const caption = data.caption;
+  document.getElementById("legend-unit").textContent = caption.unit_line;
   const legend = document.getElementById("legend");
   legend.replaceChildren(
-    ...data.classes.map((c) => element("li", { "data-class": c.id }, swatch(c.color), element("span", { text: `${c.label} (${c.count})` }))),
-    ...data.special_classes.map((s) => element("li", { "data-class": s.id }, swatch(`url(#hatch-${s.id})`), element("span", { text: `${s.label} (${s.count})` }))));
-  document.getElementById("classification").textContent = data.classification;
-  document.getElementById("territorial-note").textContent = data.territorial_note;
+    ...caption.classes.map((c) => element("li", { "data-class": c.id }, swatch(c.color), element("span", { text: `${c.label} (${c.count})` }))),
+    ...caption.special.map((s) => element("li", { "data-class": s.id }, swatch(`url(#hatch-${s.id})`), element("span", { text: `${s.label} (${s.count})` }))));
+  document.getElementById("classification").textContent = caption.notes.classification;
+  document.getElementById("territorial-note").textContent = caption.notes.territorial;
   const coverage = [];
   if (data.without_geometry.length) coverage.push(`Values without a boundary (not on the map): ${data.without_geometry.map((r) => `${r.name} (${r.key})`).join(", ")}.`);
   if (data.without_value.length) coverage.push(`Boundaries without a value in ${data.period}: ${data.without_value.length} (drawn as “no value”).`);
   document.getElementById("coverage-note").textContent = coverage.join(" ") || "Every region with a value has a boundary and every boundary a value.";
-  document.getElementById("source-note").textContent = `${data.source_note}.`;
-  document.getElementById("boundary-note").textContent = `${data.boundary_note}.`;
-  document.getElementById("snapshot").textContent = `Published snapshot ${data.snapshot}.`;
+  document.getElementById("source-note").textContent = caption.notes.source;
+  document.getElementById("boundary-note").textContent = caption.notes.boundary;
+  document.getElementById("snapshot").textContent = caption.notes.snapshot;
   const labels = Object.fromEntries([...data.classes, ...data.special_classes].map((c) => [c.id, c.label]));
   const list = document.getElementById("region-list");
   list.replaceChildren(...[...data.regions].sort((a, b) => a.key.localeCompare(b.key)).map((region) => {
@@ -189,12 +191,15 @@ function applyData(data) {
     const value = region.value === null ? labels[region.class_id] : `${format(region.value)} ${data.unit_label}`;
     return element("li", { "data-class": region.class_id }, link, element("span", { class: "value", text: ` ${value}` }));
   }));
+  // the slider steps through the periods with data only (e.g. 2020, 2023, 2025 with no 2021, 2022, 2024):
+  // its value is the position in data.periods, its aria-valuetext the year
   const slider = document.getElementById("period-slider");
-  slider.min = String(data.periods[0]);
-  slider.max = String(data.periods[data.periods.length - 1]);
-  slider.value = String(data.period);
+  slider.min = "0";
+  slider.max = String(data.periods.length - 1);
+  slider.value = String(data.periods.indexOf(data.period));
   slider.disabled = data.periods.length < 2;
-  document.getElementById("period-output").textContent = String(data.period);
+  slider.dataset.periods = data.periods.join(",");
+  showSliderPeriod();
   document.body.dataset.period = String(data.period);
 }
 
@@ -218,7 +223,40 @@ function readAddress() {
   state.period = query.get("period") ? Number(query.get("period")) : null;
 }
 
+function sliderPeriod() {
+  return state.data.periods[Number(document.getElementById("period-slider").value)];
+}
+
+function showSliderPeriod() {
+  const period = String(sliderPeriod());
+  document.getElementById("period-slider").setAttribute("aria-valuetext", period);
+  document.getElementById("period-output").textContent = period;
+}
+
+// A period without data in the address (/map/ARB06?period=2021): the nearest period with data, said so on the page
+async function loadRequested() {
+  try {
+    return await api(mapUrl());
+  } catch (error) {
+    if (error.status !== 404 || state.period === null) throw error;
+    const requested = state.period;
+    state.period = null;
+    const latest = await api(mapUrl());
+    const nearest = latest.periods.reduce((best, p) => (Math.abs(p - requested) < Math.abs(best - requested) ? p : best));
+    state.period = nearest;
+    const data = nearest === latest.period ? latest : await api(mapUrl());
+    const notice = document.getElementById("period-notice");
+    notice.textContent = `${data.indicator.indicator_id} has no ${state.level === "kreis" ? "Kreis" : "Land"} values for ${requested}; ` +
+      `showing ${nearest}, the nearest period with data (periods with data: ${latest.periods.join(", ")}).`;
+    notice.hidden = false;
+    document.body.dataset.periodMissing = String(requested);
+    history.replaceState(null, "", `/map/${encodeURIComponent(state.indicator)}?level=${state.level}&period=${nearest}`);
+    return data;
+  }
+}
+
 async function showPeriod(period) {
+  document.getElementById("period-notice").hidden = true;
   state.period = period;
   document.body.dataset.ready = "false";
   applyData(await api(mapUrl()));
@@ -236,14 +274,14 @@ async function main() {
     levelSelect.value = state.level;
     levelSelect.addEventListener("change", () => location.assign(`/map/${encodeURIComponent(state.indicator)}?level=${levelSelect.value}`));
     const [data, shapes, borders] = await Promise.all([
-      api(mapUrl()), api(`/api/maps/geometry/${state.level}`),
+      loadRequested(), api(`/api/maps/geometry/${state.level}`),
       state.level === "kreis" ? api("/api/maps/geometry/land") : Promise.resolve(null)]);
     document.getElementById("map-page").hidden = false;
     drawMap(shapes, borders, data.special_classes);
     applyData(data);
     const slider = document.getElementById("period-slider");
-    slider.addEventListener("input", () => { document.getElementById("period-output").textContent = slider.value; });
-    slider.addEventListener("change", () => showPeriod(Number(slider.value)).catch(showError));
+    slider.addEventListener("input", showSliderPeriod);
+    slider.addEventListener("change", () => showPeriod(sliderPeriod()).catch(showError));
     document.body.dataset.ready = "true";
   } catch (error) {
     showError(error);
