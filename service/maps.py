@@ -380,22 +380,32 @@ def map_caption(data: MapData, lang: str = "en", keys: set[str] | None = None) -
             "classes": classes, "special": special, "notes": notes}
 
 
-# CSS backgrounds of the hatched classes' swatches (the same hatches as the SVG's and the page's patterns)
-SWATCH_HATCH = {"not_published": "repeating-linear-gradient(45deg, {c} 0 1px, #fff 1px 4px)",
-                "generated": "repeating-linear-gradient(-45deg, {c} 0 1px, #fff 1px 4px)",
-                "no_value": "radial-gradient({c} 0.8px, #fff 1.2px) 0 0 / 4px 4px"}
+# Hatched swatches drawn with lines (the same hatches as the maps'). Not a CSS gradient or an SVG pattern:
+# Chromium prints either into a PDF as a raster image of the whole page (a 52-page report grew to 20 MB).
+SWATCH_LINES = {"not_published": [(x, 12, x + 12, 0) for x in range(-12, 21, 4)],
+                "generated": [(x, 0, x + 12, 12) for x in range(-12, 21, 4)],
+                "no_value": [(0, y, 20, y) for y in (2, 6, 10)]}
+
+
+def _swatch(class_id: str | None, color: str) -> str:
+    """A legend swatch as a small inline SVG: a filled box, or a white box with its class's hatch lines."""
+    if class_id is None:
+        return f'<svg class="swatch" viewBox="0 0 20 12"><rect width="20" height="12" fill="{color}"/></svg>'
+    dots = ' stroke-dasharray="0.1 4" stroke-linecap="round" stroke-width="1.6"' if class_id == "no_value" else ""
+    lines = "".join(f'<line x1="{a}" y1="{b}" x2="{c}" y2="{d}"/>' for a, b, c, d in SWATCH_LINES[class_id])
+    return (f'<svg class="swatch" viewBox="0 0 20 12"><rect width="20" height="12" fill="#ffffff"/>'
+            f'<g stroke="{color}" stroke-width="1"{dots}>{lines}</g></svg>')
 
 
 def caption_html(caption: dict[str, Any]) -> str:
     """The caption as an HTML legend (a `div.map-legend`): swatches, class bounds with counts, the notes."""
     from html import escape
 
-    def item(entry: dict[str, Any], background: str) -> str:
-        return (f'<li data-class="{entry["id"]}"><span class="swatch" style="background: {background}"></span> '
-                f'{escape(entry["label"])} ({entry["count"]})</li>')
+    def item(entry: dict[str, Any], swatch: str) -> str:
+        return f'<li data-class="{entry["id"]}">{swatch} {escape(entry["label"])} ({entry["count"]})</li>'
 
-    items = [item(c, c["color"]) for c in caption["classes"]]
-    items += [item(s, SWATCH_HATCH[s["id"]].format(c=s["color"])) for s in caption["special"]]
+    items = [item(c, _swatch(None, c["color"])) for c in caption["classes"]]
+    items += [item(s, _swatch(s["id"], s["color"])) for s in caption["special"]]
     notes = " ".join(escape(text) for text in caption["notes"].values())
     return (f'<div class="map-legend" data-period="{caption["period"]}">'
             f'<p class="map-legend-title">{escape(caption["title"])}</p>'
@@ -407,40 +417,58 @@ def caption_html(caption: dict[str, Any]) -> str:
 # --- drawing -------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
-def _paths(level: str):
-    """A matplotlib Path per shape (exteriors counter-clockwise, holes clockwise, x scaled by cos of 51°)."""
-    from matplotlib.path import Path as MplPath
+# Länder drawn small for print (a report's 3-inch map of Germany) are thinned further: at that size 0.01°
+# is under a third of a point, and the finer outlines made a Germany report's PDF three times larger.
+PRINT_LAND_TOLERANCE = 0.01
 
+
+@lru_cache(maxsize=None)
+def _drawn_geometry(level: str, coarse: bool = False) -> dict[str, Any]:
+    """The shapes as drawn: x scaled by cos of 51°, Länder thinned further when `coarse` (print)."""
     stretch = math.cos(math.radians(51.2))
+    found = display_shapes(level)
+    geometries = np.array([shape.geometry for shape in found.values()])
+    if coarse:
+        geometries = shapely.simplify(geometries, PRINT_LAND_TOLERANCE, preserve_topology=True)
+    return {key: shapely.transform(geometry, lambda xy: xy * [stretch, 1]) for key, geometry in zip(found, geometries)}
+
+
+@lru_cache(maxsize=None)
+def _paths(level: str, coarse: bool = False):
+    """A matplotlib Path per shape as drawn (exteriors counter-clockwise, holes clockwise)."""
+    from matplotlib.path import Path as MplPath
 
     def rings(polygon):
         yield polygon.exterior
         yield from polygon.interiors
 
     result = {}
-    for key, shape in display_shapes(level).items():
-        oriented = shapely.orient_polygons(shape.geometry)
+    for key, geometry in _drawn_geometry(level, coarse).items():
+        oriented = shapely.orient_polygons(geometry)
         polygons = getattr(oriented, "geoms", [oriented])
-        parts = [MplPath(np.asarray(ring.coords) * [stretch, 1], closed=True)
-                 for polygon in polygons for ring in rings(polygon)]
+        parts = [MplPath(np.asarray(ring.coords), closed=True) for polygon in polygons for ring in rings(polygon)]
         result[key] = MplPath.make_compound_path(*parts)
     return result
 
 
 def render_svg(data: MapData, *, highlight: str | None = None, land: str | None = None, fmt: str = "svg",
-               width_inches: float = 7.0, legend: bool = True) -> bytes:
+               width_inches: float = 7.0, legend: bool = True, for_print: bool = False) -> bytes:
     """The map as SVG (or PNG): one shape per region with id `region-<key>`, Land borders on top, a legend.
 
-    `land` limits the map to one Land (2-digit key); `highlight` outlines one region (its key).
+    `land` limits the map to one Land (2-digit key); `highlight` outlines one region (its key). `for_print`
+    draws the hatches as lines cut to their region (group `hatch-<key>`) instead of SVG patterns, which
+    Chromium prints into a PDF as a raster image of the whole page.
     """
     from matplotlib.figure import Figure
-    from matplotlib.patches import Patch, PathPatch
+    from matplotlib.patches import PathPatch
 
     by_key = {r["key"]: r for r in data.regions}
     colors = {c["id"]: c["color"] for c in data.classes}
-    paths = _paths(data.level)
+    coarse = for_print and data.level == "land"
+    paths = _paths(data.level, coarse)
     keys = [k for k in paths if not land or k.startswith(land)]
+    corners = np.array([paths[k].get_extents().get_points() for k in keys])
+    spacing = max(np.ptp(corners[:, :, 0]), np.ptp(corners[:, :, 1])) / 80  # hatch lines 1/80 of the map apart
     with _render_lock:
         figure = Figure(figsize=(width_inches, width_inches * (1.25 if legend else 1.0)), dpi=100)
         axes = figure.add_axes((0.0, 0.24 if legend else 0.0, 1.0, 0.76 if legend else 1.0))
@@ -455,10 +483,13 @@ def render_svg(data: MapData, *, highlight: str | None = None, land: str | None 
             else:
                 spec = SPECIAL_CLASSES[class_id]
                 patch = PathPatch(paths[key], facecolor="#ffffff", edgecolor=spec["color"], linewidth=width,
-                                  hatch=spec["hatch"])
+                                  hatch=None if for_print else spec["hatch"])
             patch.set_gid(f"region-{key}")
             patch.set_url(None)
             axes.add_artist(patch)  # add_patch would walk every vertex to update the limits
+            if for_print and class_id not in colors:
+                axes.add_artist(_hatch_lines(_drawn_geometry(data.level, coarse)[key], class_id,
+                                             SPECIAL_CLASSES[class_id]["color"], spacing, key))
         if data.level == "kreis":
             land_paths = _paths("land")
             for key, path in land_paths.items():
@@ -471,7 +502,6 @@ def render_svg(data: MapData, *, highlight: str | None = None, land: str | None 
             mark = PathPatch(paths[highlight], facecolor="none", edgecolor="#d7191c", linewidth=2.0)
             mark.set_gid(f"highlight-{highlight}")
             axes.add_artist(mark)
-        corners = np.array([paths[k].get_extents().get_points() for k in keys])
         axes.set_xlim(corners[:, 0, 0].min(), corners[:, 1, 0].max())
         axes.set_ylim(corners[:, 0, 1].min(), corners[:, 1, 1].max())
         if legend:
@@ -480,6 +510,35 @@ def render_svg(data: MapData, *, highlight: str | None = None, land: str | None 
         figure.savefig(buffer, format=fmt, metadata={"Date": None} if fmt == "svg" else None,
                        bbox_inches="tight", pad_inches=0.1)
     return buffer.getvalue()
+
+
+def _hatch_lines(geometry, class_id: str, color: str, spacing: float, key: str):
+    """The hatch of a region as line segments cut to the region (no clip path: Chromium would repeat the
+    region's outline in the PDF for every line): `////` not published, `\\\\` generated data, dotted rows no value."""
+    from matplotlib.collections import LineCollection
+
+    x0, y0, x1, y1 = geometry.bounds
+    if class_id == "no_value":
+        segments = [[(x0, y), (x1, y)] for y in np.arange(y0 + spacing / 2, y1, spacing)]
+        style = {"linestyles": [(0, (0.1, 3))], "capstyle": "round", "linewidths": 1.2}
+    else:
+        rising = class_id == "not_published"  # y = x + c, else y = -x + c
+        low, high = (y0 - x1, y1 - x0) if rising else (x0 + y0, x1 + y1)
+        segments = []
+        for c in np.arange(low, high, spacing * math.sqrt(2)):
+            if rising:
+                start, end = max(x0, y0 - c), min(x1, y1 - c)
+                segments.append([(start, start + c), (end, end + c)])
+            else:
+                start, end = max(x0, c - y1), min(x1, c - y0)
+                segments.append([(start, c - start), (end, c - end)])
+        style = {"linewidths": 0.4}
+    inside = shapely.intersection(shapely.MultiLineString(segments), geometry)
+    parts = [np.asarray(line.coords) for line in getattr(inside, "geoms", [inside])
+             if isinstance(line, shapely.LineString) and not line.is_empty]
+    lines = LineCollection(parts, colors=color, **style)
+    lines.set_gid(f"hatch-{key}")
+    return lines
 
 
 def _legend(figure, data: MapData, keys: set[str] | None = None) -> None:
@@ -668,7 +727,7 @@ def report_map_figure(cursor: duckdb.DuckDBPyConnection):
             data, land, highlight = data_of(indicator_id, "land"), None, ags[:2] if level == "land" else None
         if data is None:
             return None
-        svg = render_svg(data, highlight=highlight, land=land, legend=False, width_inches=3).decode()
+        svg = render_svg(data, highlight=highlight, land=land, legend=False, width_inches=3, for_print=True).decode()
         keys = {key for key in _paths(data.level) if not land or key.startswith(land)}
         return svg + caption_html(map_caption(data, lang, keys))
 

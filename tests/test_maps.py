@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import shapely
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -170,7 +171,35 @@ def test_the_caption_states_classes_unit_period_snapshot_and_territorial_status(
     assert "Gebietsstand vom 2023-11-30" in german["notes"]["territorial"]
     assert german["notes"]["snapshot"] == "Veröffentlichter Datenstand run-1."
     legend = maps.caption_html(german)
-    assert legend.count("<li data-class=") == len(data.classes) + 3 and "repeating-linear-gradient(45deg, #9a9a9a" in legend
+    assert legend.count("<li data-class=") == len(data.classes) + 3
+    # swatches are drawn with lines: no CSS gradient and no SVG pattern (both print as a raster of the page)
+    assert "gradient" not in legend and "<pattern" not in legend
+    hatched = re.search(r'<li data-class="not_published"><svg class="swatch"[^>]*>(.*?)</svg>', legend).group(1)
+    assert 'stroke="#9a9a9a"' in hatched and hatched.count("<line ") == len(maps.SWATCH_LINES["not_published"])
+
+
+def test_a_map_for_print_hatches_with_lines_cut_to_the_region_not_with_patterns(warehouse):
+    data = maps.map_data(warehouse, "BIL02", period=2023)
+    svg = maps.render_svg(data, land="06", legend=False, for_print=True)
+    assert b"<pattern" not in svg
+    fills = region_fills(svg)
+    assert fills["06412"] == "#ffffff"  # Frankfurt am Main, suppressed: white under its hatch, never a class colour
+    hatch = next(g for g in ElementTree.fromstring(svg).iter(f"{SVG_NS}g") if g.get("id") == "hatch-06412")
+    strokes = [path for path in hatch.iter(f"{SVG_NS}path")]
+    assert len(strokes) >= 5
+    # the lines are cut to the region itself (no clip path per region, which Chromium repeats in the PDF per line)
+    frankfurt = maps._drawn_geometry("kreis")["06412"]
+    lines = maps._hatch_lines(frankfurt, "not_published", "#9a9a9a", spacing=0.005, key="06412")
+    segments = [shapely.LineString(segment) for segment in lines.get_segments()]
+    assert len(segments) >= 5 and all(frankfurt.buffer(1e-9).contains(segment) for segment in segments)
+    assert sum(segment.length for segment in segments) > 0.5 * frankfurt.area / 0.005  # it covers the region
+    assert all("stroke: #9a9a9a" in path.get("style") for path in strokes)
+    coloured = {c["color"] for c in data.classes}
+    shown = {r["key"] for r in data.regions if r["land"] == "06" and r["class_id"] in {c["id"] for c in data.classes}}
+    assert shown and all(fills[key] in coloured for key in shown)
+    hatch_groups = {g.get("id") for g in ElementTree.fromstring(svg).iter(f"{SVG_NS}g")
+                    if (g.get("id") or "").startswith("hatch-")}
+    assert hatch_groups == {f"hatch-{key}" for key, fill in fills.items() if fill == "#ffffff"}  # each white one hatched
 
 
 @pytest.fixture(scope="module")

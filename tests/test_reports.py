@@ -326,6 +326,16 @@ def test_the_pdf_has_its_pages_text_and_the_synthetic_warning_on_every_page(writ
     assert len(germany.pages) >= 10 and "Deutschland" in germany.pages[0].extract_text()
 
 
+def test_the_pdf_is_printed_as_vectors_not_as_page_images(written):
+    # Chromium prints CSS gradients and SVG pattern fills as a raster image of the whole page: a 52-page
+    # Flensburg report was 20 MB that way. Maps, charts and legends must stay vector graphics and text.
+    for name in ("01001.pdf", "DG.pdf"):
+        reader = PdfReader(written / name)
+        images = [(number, image.name) for number, page in enumerate(reader.pages, start=1) for image in page.images]
+        assert images == [], (name, images[:5])
+        assert (written / name).stat().st_size < 100_000 * len(reader.pages), name  # under 100 kB a page
+
+
 def test_a_rendered_page_is_kept_as_an_artefact(written):
     from playwright.sync_api import sync_playwright
 
