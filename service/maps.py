@@ -380,19 +380,16 @@ def map_caption(data: MapData, lang: str = "en", keys: set[str] | None = None) -
             "classes": classes, "special": special, "notes": notes}
 
 
-# Hatched swatches drawn with lines (the same hatches as the maps'). Not a CSS gradient or an SVG pattern:
-# Chromium prints either into a PDF as a raster image of the whole page (a 52-page report grew to 20 MB).
-SWATCH_LINES = {"not_published": [(x, 12, x + 12, 0) for x in range(-12, 21, 4)],
-                "generated": [(x, 0, x + 12, 12) for x in range(-12, 21, 4)],
-                "no_value": [(0, y, 20, y) for y in (2, 6, 10)]}
-
-
+# Hatched swatches drawn with lines (the same hatches as the maps', from `_hatch_segments`). Not a CSS gradient
+# or an SVG pattern: Chromium prints either into a PDF as a raster image of the whole page (a 52-page report grew
+# to 20 MB).
 def _swatch(class_id: str | None, color: str) -> str:
-    """A legend swatch as a small inline SVG: a filled box, or a white box with its class's hatch lines."""
+    """A legend swatch as a small inline SVG (20 × 12): a filled box, or a white box with its class's hatch lines."""
     if class_id is None:
         return f'<svg class="swatch" viewBox="0 0 20 12"><rect width="20" height="12" fill="{color}"/></svg>'
     dots = ' stroke-dasharray="0.1 4" stroke-linecap="round" stroke-width="1.6"' if class_id == "no_value" else ""
-    lines = "".join(f'<line x1="{a}" y1="{b}" x2="{c}" y2="{d}"/>' for a, b, c, d in SWATCH_LINES[class_id])
+    lines = "".join(f'<line x1="{a:g}" y1="{12 - b:g}" x2="{c:g}" y2="{12 - d:g}"/>'  # y downwards in SVG
+                    for (a, b), (c, d) in _hatch_segments(class_id, (0, 0, 20, 12), 4))
     return (f'<svg class="swatch" viewBox="0 0 20 12"><rect width="20" height="12" fill="#ffffff"/>'
             f'<g stroke="{color}" stroke-width="1"{dots}>{lines}</g></svg>')
 
@@ -512,28 +509,36 @@ def render_svg(data: MapData, *, highlight: str | None = None, land: str | None 
     return buffer.getvalue()
 
 
+def _hatch_segments(class_id: str, bounds: tuple[float, float, float, float], step: float) -> list:
+    """A class's hatch over a box (x0, y0, x1, y1; y upwards): `////` not published, `\\\\` generated data
+    (lines `step` apart along the y axis), rows `step` apart (drawn dotted) for no value."""
+    x0, y0, x1, y1 = bounds
+    if class_id == "no_value":
+        return [[(x0, y), (x1, y)] for y in np.arange(y0 + step / 2, y1, step)]
+    rising = class_id == "not_published"  # y = x + c, else y = -x + c
+    low, high = (y0 - x1, y1 - x0) if rising else (x0 + y0, x1 + y1)
+    segments = []
+    for c in np.arange(low, high, step):
+        if rising:
+            start, end = max(x0, y0 - c), min(x1, y1 - c)
+            ends = [(start, start + c), (end, end + c)]
+        else:
+            start, end = max(x0, c - y1), min(x1, c - y0)
+            ends = [(start, c - start), (end, c - end)]
+        if start < end:  # not a corner point
+            segments.append(ends)
+    return segments
+
+
 def _hatch_lines(geometry, class_id: str, color: str, spacing: float, key: str):
     """The hatch of a region as line segments cut to the region (no clip path: Chromium would repeat the
-    region's outline in the PDF for every line): `////` not published, `\\\\` generated data, dotted rows no value."""
+    region's outline in the PDF for every line)."""
     from matplotlib.collections import LineCollection
 
-    x0, y0, x1, y1 = geometry.bounds
-    if class_id == "no_value":
-        segments = [[(x0, y), (x1, y)] for y in np.arange(y0 + spacing / 2, y1, spacing)]
-        style = {"linestyles": [(0, (0.1, 3))], "capstyle": "round", "linewidths": 1.2}
-    else:
-        rising = class_id == "not_published"  # y = x + c, else y = -x + c
-        low, high = (y0 - x1, y1 - x0) if rising else (x0 + y0, x1 + y1)
-        segments = []
-        for c in np.arange(low, high, spacing * math.sqrt(2)):
-            if rising:
-                start, end = max(x0, y0 - c), min(x1, y1 - c)
-                segments.append([(start, start + c), (end, end + c)])
-            else:
-                start, end = max(x0, c - y1), min(x1, c - y0)
-                segments.append([(start, c - start), (end, c - end)])
-        style = {"linewidths": 0.4}
-    inside = shapely.intersection(shapely.MultiLineString(segments), geometry)
+    style = ({"linestyles": [(0, (0.1, 3))], "capstyle": "round", "linewidths": 1.2} if class_id == "no_value"
+             else {"linewidths": 0.4})
+    step = spacing if class_id == "no_value" else spacing * math.sqrt(2)  # diagonals `spacing` apart across
+    inside = shapely.intersection(shapely.MultiLineString(_hatch_segments(class_id, geometry.bounds, step)), geometry)
     parts = [np.asarray(line.coords) for line in getattr(inside, "geoms", [inside])
              if isinstance(line, shapely.LineString) and not line.is_empty]
     lines = LineCollection(parts, colors=color, **style)
