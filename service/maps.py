@@ -387,11 +387,12 @@ def _swatch(class_id: str | None, color: str) -> str:
     """A legend swatch as a small inline SVG (20 × 12): a filled box, or a white box with its class's hatch lines."""
     if class_id is None:
         return f'<svg class="swatch" viewBox="0 0 20 12"><rect width="20" height="12" fill="{color}"/></svg>'
-    dots = ' stroke-dasharray="0.1 4" stroke-linecap="round" stroke-width="1.6"' if class_id == "no_value" else ""
+    stroke = ' stroke-width="1.6" stroke-dasharray="0.1 4" stroke-linecap="round"' if class_id == "no_value" \
+        else ' stroke-width="1"'  # one stroke-width attribute: a repeated one makes the SVG invalid XML
     lines = "".join(f'<line x1="{a:g}" y1="{12 - b:g}" x2="{c:g}" y2="{12 - d:g}"/>'  # y downwards in SVG
                     for (a, b), (c, d) in _hatch_segments(class_id, (0, 0, 20, 12), 4))
     return (f'<svg class="swatch" viewBox="0 0 20 12"><rect width="20" height="12" fill="#ffffff"/>'
-            f'<g stroke="{color}" stroke-width="1"{dots}>{lines}</g></svg>')
+            f'<g stroke="{color}"{stroke}>{lines}</g></svg>')
 
 
 def caption_html(caption: dict[str, Any]) -> str:

@@ -175,6 +175,8 @@ def test_the_caption_states_classes_unit_period_snapshot_and_territorial_status(
     # swatches are drawn with lines: no CSS gradient and no SVG pattern (both print as a raster of the page)
     assert "gradient" not in legend and "<pattern" not in legend
     hatched = re.search(r'<li data-class="not_published"><svg class="swatch"[^>]*>(.*?)</svg>', legend).group(1)
+    for swatch in re.findall(r'<svg class="swatch".*?</svg>', legend):
+        ElementTree.fromstring(swatch)  # each swatch is well-formed SVG (no repeated attribute)
     assert 'stroke="#9a9a9a"' in hatched and hatched.count("<line ") == len(maps._hatch_segments("not_published", (0, 0, 20, 12), 4)) >= 4
 
 
