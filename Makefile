@@ -33,8 +33,8 @@ system:  ## Debian packages the tests need (Chromium), installed when missing
 	    exit 1; \
 	  fi; }
 
-test: venv system  ## install what the tests need, run the test suite
-	$(BIN)/pytest
+test: venv system  ## install what the tests need, run the test suite (one worker per core)
+	$(BIN)/pytest -n auto --dist loadfile --no-loadscope-reorder
 
 bench: venv  ## federal-scale benchmark (writes BENCHMARKS.md), then 10/30 MB county uploads; options: make bench BENCH="--years 3 --skip-service"
 	$(BIN)/python -m tests.bench $(BENCH)

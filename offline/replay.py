@@ -18,7 +18,7 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
-from sources.catalog import TableSpec, load_table_specs
+from sources.catalog import SAFE_LOADER, TableSpec, load_table_specs
 from sources.genesis import (DEFAULT_BASE_URLS, NOT_RECORDED, REPLAY_HEADER, SYNTHETIC_HEADER, GenesisClient, Instance,
                              credential_variables, instance_from_env)
 from offline.synthetic import REGISTER_FILE, generate_table, load_register, table_seed, zip_body
@@ -38,7 +38,7 @@ TABLES_FILE = SAMPLE_DIR.parents[1] / "sources" / "tables.yaml"
 
 def load_manifest(path: Path = DEFAULT_MANIFEST) -> dict:
     """Read and check the replay manifest; every referenced file must exist."""
-    manifest = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    manifest = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     for answer in manifest["answers"]:
         for step in answer.get("sequence") or [answer]:
             if not (Path(path).parent / step["file"]).is_file():

@@ -8,6 +8,9 @@ from typing import Any
 
 import yaml
 
+# libyaml's loader when PyYAML was built with it: the same documents, about 8× faster to read
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 FILE_SOURCES = ("file", "ba_file", "county_file")
 
 
@@ -78,7 +81,7 @@ def load_table_specs(path: Path) -> list[TableSpec]:
 
 
 def _read_specs(path: Path) -> list[TableSpec]:
-    document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    document = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     specs: list[TableSpec] = []
     for position, entry in enumerate(document.get("tables") or [], start=1):
         missing = [key for key in ("name", "source", "table") if not entry.get(key)]

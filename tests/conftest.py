@@ -8,6 +8,29 @@ import os
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 # --- end: Prefect's temporary server --------------------------------------------------------------
 
+# --- begin: one worker per core (pytest-xdist, `make test`) -------------------------------------
+import atexit
+import shutil
+import tempfile
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # each worker's temporary Prefect server gets its own home (its SQLite database): two servers
+    # writing one database lock each other out
+    _prefect_home = tempfile.mkdtemp(prefix=f"imon-prefect-{os.environ['PYTEST_XDIST_WORKER']}-")
+    os.environ["PREFECT_HOME"] = _prefect_home
+    atexit.register(shutil.rmtree, _prefect_home, ignore_errors=True)
+    # xdist workers inherit COLUMNS/LINES of the controller's terminal (80×24 when there is none);
+    # rich would then wrap the CLI's tables and messages the tests read, unlike a plain `pytest` run
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("LINES", None)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Files with end-to-end (`slow`) tests first, so one long file does not start last on a worker."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: file order kept within each group
+# --- end: one worker per core ------------------------------------------------------------------------
+
 # --- begin: the offline warehouse, built once per session by the real flow ----------------------
 import duckdb
 import pytest

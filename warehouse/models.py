@@ -19,6 +19,8 @@ from typing import Any
 import duckdb
 import yaml
 
+from sources.catalog import SAFE_LOADER
+
 LAYERS = ("staging", "core", "indicators", "marts")
 HEADER = re.compile(r"\A\s*/\*(.*?)\*/", re.DOTALL)
 IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
@@ -103,7 +105,7 @@ def read_model(path: Path, schema: str) -> Model:
     if not match:
         raise ModelError(f"{path}: a model starts with a /* … */ header (what, grain, sources)")
     try:
-        header = yaml.safe_load(match.group(1)) or {}
+        header = yaml.load(match.group(1), Loader=SAFE_LOADER) or {}
     except yaml.YAMLError as error:
         raise ModelError(f"{path}: header is not valid YAML: {error}") from error
     body = text[match.end():].strip().rstrip(";")
@@ -306,7 +308,7 @@ def describe_columns(connection: duckdb.DuckDBPyConnection, sql_dir: Path, model
     model reads, the shared descriptions in sql/_columns.yaml, and the rules of `_derived_description`.
     A column none of them describes stays without (a test lists those).
     """
-    shared = yaml.safe_load((sql_dir / COLUMNS_FILE).read_text(encoding="utf-8")) or {}
+    shared = yaml.load((sql_dir / COLUMNS_FILE).read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     declared = {m.qualified_name: (m.header.get("columns") or {}) if m.schema != "indicators" else INDICATOR_COLUMNS
                 for m in models}
     read = {m.qualified_name: sorted(set(re.findall(r"\b((?:raw|staging|core|indicators|marts)\.[a-z_][a-z0-9_]*)\b", m.body)))
