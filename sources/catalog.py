@@ -80,7 +80,20 @@ def load_table_specs(path: Path) -> list[TableSpec]:
     return specs
 
 
+# one parse per file version: the offline replay and the synthetic generator ask for the specs once per
+# table, and a run has dozens of tables (keyed by path, modification time and size, so an edit is read)
+_SPECS_READ: dict[tuple[str, int, int], tuple[TableSpec, ...]] = {}
+
+
 def _read_specs(path: Path) -> list[TableSpec]:
+    status = Path(path).stat()
+    key = (str(Path(path).resolve()), status.st_mtime_ns, status.st_size)
+    if key not in _SPECS_READ:
+        _SPECS_READ[key] = tuple(_parse_specs(path))
+    return list(_SPECS_READ[key])
+
+
+def _parse_specs(path: Path) -> list[TableSpec]:
     document = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     specs: list[TableSpec] = []
     for position, entry in enumerate(document.get("tables") or [], start=1):
