@@ -201,7 +201,7 @@ def test_a_map_for_print_hatches_with_lines_cut_to_the_region_not_with_patterns(
     assert len(segments) >= 5 and all(frankfurt.buffer(1e-9).contains(segment) for segment in segments)
     assert sum(segment.length for segment in segments) > 0.5 * frankfurt.area / 0.005  # it covers the region
     # the hatch drawn in the map is the same one, in the map's frame: its segments inside Frankfurt's outline there
-    frame = maps._print_frame("kreis", "06")
+    frame = maps._print_frame("kreis", "06", 7.0)  # render_svg draws 7 inches wide unless told
     drawn = [shapely.LineString(np.array(part.split(), dtype=float).reshape(-1, 2))
              for part in strokes[0].get("d").split("M")[1:]]
     assert all(frame.geometry["06412"].buffer(0.1).contains(segment) for segment in drawn)  # 0.1 pt: one decimal
