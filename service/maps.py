@@ -384,15 +384,16 @@ def map_caption(data: MapData, lang: str = "en", keys: set[str] | None = None) -
 # or an SVG pattern: Chromium prints either into a PDF as a raster image of the whole page (a 52-page report grew
 # to 20 MB).
 def _swatch(class_id: str | None, color: str) -> str:
-    """A legend swatch as a small inline SVG (20 × 12): a filled box, or a white box with its class's hatch lines."""
+    """A legend swatch as a small inline SVG (20 × 12): a filled box, or a white box with its class's hatch lines
+    (one path)."""
     if class_id is None:
         return f'<svg class="swatch" viewBox="0 0 20 12"><rect width="20" height="12" fill="{color}"/></svg>'
     stroke = ' stroke-width="1.6" stroke-dasharray="0.1 4" stroke-linecap="round"' if class_id == "no_value" \
         else ' stroke-width="1"'  # one stroke-width attribute: a repeated one makes the SVG invalid XML
-    lines = "".join(f'<line x1="{a:g}" y1="{12 - b:g}" x2="{c:g}" y2="{12 - d:g}"/>'  # y downwards in SVG
-                    for (a, b), (c, d) in _hatch_segments(class_id, (0, 0, 20, 12), 4))
+    d = "".join(f"M{a:.4g} {12 - b:.4g} {c:.4g} {12 - d:.4g}"  # y downwards in SVG; one path, a segment per line
+                for (a, b), (c, d) in _hatch_segments(class_id, (0, 0, 20, 12), 4))
     return (f'<svg class="swatch" viewBox="0 0 20 12"><rect width="20" height="12" fill="#ffffff"/>'
-            f'<g stroke="{color}"{stroke}>{lines}</g></svg>')
+            f'<path stroke="{color}"{stroke} d="{d}"/></svg>')
 
 
 def caption_html(caption: dict[str, Any]) -> str:
@@ -457,6 +458,8 @@ def render_svg(data: MapData, *, highlight: str | None = None, land: str | None 
     draws the hatches as lines cut to their region (group `hatch-<key>`) instead of SVG patterns, which
     Chromium prints into a PDF as a raster image of the whole page.
     """
+    if for_print and not legend and fmt == "svg":
+        return print_map_svg(data, land=land, highlight=highlight, width_inches=width_inches).encode()
     from matplotlib.figure import Figure
     from matplotlib.patches import PathPatch
 
@@ -486,8 +489,8 @@ def render_svg(data: MapData, *, highlight: str | None = None, land: str | None 
             patch.set_url(None)
             axes.add_artist(patch)  # add_patch would walk every vertex to update the limits
             if for_print and class_id not in colors:
-                axes.add_artist(_hatch_lines(_drawn_geometry(data.level, coarse)[key], class_id,
-                                             SPECIAL_CLASSES[class_id]["color"], spacing, key))
+                axes.add_artist(_hatch_collection(_drawn_geometry(data.level, coarse)[key], class_id,
+                                                  SPECIAL_CLASSES[class_id]["color"], spacing, key))
         if data.level == "kreis":
             land_paths = _paths("land")
             for key, path in land_paths.items():
@@ -531,18 +534,22 @@ def _hatch_segments(class_id: str, bounds: tuple[float, float, float, float], st
     return segments
 
 
-def _hatch_lines(geometry, class_id: str, color: str, spacing: float, key: str):
+def _hatch_lines(geometry, class_id: str, spacing: float) -> list[np.ndarray]:
     """The hatch of a region as line segments cut to the region (no clip path: Chromium would repeat the
-    region's outline in the PDF for every line)."""
+    region's outline in the PDF for every line): one coordinate array per piece."""
+    step = spacing if class_id == "no_value" else spacing * math.sqrt(2)  # diagonals `spacing` apart across
+    inside = shapely.intersection(shapely.MultiLineString(_hatch_segments(class_id, geometry.bounds, step)), geometry)
+    return [np.asarray(line.coords) for line in getattr(inside, "geoms", [inside])
+            if isinstance(line, shapely.LineString) and not line.is_empty]
+
+
+def _hatch_collection(geometry, class_id: str, color: str, spacing: float, key: str):
+    """The hatch lines of a region as one matplotlib collection (group `hatch-<key>`)."""
     from matplotlib.collections import LineCollection
 
     style = ({"linestyles": [(0, (0.1, 3))], "capstyle": "round", "linewidths": 1.2} if class_id == "no_value"
              else {"linewidths": 0.4})
-    step = spacing if class_id == "no_value" else spacing * math.sqrt(2)  # diagonals `spacing` apart across
-    inside = shapely.intersection(shapely.MultiLineString(_hatch_segments(class_id, geometry.bounds, step)), geometry)
-    parts = [np.asarray(line.coords) for line in getattr(inside, "geoms", [inside])
-             if isinstance(line, shapely.LineString) and not line.is_empty]
-    lines = LineCollection(parts, colors=color, **style)
+    lines = LineCollection(_hatch_lines(geometry, class_id, spacing), colors=color, **style)
     lines.set_gid(f"hatch-{key}")
     return lines
 
@@ -559,6 +566,175 @@ def _legend(figure, data: MapData, keys: set[str] | None = None) -> None:
     figure.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.02, 0.225), fontsize=7, frameon=False,
                   title=caption["unit_line"], title_fontsize=7, alignment="left", ncols=2)
     figure.text(0.02, 0.095, "\n".join(caption["notes"].values()), fontsize=5.5, va="top", color="#333333", wrap=True)
+
+
+# --- print maps: SVG written directly (reports) ---------------------------------------------------------
+#
+# A report prints one small map per indicator (its Land, the region outlined); a batch of reports prints the
+# same Land map for each of its Kreise. The map is written here without matplotlib, in points (1 user unit =
+# 1 pt, one decimal): a Land's frame and outlines once per batch (`_print_frame`), the map of an indicator
+# once per Land (`print_map_svg` without highlight), and each report splices its region's outline in
+# (`highlight_svg`). One hatch <path> per region, its segments in one `d`.
+
+PRINT_PAD = 1.5  # pt around the outlines: the highlight's 2 pt stroke stays inside
+
+
+def _fmt(tenths: int) -> str:
+    return str(tenths // 10) if tenths % 10 == 0 else f"{tenths / 10:g}"
+
+
+def _svg_path(parts, closed: bool) -> str:
+    """Coordinate arrays (pt) as one path `d`, one decimal, repeated points dropped, no redundant commands."""
+    out = []
+    minimum = 3 if closed else 2
+    for xy in parts:
+        q = np.rint(np.asarray(xy)[:, :2] * 10).astype(np.int64)
+        if len(q) > 1:
+            q = q[np.concatenate(([True], np.any(q[1:] != q[:-1], axis=1)))]
+        if closed and len(q) > 1 and (q[0] == q[-1]).all():
+            q = q[:-1]
+        if len(q) < minimum:
+            continue
+        numbers = [_fmt(v) for v in q.ravel().tolist()]
+        out.append("M" + " ".join(f"{x} {y}" for x, y in zip(numbers[::2], numbers[1::2])) + ("Z" if closed else ""))
+    return "".join(out)
+
+
+def _rings(geometry):
+    for polygon in getattr(geometry, "geoms", [geometry]):
+        if isinstance(polygon, shapely.Polygon) and not polygon.is_empty:
+            yield np.asarray(polygon.exterior.coords)
+            for ring in polygon.interiors:
+                yield np.asarray(ring.coords)
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """A print map's keys, size and shapes in pt (y downwards), with the region paths written once."""
+
+    keys: tuple[str, ...]
+    width: float
+    height: float
+    geometry: dict[str, Any]
+    paths: dict[str, str]
+    spacing: float  # hatch lines 1/80 of the map apart
+    origin: tuple[float, float]  # the drawn coordinates of the top left corner (inside the padding)
+    scale: float  # pt per drawn unit
+
+    def place(self, geometry):
+        """A drawn geometry in this frame's pt (y downwards)."""
+        (x0, y1), scale = self.origin, self.scale
+        return shapely.transform(geometry, lambda xy: (xy - [x0, y1]) * [scale, -scale] + PRINT_PAD)
+
+
+@lru_cache(maxsize=64)
+def _print_frame(level: str, land: str | None, width_inches: float = 3.0) -> _Frame:
+    coarse = level == "land"
+    drawn = _drawn_geometry(level, coarse)
+    keys = tuple(k for k in drawn if not land or k.startswith(land))
+    bounds = np.array([drawn[k].bounds for k in keys])
+    x0, y0, x1, y1 = bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max()
+    size = width_inches * 72 - 2 * PRINT_PAD
+    scale = size / max(x1 - x0, y1 - y0)
+    frame = _Frame(keys, round((x1 - x0) * scale + 2 * PRINT_PAD, 1), round((y1 - y0) * scale + 2 * PRINT_PAD, 1),
+                   {}, {}, size / 80, (x0, y1), scale)
+    for key in keys:
+        frame.geometry[key] = frame.place(drawn[key])
+        frame.paths[key] = _svg_path(_rings(frame.geometry[key]), closed=True)
+    return frame
+
+
+@lru_cache(maxsize=4096)
+def _hatch_d(level: str, land: str | None, key: str, class_id: str, width_inches: float = 3.0) -> str:
+    """The hatch lines of one region of a print map as one path `d` (the same for every indicator that hatches it)."""
+    frame = _print_frame(level, land, width_inches)
+    return _svg_path(_hatch_lines(frame.geometry[key], class_id, frame.spacing), closed=False)
+
+
+def _print_hatch(level: str, land: str | None, key: str, class_id: str, width_inches: float = 3.0,
+                 shared: bool = False) -> str:
+    """The hatch of one region of a print map as one path (or a `<use>` of it, `shared`)."""
+    color = SPECIAL_CLASSES[class_id]["color"]
+    style = (' stroke-width="1.2" stroke-dasharray=".1 3.6" stroke-linecap="round"' if class_id == "no_value"
+             else "")
+    d = _hatch_d(level, land, key, class_id, width_inches)
+    if not d:
+        return f'<g id="hatch-{key}"/>'
+    if shared:
+        return f'<g id="hatch-{key}"><use stroke="{color}"{style} href="#{_shared_id("h", level, land, key, class_id)}"/></g>'
+    return f'<g id="hatch-{key}"><path stroke="{color}"{style} d="{d}"/></g>'
+
+
+@lru_cache(maxsize=None)
+def _land_borders(land: str | None, width_inches: float = 3.0) -> str:
+    """The Land outlines over a Kreis print map, in the Kreis map's frame."""
+    frame = _print_frame("kreis", land, width_inches)
+    borders = [f'<path id="land-border-{key}" d="{_svg_path(_rings(frame.place(geometry)), closed=True)}"/>'
+               for key, geometry in _drawn_geometry("land").items() if not land or key == land]
+    return f'<g fill="none" stroke="#333333" stroke-width=".8" stroke-linejoin="round">{"".join(borders)}</g>'
+
+
+def highlight_svg(level: str, land: str | None, key: str, width_inches: float = 3.0, shared: bool = False) -> str:
+    """A region's red outline in a print map's frame: spliced into the map by `with_highlight`."""
+    frame = _print_frame(level, land, width_inches)
+    if key not in frame.paths:
+        return ""
+    shape = (f'<use href="#{_shared_id("o", level, land, key)}"' if shared else f'<path d="{frame.paths[key]}"')
+    return f'<g id="highlight-{key}">{shape} fill="none" stroke="#d7191c" stroke-width="2" stroke-linejoin="round"/></g>'
+
+
+def with_highlight(svg: str, outline: str) -> str:
+    """A print map with a region's outline on top (the map is written without one, once per Land)."""
+    return svg[:-len("</svg>")] + outline + "</svg>" if outline else svg
+
+
+def _shared_id(kind: str, level: str, land: str | None, key: str, class_id: str = "") -> str:
+    return f"{kind}-{level}-{land or 'de'}-{key}" + (f"-{class_id}" if class_id else "")
+
+
+def print_defs(level: str, land: str | None, hatches: set[tuple[str, str]], width_inches: float = 3.0) -> str:
+    """The outlines of a print map's regions and the given hatches (key, class) as one hidden SVG of definitions,
+    for maps written with `shared=True` (a report's maps all draw the same Land: its geometry once per page)."""
+    frame = _print_frame(level, land, width_inches)
+    outlines = "".join(f'<path id="{_shared_id("o", level, land, key)}" d="{d}"/>' for key, d in frame.paths.items())
+    lines = "".join(f'<path id="{_shared_id("h", level, land, key, class_id)}" d="{_hatch_d(level, land, key, class_id, width_inches)}"/>'
+                    for key, class_id in sorted(hatches))
+    return f'<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>{outlines}{lines}</defs></svg>'
+
+
+def print_map_svg(data: MapData, *, land: str | None = None, highlight: str | None = None,
+                  width_inches: float = 3.0, shared: bool = False) -> str:
+    """The map of a report: each region a `<g id="region-<key>">` filled with its class's colour (white with
+    its class's hatch lines, `hatch-<key>`, for the hatched classes), Land borders on a Kreis map, the
+    `highlight` region outlined. Without `highlight` the same for every report of the Land.
+
+    `shared`: the regions' outlines and hatches are `<use>`s of the definitions of `print_defs` (which the
+    page must hold once), instead of a copy of the geometry in every map."""
+    frame = _print_frame(data.level, land, width_inches)
+    by_key = {r["key"]: r["class_id"] for r in data.regions}
+    colors = {c["id"]: c["color"] for c in data.classes}
+    edge, width = ("#ffffff", ".25") if data.level == "kreis" else ("#333333", ".8")
+    regions, hatches = [], []
+    for key in frame.keys:
+        class_id = by_key.get(key, "no_value")
+        shape = (f'href="#{_shared_id("o", data.level, land, key)}"' if shared else f'd="{frame.paths[key]}"')
+        element = "use" if shared else "path"
+        if class_id in colors:
+            regions.append(f'<g id="region-{key}"><{element} fill="{colors[class_id]}" {shape}/></g>')
+        else:
+            regions.append(f'<g id="region-{key}"><{element} fill="#ffffff" stroke="{SPECIAL_CLASSES[class_id]["color"]}" '
+                           f'{shape}/></g>')
+            hatches.append(_print_hatch(data.level, land, key, class_id, width_inches, shared))
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{frame.width:g}pt" height="{frame.height:g}pt" '
+             f'viewBox="0 0 {frame.width:g} {frame.height:g}">',
+             f'<g fill-rule="evenodd" stroke="{edge}" stroke-width="{width}" stroke-linejoin="round">', *regions, "</g>"]
+    if hatches:
+        parts += ['<g fill="none" stroke-width=".4">', *hatches, "</g>"]
+    if data.level == "kreis":
+        parts.append(_land_borders(land, width_inches))
+    parts.append("</svg>")
+    svg = "".join(parts)
+    return with_highlight(svg, highlight_svg(data.level, land, highlight, width_inches)) if highlight else svg
 
 
 def indicator_map_svg(cursor: duckdb.DuckDBPyConnection, indicator_id: str, *, period: int | None = None,
@@ -711,7 +887,8 @@ def report_map_figure(cursor: duckdb.DuckDBPyConnection):
     """The per-indicator map of a report (`service.reports.render.report_html(map_figure=…)`): a Kreis's or a
     Gemeinde's Land with its Kreis outlined, a Land among the Länder, Germany's Länder; beside it the legend of
     the map page in the report's language (classes counted over the regions drawn). None where the indicator has
-    no map (no Kreis or Land values). The classified data is kept per indicator and level for every later report."""
+    no map (no Kreis or Land values). The classified data is kept per indicator and level for every later report,
+    the map and its legend per indicator and Land (`print_map_svg`): a report splices its region's outline in."""
     from warehouse.publish import snapshot_label
 
     snapshot = snapshot_label(cursor)
@@ -725,6 +902,11 @@ def report_map_figure(cursor: duckdb.DuckDBPyConnection):
                 classified[indicator_id, level] = None
         return classified[indicator_id, level]
 
+    drawn: dict[tuple, str] = {}  # (indicator, level, land) -> the map without highlight; (…, lang) -> its legend
+    hatched: dict[tuple, set] = {}  # (indicator, level, land) -> the (key, class) hatched in that map
+    current_land: list[str | None] = [None]
+    used: dict[tuple[str, str | None], set] = {}  # what the maps of the current report draw: (level, land) -> hatches
+
     def figure(indicator_id: str, region: dict, lang: str) -> str | None:
         level, ags = region["level"], region["ags"]
         if level in ("kreis", "gemeinde"):
@@ -733,8 +915,30 @@ def report_map_figure(cursor: duckdb.DuckDBPyConnection):
             data, land, highlight = data_of(indicator_id, "land"), None, ags[:2] if level == "land" else None
         if data is None:
             return None
-        svg = render_svg(data, highlight=highlight, land=land, legend=False, width_inches=3, for_print=True).decode()
-        keys = {key for key in _paths(data.level) if not land or key.startswith(land)}
-        return svg + caption_html(map_caption(data, lang, keys))
+        if land and land != current_land[0]:  # a batch goes Land by Land: the previous Land's maps are done
+            for key in [k for k in drawn if k[2] not in (None, land)]:
+                drawn.pop(key)
+                hatched.pop(key, None)
+            current_land[0] = land
+        base = (indicator_id, data.level, land)
+        if base not in drawn:
+            drawn[base] = print_map_svg(data, land=land, shared=True)
+            keys = set(_print_frame(data.level, land).keys)
+            hatched[base] = {(r["key"], r["class_id"]) for r in data.regions
+                             if r["key"] in keys and r["class_id"] in SPECIAL_CLASSES}
+            hatched[base] |= {(key, "no_value") for key in keys - {r["key"] for r in data.regions}}
+        if (*base, lang) not in drawn:
+            keys = {key for key in _print_frame(data.level, land).keys}
+            drawn[(*base, lang)] = caption_html(map_caption(data, lang, keys))
+        used.setdefault((data.level, land), set()).update(hatched[base])
+        outline = highlight_svg(data.level, land, highlight, shared=True) if highlight else ""
+        return with_highlight(drawn[base], outline) + drawn[(*base, lang)]
 
+    def definitions() -> str:
+        """The geometry the maps since the last call use (one report's), once: put it into that report's page."""
+        block = "".join(print_defs(level, land, hatches) for (level, land), hatches in used.items())
+        used.clear()
+        return block
+
+    figure.definitions = definitions
     return figure

@@ -150,3 +150,41 @@ def test_targets_are_met_or_missed_against_their_goals():
     assert [(t["key"], t["met"]) for t in runner.evaluate(results)] == [
         ("floor_ratio", True), ("rerun", False), ("incremental", True),
         ("rss", False), ("reports", None), ("service", None), ("map", None)]
+
+
+def test_the_reports_of_one_land_are_judged_by_their_projection_onto_400():
+    try:
+        from bench import reports as bench_reports
+    except ImportError:
+        from tests.bench import reports as bench_reports
+
+    assert bench_reports.projection(17.0, 15, 400) == pytest.approx(453.33, abs=0.01)
+    assert bench_reports.projection(250.0, 400, 400) == 250.0
+    # 6 Kreise in 4 s: 267 s for 400, met although written in 4 s; 15 in 17 s: 453 s, missed although written in 17 s
+    fast = {"scenarios": {"reports": {"wall_s": 4.0, "result": {"regions": 6, "total_regions": 400}}}}
+    slow = {"scenarios": {"reports": {"wall_s": 17.0, "result": {"regions": 15, "total_regions": 400,
+                                                                  "cpu_seconds_per_region": 2.0}}}}
+    every = {"scenarios": {"reports": {"wall_s": 310.0, "result": {"regions": 400, "total_regions": 400}}}}
+    judged = {name: next(t for t in runner.evaluate(results) if t["key"] == "reports")
+              for name, results in (("fast", fast), ("slow", slow), ("every", every))}
+    assert judged["fast"]["met"] is True and "projected 267 s for 400" in judged["fast"]["measured"]
+    assert judged["slow"]["met"] is False and "projected 453 s for 400" in judged["slow"]["measured"]
+    assert "judged by the projection" in judged["slow"]["measured"]
+    assert judged["every"]["met"] is False and judged["every"]["measured"] == "310 s for 400 Kreise"  # no projection
+    result = {"met": False, "projected": True, "projected_seconds": 453.3, "total_regions": 400, "regions": 15}
+    assert bench_reports.verdict(result) == "projected 453 s for 400 from 15 (target < 300 s): missed"
+    assert bench_reports.verdict({"met": True, "projected": False}) == "target < 300 s: met"
+
+
+def test_the_tree_cpu_counts_the_children_of_children():
+    try:
+        from bench.reports import TreeCpu
+    except ImportError:
+        from tests.bench.reports import TreeCpu
+
+    busy = "import time; t = time.process_time(); exec('while time.process_time() - t < 0.6: pass')"
+    # a child that starts a grandchild and waits for it: both burn CPU, the grandchild 0.6 s
+    code = (f"import subprocess, sys; p = subprocess.Popen([sys.executable, '-c', {busy!r}]); {busy}; p.wait()")
+    with TreeCpu(interval=0.05) as cpu:
+        subprocess.run([sys.executable, "-c", code], check=True)
+    assert cpu.seconds >= 1.1

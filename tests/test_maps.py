@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ElementTree
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pytest
 import shapely
 from typer.testing import CliRunner
@@ -29,13 +30,13 @@ BOUNDARY_KEYS = {f["properties"]["AGS_0"][:5] for f in json.loads(maps.KREISE_FI
 
 
 def region_fills(svg: bytes) -> dict[str, str]:
-    """The fill of each `region-<key>` group of a matplotlib SVG (a colour, or url(#…) for a hatch)."""
+    """The fill of each `region-<key>` group of a map's SVG (a colour, or url(#…) for a hatch)."""
     fills = {}
     for group in ElementTree.fromstring(svg).iter(f"{SVG_NS}g"):
         found = re.fullmatch(r"region-(\d+)", group.get("id") or "")
         if found:
-            style = group.find(f"{SVG_NS}path").get("style")
-            fills[found.group(1)] = re.search(r"fill: ([^;]+)", style).group(1)
+            path = group.find(f"{SVG_NS}path")  # matplotlib styles it, the print writer gives the attribute
+            fills[found.group(1)] = path.get("fill") or re.search(r"fill: ?([^;]+)", path.get("style")).group(1)
     return fills
 
 
@@ -177,7 +178,10 @@ def test_the_caption_states_classes_unit_period_snapshot_and_territorial_status(
     hatched = re.search(r'<li data-class="not_published"><svg class="swatch"[^>]*>(.*?)</svg>', legend).group(1)
     for swatch in re.findall(r'<svg class="swatch".*?</svg>', legend):
         ElementTree.fromstring(swatch)  # each swatch is well-formed SVG (no repeated attribute)
-    assert 'stroke="#9a9a9a"' in hatched and hatched.count("<line ") == len(maps._hatch_segments("not_published", (0, 0, 20, 12), 4)) >= 4
+    # one path, one segment (M x y x y) per hatch line
+    segments = re.findall(r"M[\d.]+ [\d.]+ [\d.]+ [\d.]+", re.search(r' d="([^"]+)"', hatched).group(1))
+    assert 'stroke="#9a9a9a"' in hatched and hatched.count("<path ") == 1
+    assert len(segments) == len(maps._hatch_segments("not_published", (0, 0, 20, 12), 4)) >= 4
 
 
 def test_a_map_for_print_hatches_with_lines_cut_to_the_region_not_with_patterns(warehouse):
@@ -188,14 +192,21 @@ def test_a_map_for_print_hatches_with_lines_cut_to_the_region_not_with_patterns(
     assert fills["06412"] == "#ffffff"  # Frankfurt am Main, suppressed: white under its hatch, never a class colour
     hatch = next(g for g in ElementTree.fromstring(svg).iter(f"{SVG_NS}g") if g.get("id") == "hatch-06412")
     strokes = [path for path in hatch.iter(f"{SVG_NS}path")]
-    assert len(strokes) >= 5
+    # one path per region, one segment (a moveto) per hatch line: at least 5 lines
+    assert len(strokes) == 1 and strokes[0].get("d").count("M") >= 5
     # the lines are cut to the region itself (no clip path per region, which Chromium repeats in the PDF per line)
     frankfurt = maps._drawn_geometry("kreis")["06412"]
-    lines = maps._hatch_lines(frankfurt, "not_published", "#9a9a9a", spacing=0.005, key="06412")
-    segments = [shapely.LineString(segment) for segment in lines.get_segments()]
+    lines = maps._hatch_lines(frankfurt, "not_published", spacing=0.005)
+    segments = [shapely.LineString(segment) for segment in lines]
     assert len(segments) >= 5 and all(frankfurt.buffer(1e-9).contains(segment) for segment in segments)
     assert sum(segment.length for segment in segments) > 0.5 * frankfurt.area / 0.005  # it covers the region
-    assert all("stroke: #9a9a9a" in path.get("style") for path in strokes)
+    # the hatch drawn in the map is the same one, in the map's frame: its segments inside Frankfurt's outline there
+    frame = maps._print_frame("kreis", "06", 7.0)  # render_svg draws 7 inches wide unless told
+    drawn = [shapely.LineString(np.array(part.split(), dtype=float).reshape(-1, 2))
+             for part in strokes[0].get("d").split("M")[1:]]
+    assert all(frame.geometry["06412"].buffer(0.1).contains(segment) for segment in drawn)  # 0.1 pt: one decimal
+    assert sum(segment.length for segment in drawn) > 0.5 * frame.geometry["06412"].area / frame.spacing
+    assert all(path.get("stroke") == "#9a9a9a" for path in strokes)
     coloured = {c["color"] for c in data.classes}
     shown = {r["key"] for r in data.regions if r["land"] == "06" and r["class_id"] in {c["id"] for c in data.classes}}
     assert shown and all(fills[key] in coloured for key in shown)

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 from pypdf import PdfReader
 
-from service.reports import ReportData, report_html, write_reports
+from service.reports import ReportData, batches, report_html, write_reports
 from warehouse.publish import current_snapshot
 
 try:
@@ -425,3 +425,19 @@ def test_the_flow_task_writes_reports_beside_the_snapshot(built, snapshot, tmp_p
     out = write_snapshot_reports.fn(settings, snapshot)
     assert out == tmp_path / "published" / "reports" / snapshot.stem
     assert sorted(p.name for p in out.iterdir()) == sorted(["DG.html", "index.html"] + [f"{n:02d}.html" for n in range(1, 17)])
+
+
+def test_batches_give_each_worker_whole_laender():
+    kreise = [(f"{land}{n:03d}000", "kreis") for land, count in (("01", 15), ("09", 96), ("10", 6), ("11", 1))
+              for n in range(1, count + 1)]
+    shared = [("05000000", "land"), ("09000000", "land"), ("00000000", "deutschland")]
+    plan = batches(kreise + shared, workers=2)
+    assert sorted(r for batch in plan for r in batch) == sorted(kreise + shared)  # every region once
+    # one batch per Land, the largest first; Land and Germany reports (one map of the Länder) over both workers
+    assert [len(b) for b in plan[:4]] == [96, 15, 6, 1]
+    assert all(len({ags[:2] for ags, _ in batch}) == 1 for batch in plan[:4])
+    assert sorted(r for batch in plan[4:] for r in batch) == sorted(shared) and len(plan[4:]) == 2
+    # one Land and two workers: halved, so that both work
+    one = batches(kreise[:15], workers=2)
+    assert [len(b) for b in one] == [8, 7] and one[0] + one[1] == kreise[:15]
+    assert batches(kreise[:15], workers=1) == [kreise[:15]] and batches([], workers=2) == []

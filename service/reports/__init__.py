@@ -7,9 +7,9 @@
 Reads published snapshots only (a read-only DuckDB connection).
 """
 
-from service.reports.batch import FORMATS, Written, regions_of_level, write_reports
+from service.reports.batch import FORMATS, Written, batches, regions_of_level, write_reports
 from service.reports.document import ReportData, region_report, short_key
 from service.reports.render import Printer, report_html, report_pdf
 
-__all__ = ["FORMATS", "Printer", "ReportData", "Written", "region_report", "regions_of_level", "report_html", "report_pdf",
+__all__ = ["FORMATS", "Printer", "batches", "ReportData", "Written", "region_report", "regions_of_level", "report_html", "report_pdf",
            "short_key", "write_reports"]

@@ -1,13 +1,15 @@
 """Many reports at once: regions in parallel worker processes, a progress bar, an index page linking them.
 
 Each worker opens the snapshot read-only, reads what the reports share once (ReportData) and keeps
-one headless Chromium for its PDFs; the parent only hands out region keys and counts.
+one headless Chromium for its PDFs; the parent hands out batches of regions (`batches`: whole Länder, so a
+worker draws a Land's maps once and reuses them for each of its Kreise) and counts what comes back.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -73,25 +75,67 @@ def write_reports(snapshot: Path, regions: Iterable[tuple[str, str]], out_dir: P
     out_dir.mkdir(parents=True, exist_ok=True)
     written = Written(out_dir)
     workers = max(1, min(workers or os.cpu_count() or 1, len(regions) or 1))
+    plan = batches(regions, workers)
+    workers = min(workers, len(plan) or 1)
     entries = []
     if workers == 1:
         _start_worker(str(snapshot), formats, lang, str(out_dir))
         try:
-            results = (_write_one(ags, level) for ags, level in regions)
-            for result in results:
-                _collect(result, written, entries, on_done)
+            for batch in plan:
+                for ags, level in batch:
+                    _collect(_write_one(ags, level), written, entries, on_done)
         finally:
             _stop_worker()
     else:
         # spawn, not fork: each worker starts its own DuckDB connection and Chromium (neither survives a fork)
         context = multiprocessing.get_context("spawn")
+        done = context.Queue()  # each region's result as it is written (a batch returns only at its end)
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
-                                 initargs=(str(snapshot), formats, lang, str(out_dir))) as pool:
-            futures = [pool.submit(_write_one, ags, level) for ags, level in regions]
-            for future in as_completed(futures):
-                _collect(future.result(), written, entries, on_done)
+                                 initargs=(str(snapshot), formats, lang, str(out_dir), done)) as pool:
+            futures = {pool.submit(_write_batch, batch): batch for batch in plan}
+            pending = {short_key(ags, level): (ags, level) for ags, level in regions}
+            finished = False
+            while pending:
+                try:
+                    result = done.get(timeout=0.5 if not finished else 5)
+                except queue.Empty:
+                    if finished:  # every batch returned and nothing more came: what is left failed with its worker
+                        break
+                    finished = all(f.done() for f in futures)
+                    continue
+                if pending.pop(result["key"], None) is not None:
+                    _collect(result, written, entries, on_done)
+            for future, batch in futures.items():
+                error = future.exception()
+                for ags, level in batch:
+                    key = short_key(ags, level)
+                    if key in pending:
+                        pending.pop(key)
+                        _collect({"key": key, "ags": ags, "level": level, "files": [],
+                                  "error": f"{type(error).__name__}: {error}" if error else "no result from its worker"},
+                                 written, entries, on_done)
     written.index = _write_index(snapshot, out_dir, entries, formats, lang)
     return written
+
+
+def batches(regions: Iterable[tuple[str, str]], workers: int = 1) -> list[list[tuple[str, str]]]:
+    """The regions in batches for the workers: each Land's Kreise and Gemeinden together (a worker draws the Land's
+    maps once for all of them), the largest first so that the small ones even out the end; Land and Germany reports
+    (all on the one map of the Länder) spread over the workers. While there are fewer batches than workers (one
+    Land), the largest is halved: both workers then draw that Land's maps."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for ags, level in regions:
+        groups.setdefault(ags[:2] if level in ("kreis", "gemeinde") else "", []).append((ags, level))
+    shared = groups.pop("", [])
+    plan = sorted(groups.values(), key=len, reverse=True)
+    if shared:
+        count = max(1, min(workers, len(shared)))
+        plan += [shared[i::count] for i in range(count)]
+    while len(plan) < workers and plan and len(plan[0]) > 1:
+        largest = plan.pop(0)
+        half = (len(largest) + 1) // 2
+        plan = sorted(plan + [largest[:half], largest[half:]], key=len, reverse=True)
+    return plan
 
 
 def _collect(result: dict, written: Written, entries: list[dict], on_done) -> None:
@@ -109,16 +153,23 @@ def _collect(result: dict, written: Written, entries: list[dict], on_done) -> No
 _worker: dict = {}
 
 
-def _start_worker(snapshot: str, formats: tuple[str, ...], lang: str, out_dir: str) -> None:
+def _start_worker(snapshot: str, formats: tuple[str, ...], lang: str, out_dir: str, done=None) -> None:
     connection = duckdb.connect(snapshot, read_only=True)
     from service.maps import report_map_figure
 
     _worker.update(connection=connection, data=ReportData(connection), maps=report_map_figure(connection), formats=formats, lang=lang, out_dir=Path(out_dir),
-                   printer=Printer() if "pdf" in formats else None)
+                   printer=Printer() if "pdf" in formats else None, done=done)
     if _worker["printer"] is not None:
         import atexit
 
         atexit.register(_stop_worker)
+
+
+def _write_batch(batch: list[tuple[str, str]]) -> int:
+    """The regions of one batch, in order; each result goes to the parent as soon as it is written."""
+    for ags, level in batch:
+        _worker["done"].put(_write_one(ags, level))
+    return len(batch)
 
 
 def _stop_worker() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import jinja2
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from service.reports import charts, texts
 from service.reports.document import ReportData, region_report, short_key
@@ -26,7 +26,10 @@ def report_html(data: ReportData, ags: str, level: str, lang: str = "de", *, map
     """The whole report of one region as one self-contained HTML page."""
     document = region_report(data, ags, level, lang)
     _add_figures(document, map_figure)
+    # the maps' shared geometry (outlines and hatches of the Land), once per page: each map <use>s it
+    definitions = getattr(map_figure, "definitions", None)
     return ENVIRONMENT.get_template("report.html.j2").render(
+        map_definitions=Markup(definitions() if definitions else ""),
         **document, css=(TEMPLATES / "report.css").read_text(encoding="utf-8"), legend=charts.legend(_legend_names(document)),
         created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), links=links or {},
         number=lambda v, d=1: texts.number(v, d, lang), flag_reason=lambda f: texts.flag_reason(f, lang))
@@ -76,7 +79,8 @@ def chromium_path() -> str:
 
 
 class Printer:
-    """Headless Chromium through Playwright, started once and reused for every PDF of a worker.
+    """Headless Chromium through Playwright, started once and reused for every PDF of a worker: one browser,
+    one page, each report loaded from a temporary file (no data URL, no page or process per report).
 
     Playwright objects belong to the thread that made them: use one Printer per thread.
     """
@@ -85,6 +89,9 @@ class Printer:
         self.executable = executable or chromium_path()
         self._playwright = None
         self._browser = None
+        self._page = None
+        self._dir = None
+        self._count = 0
 
     def __enter__(self) -> "Printer":
         return self
@@ -92,31 +99,45 @@ class Printer:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _page(self):
-        if self._browser is None:
-            from playwright.sync_api import sync_playwright
+    def _open(self):
+        if self._page is None or self._page.is_closed():
+            if self._browser is None:
+                import tempfile
 
-            self._playwright = sync_playwright().start()
-            self._browser = self._playwright.chromium.launch(
-                executable_path=self.executable, args=["--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"])
-        return self._browser.new_page()
+                from playwright.sync_api import sync_playwright
+
+                self._playwright = sync_playwright().start()
+                self._browser = self._playwright.chromium.launch(
+                    executable_path=self.executable, args=["--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"])
+                self._dir = tempfile.TemporaryDirectory(prefix="imon-print-")
+            self._page = self._browser.new_page()
+        return self._page
 
     def pdf(self, html: str, *, footer: str) -> bytes:
         """The HTML printed to A4 with the footer on every page."""
-        page = self._page()
+        page = self._open()
+        self._count += 1
+        source = Path(self._dir.name) / f"report-{self._count}.html"  # a new address: a navigation, never a reload
+        source.write_text(html, encoding="utf-8")
         try:
-            page.set_content(html, wait_until="load")
+            page.goto(source.as_uri(), wait_until="load")
             return page.pdf(format="A4", print_background=True, display_header_footer=True,
                             header_template="<span></span>", footer_template=footer,
                             margin={"top": "14mm", "bottom": "16mm", "left": "14mm", "right": "14mm"})
+        except Exception:
+            page.close()  # a fresh page for the next report
+            raise
         finally:
-            page.close()
+            source.unlink(missing_ok=True)
 
     def close(self) -> None:
         if self._browser is not None:
             self._browser.close()
             self._playwright.stop()
-            self._browser = self._playwright = None
+            self._browser = self._playwright = self._page = None
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None
 
 
 def report_pdf(printer: Printer, data: ReportData, ags: str, level: str, lang: str = "de", *,

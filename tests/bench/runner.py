@@ -643,6 +643,26 @@ def _scenario(results: dict[str, Any], name: str) -> dict[str, Any] | None:
     return results.get("scenarios", {}).get(name)
 
 
+def _reports_seconds(reports: dict[str, Any]) -> float:
+    """The reports scenario's wall time for every Kreis: when it wrote only a part (one Land), that time
+    projected onto all of them (tests/bench/reports.py `projection`, at the rate of the part)."""
+    result = reports.get("result") or {}
+    regions, total = result.get("regions"), result.get("total_regions")
+    if regions and total and regions < total:
+        return reports["wall_s"] * total / regions
+    return reports["wall_s"]
+
+
+def _reports_measured(reports: dict[str, Any]) -> str:
+    result = reports.get("result") or {}
+    regions, total = result.get("regions"), result.get("total_regions")
+    measured = f"{reports['wall_s']:.0f} s for {regions} Kreise"
+    if regions and total and regions < total:
+        measured += (f", projected {_reports_seconds(reports):.0f} s for {total} "
+                     f"(judged by the projection; {result.get('cpu_seconds_per_region', '?')} CPU s per report)")
+    return measured
+
+
 def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
     """The issue's targets against what was measured; `met` is None when it could not be measured."""
     full, rerun = _scenario(results, "full"), _scenario(results, "no-change re-run")
@@ -674,8 +694,8 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
     else:
         target("peak RSS of a pipeline run (process tree)", f"< {TARGET_PEAK_RSS / GB:g} GB", None, None, "rss")
     reports = _scenario(results, "reports")
-    target("every Kreis report as PDF", "< 300 s", f"{reports['wall_s']:.0f} s for {reports['result'].get('regions')} Kreise"
-           if reports else None, reports["wall_s"] < 300 if reports else None, "reports")
+    target("every Kreis report as PDF", "< 300 s", _reports_measured(reports) if reports else None,
+           _reports_seconds(reports) < 300 if reports else None, "reports")
     service = results.get("service") or {}
     profile = (service.get("kinds") or {}).get("profile")
     if service.get("available") and profile:
