@@ -753,21 +753,31 @@ def _withdraw_contribution(connection: duckdb.DuckDBPyConnection, office: Office
     rows it added to shared tables go, unless another office published that table later (then they stay)."""
     control = f"{ALIAS}.{CONTROL_SCHEMA}"
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    with _transaction(connection):
+
+    def newest() -> tuple[Contribution, list[Contribution], list[Contribution]]:
         entries = _contributions(connection)
         mine = [e for e in entries if e.office == office.name and not e.withdrawn]
         if not mine:
             raise NoSnapshotError(f"the office {office.name} has no publish in the lake {lake.label} to roll back")
-        entry = mine[-1]
-        remaining = [e for e in entries if not e.withdrawn and e != entry]
+        remaining = [e for e in entries if not e.withdrawn and e != mine[-1]]
         if not remaining:
-            raise NoSnapshotError(f"the run {entry.run_id} of the office {office.name} is the only publish kept in "
-                                  f"the lake {lake.label}: nothing to roll back to")
-        base = entry.snapshot_id - 1
-        kept = {row[0] for row in connection.execute(f"SELECT snapshot_id FROM {ALIAS}.snapshots()").fetchall()}
-        if not entry.snapshot_id or base not in kept:
-            raise RollbackRefusedError(f"the snapshot before the run {entry.run_id} of the office {office.name} has "
-                                       "expired: it cannot be restored")
+            raise NoSnapshotError(f"the run {mine[-1].run_id} of the office {office.name} is the only publish kept "
+                                  f"in the lake {lake.label}: nothing to roll back to")
+        return mine[-1], remaining, entries
+
+    entry, _, _ = newest()
+    base = entry.snapshot_id - 1
+    kept = {row[0] for row in connection.execute(f"SELECT snapshot_id FROM {ALIAS}.snapshots()").fetchall()}
+    if not entry.snapshot_id or base not in kept:
+        raise RollbackRefusedError(f"the snapshot before the run {entry.run_id} of the office {office.name} has "
+                                   "expired: it cannot be restored")
+    # the state before, attached on its own: inside the transaction the lake's own time travel would see its deletes
+    connection.execute("DETACH DATABASE IF EXISTS before")
+    attach(connection, lake, alias="before", snapshot_id=base)
+    with _transaction(connection):
+        entry_now, remaining, entries = newest()
+        if entry_now != entry:
+            raise duckdb.TransactionException("conflict: the office published again while rolling back")
         later: dict[str, set[str]] = {}
         for other in entries:
             if other.snapshot_id > entry.snapshot_id and other.office != office.name and not other.withdrawn:
@@ -788,7 +798,7 @@ def _withdraw_contribution(connection: duckdb.DuckDBPyConnection, office: Office
         for table, kind in entry.kinds.items():
             schema, name = table.split(".", 1)
             lake_table = f"{ALIAS}.{_identifier(schema)}.{_identifier(name)}"
-            before = f"{lake_table} AT (VERSION => {int(base)})"
+            before = f"before.{_identifier(schema)}.{_identifier(name)}"
             if kind == "new":
                 connection.execute(f"DROP TABLE IF EXISTS {lake_table}")
             elif kind == "whole" or (kind == "added" and table not in later):
@@ -817,6 +827,7 @@ def _withdraw_contribution(connection: duckdb.DuckDBPyConnection, office: Office
         extra = json.dumps({"run_id": current_run, "published_at": now, "office": office.name,
                             "rollback_of": entry.run_id})
         connection.execute(f"CALL {ALIAS}.set_commit_message('imon', ?, extra_info => ?)", [PUBLISH_MESSAGE, extra])
+    connection.execute("DETACH before")
     snapshot_id = max(s.snapshot_id for s in _published(connection)
                       if s.run_id == current_run and s.published_at == now)
     return LakeSnapshot(snapshot_id=snapshot_id, run_id=current_run, published_at=now)
