@@ -365,7 +365,7 @@ def expire(connection: duckdb.DuckDBPyConnection, *, keep: int) -> int:
     if not kept:
         return 0
     oldest = min(kept)
-    bases = _rollback_bases(connection)  # what an office's rollback restores from
+    bases = _rollback_bases(connection, keep)  # what an office's rollbacks restore from
     versions = [row[0] for row in connection.execute(
         f"SELECT snapshot_id FROM {ALIAS}.snapshots() WHERE snapshot_id < ? ORDER BY snapshot_id", [oldest]).fetchall()
         if row[0] not in bases]
@@ -602,13 +602,13 @@ def offices(lake: Lake) -> dict[str, tuple[str, ...]]:
         connection.close()
 
 
-def _rollback_bases(connection: duckdb.DuckDBPyConnection) -> set[int]:
-    """The snapshots an office's rollback restores from: the one before each office's newest live publish."""
-    newest: dict[str, int] = {}
+def _rollback_bases(connection: duckdb.DuckDBPyConnection, keep: int) -> set[int]:
+    """The snapshots an office's rollbacks restore from: the one before each of its `keep` newest live publishes."""
+    live: dict[str, list[int]] = {}
     for entry in _contributions(connection):
         if not entry.withdrawn and entry.snapshot_id:
-            newest[entry.office] = entry.snapshot_id
-    return {snapshot_id - 1 for snapshot_id in newest.values()}
+            live.setdefault(entry.office, []).append(entry.snapshot_id)
+    return {snapshot_id - 1 for snapshots in live.values() for snapshot_id in snapshots[-max(keep, 1):]}
 
 
 def _columns(connection: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> list[tuple[str, str]]:
@@ -749,8 +749,9 @@ def _stamp_publication(connection: duckdb.DuckDBPyConnection, run_id: str, publi
 def _withdraw_contribution(connection: duckdb.DuckDBPyConnection, office: Office, lake: Lake) -> LakeSnapshot:
     """One transaction: the office's newest publish is withdrawn by restoring what it changed from the snapshot
     before it. Rows of its regions and rows of its runs are always restored; a table it created or alone
-    replaced is restored whole unless another office published into it later (then the rollback is refused);
-    rows it added to shared tables go, unless another office published that table later (then they stay)."""
+    replaced is restored whole (dropped) unless another office published into it later: then only its own
+    regions' or runs' rows are restored, and without a region or run column the rollback is refused. Rows it
+    added to shared tables go, unless another office published that table later (then they stay)."""
     control = f"{ALIAS}.{CONTROL_SCHEMA}"
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -774,60 +775,71 @@ def _withdraw_contribution(connection: duckdb.DuckDBPyConnection, office: Office
     # the state before, attached on its own: inside the transaction the lake's own time travel would see its deletes
     connection.execute("DETACH DATABASE IF EXISTS before")
     attach(connection, lake, alias="before", snapshot_id=base)
-    with _transaction(connection):
-        entry_now, remaining, entries = newest()
-        if entry_now != entry:
-            raise duckdb.TransactionException("conflict: the office published again while rolling back")
-        later: dict[str, set[str]] = {}
-        for other in entries:
-            if other.snapshot_id > entry.snapshot_id and other.office != office.name and not other.withdrawn:
-                for table in other.tables:
-                    later.setdefault(table, set()).add(other.office)
-        blocked = sorted(t for t, kind in entry.kinds.items() if kind in ("new", "whole") and t in later)
-        if blocked:
-            by = sorted(set().union(*(later[t] for t in blocked)))
-            raise RollbackRefusedError(
-                f"cannot roll back the run {entry.run_id} of the office {office.name}: it is not the newest publish, "
-                f"the office {', '.join(by)} published into {', '.join(blocked)} later, and restoring those tables "
-                f"would lose its rows; roll back the office {', '.join(by)} first")
-        claims = _claims(connection)
-        connection.execute(f"DELETE FROM {control}.office")  # as in a publish: serialise with concurrent ones
-        for row in claims:
-            connection.execute(f"INSERT INTO {control}.office VALUES (?, ?, ?)", list(row))
-        owners = [(o, p) for o, p, _ in claims]
-        for table, kind in entry.kinds.items():
-            schema, name = table.split(".", 1)
-            lake_table = f"{ALIAS}.{_identifier(schema)}.{_identifier(name)}"
-            before = f"before.{_identifier(schema)}.{_identifier(name)}"
-            if kind == "new":
-                connection.execute(f"DROP TABLE IF EXISTS {lake_table}")
-            elif kind == "whole" or (kind == "added" and table not in later):
-                comment = connection.execute(
-                    f"SELECT comment FROM duckdb_tables() WHERE database_name = '{ALIAS}' AND schema_name = ? "
-                    "AND table_name = ?", [schema, name]).fetchone()
-                connection.execute(f"CREATE OR REPLACE TABLE {lake_table} AS SELECT * FROM {before}")
-                if comment and comment[0]:
-                    connection.execute(f"COMMENT ON TABLE {lake_table} IS {_literal(comment[0])}")
-            elif kind == "region":
+    try:
+        with _transaction(connection):
+            entry_now, remaining, entries = newest()
+            if entry_now != entry:
+                raise duckdb.TransactionException("conflict: the office published again while rolling back")
+            later: dict[str, set[str]] = {}
+            for other in entries:
+                if other.snapshot_id > entry.snapshot_id and other.office != office.name and not other.withdrawn:
+                    for table in other.tables:
+                        later.setdefault(table, set()).add(other.office)
+            kinds, blocked = {}, []
+            for table, kind in entry.kinds.items():
+                schema, name = table.split(".", 1)
                 names = [column for column, _ in _columns(connection, ALIAS, schema, name)]
-                owner = _owner_sql(_region_of(names), owners)
-                rows = f"{owner} = {_literal(office.name)}"
-                if table not in later:  # rows of unclaimed regions it added go too
-                    rows = f"({rows} OR {owner} IS NULL)"
-                connection.execute(f"DELETE FROM {lake_table} WHERE {rows}")
-                connection.execute(f"INSERT INTO {lake_table} SELECT * FROM {before} WHERE {rows}")
-            elif kind == "run" and entry.runs:
-                runs = ", ".join(_literal(r) for r in entry.runs)
-                connection.execute(f"DELETE FROM {lake_table} WHERE {RUN_COLUMN} IN ({runs})")
-                connection.execute(f"INSERT INTO {lake_table} SELECT * FROM {before} WHERE {RUN_COLUMN} IN ({runs})")
-        current_run = remaining[-1].run_id
-        _stamp_publication(connection, current_run, now)
-        connection.execute(f"INSERT INTO {control}.withdrawal VALUES (?, ?, ?::TIMESTAMPTZ)",
-                           [entry.snapshot_id, entry.run_id, now])
-        extra = json.dumps({"run_id": current_run, "published_at": now, "office": office.name,
-                            "rollback_of": entry.run_id})
-        connection.execute(f"CALL {ALIAS}.set_commit_message('imon', ?, extra_info => ?)", [PUBLISH_MESSAGE, extra])
-    connection.execute("DETACH before")
+                if kind in ("new", "whole") and table in later:  # merged into since: restore only its own rows
+                    kind = "region" if _region_of(names) else "run" if RUN_COLUMN in names else None
+                    if kind is None:
+                        blocked.append(table)
+                kinds[table] = (kind, names, entry.kinds[table] != "new")
+            if blocked:
+                by = sorted(set().union(*(later[t] for t in blocked)))
+                raise RollbackRefusedError(
+                    f"cannot roll back the run {entry.run_id} of the office {office.name}: it is not the newest publish, "
+                    f"the office {', '.join(by)} published into {', '.join(blocked)} later, and restoring those tables "
+                    f"would lose its rows; roll back the office {', '.join(by)} first")
+            claims = _claims(connection)
+            connection.execute(f"DELETE FROM {control}.office")  # as in a publish: serialise with concurrent ones
+            for row in claims:
+                connection.execute(f"INSERT INTO {control}.office VALUES (?, ?, ?)", list(row))
+            owners = [(o, p) for o, p, _ in claims]
+            for table, (kind, names, existed) in kinds.items():
+                schema, name = table.split(".", 1)
+                lake_table = f"{ALIAS}.{_identifier(schema)}.{_identifier(name)}"
+                before = f"before.{_identifier(schema)}.{_identifier(name)}"
+                if kind == "new":
+                    connection.execute(f"DROP TABLE IF EXISTS {lake_table}")
+                elif kind == "whole" or (kind == "added" and table not in later):
+                    comment = connection.execute(
+                        f"SELECT comment FROM duckdb_tables() WHERE database_name = '{ALIAS}' AND schema_name = ? "
+                        "AND table_name = ?", [schema, name]).fetchone()
+                    connection.execute(f"CREATE OR REPLACE TABLE {lake_table} AS SELECT * FROM {before}")
+                    if comment and comment[0]:
+                        connection.execute(f"COMMENT ON TABLE {lake_table} IS {_literal(comment[0])}")
+                elif kind == "region":
+                    owner = _owner_sql(_region_of(names), owners)
+                    rows = f"{owner} = {_literal(office.name)}"
+                    if table not in later:  # rows of unclaimed regions it added go too
+                        rows = f"({rows} OR {owner} IS NULL)"
+                    connection.execute(f"DELETE FROM {lake_table} WHERE {rows}")
+                    if existed:
+                        connection.execute(f"INSERT INTO {lake_table} SELECT * FROM {before} WHERE {rows}")
+                elif kind == "run" and entry.runs:
+                    runs = ", ".join(_literal(r) for r in entry.runs)
+                    connection.execute(f"DELETE FROM {lake_table} WHERE {RUN_COLUMN} IN ({runs})")
+                    if existed:
+                        connection.execute(f"INSERT INTO {lake_table} SELECT * FROM {before} WHERE {RUN_COLUMN} IN ({runs})")
+            current_run = remaining[-1].run_id
+            _stamp_publication(connection, current_run, now)
+            connection.execute(f"INSERT INTO {control}.withdrawal VALUES (?, ?, ?::TIMESTAMPTZ)",
+                               [entry.snapshot_id, entry.run_id, now])
+            extra = json.dumps({"run_id": current_run, "published_at": now, "office": office.name,
+                                "rollback_of": entry.run_id})
+            connection.execute(f"CALL {ALIAS}.set_commit_message('imon', ?, extra_info => ?)", [PUBLISH_MESSAGE, extra])
+    finally:
+        connection.execute("DETACH DATABASE IF EXISTS before")
     snapshot_id = max(s.snapshot_id for s in _published(connection)
                       if s.run_id == current_run and s.published_at == now)
     return LakeSnapshot(snapshot_id=snapshot_id, run_id=current_run, published_at=now)
