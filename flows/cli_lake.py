@@ -15,7 +15,8 @@ console = Console()
 errors = Console(stderr=True)
 WarehouseOption = typer.Option(None, "--warehouse", "-w", help="DuckDB file (default: $IMON_WAREHOUSE or warehouse/imon.duckdb).")
 
-app = typer.Typer(help="The lake (IMON_LAKE, IMON_LAKE_DATA_PATH): list, move published data in and out, reader roles.",
+app = typer.Typer(help="The lake (IMON_LAKE, IMON_LAKE_DATA_PATH; IMON_LAKE_OFFICE, IMON_LAKE_REGIONS when offices "
+                       "share it): list, offices, move published data in and out, reader roles.",
                   no_args_is_help=True)
 
 
@@ -51,6 +52,22 @@ def print_snapshots(target) -> None:
     console.print(table)
 
 
+@app.command("offices")
+def list_offices(warehouse: Optional[Path] = WarehouseOption) -> None:
+    """The offices sharing the lake: the region prefixes each claims and its publishes (IMON_LAKE_OFFICE)."""
+    from warehouse import lake
+
+    _, target = _lake(warehouse)
+    claims = lake.offices(target)
+    table = Table(title=f"Offices publishing into the lake {target.label}")
+    for column in ("office", "regions", "snapshot", "run", "published", "withdrawn"):
+        table.add_column(column)
+    for entry in lake.contributions(target):
+        table.add_row(entry.office, ",".join(claims.get(entry.office, ())), str(entry.snapshot_id or "expired"),
+                      entry.run_id, entry.published_at, "yes" if entry.withdrawn else "")
+    console.print(table)
+
+
 @app.command("export")
 def export(
     snapshot_file: Optional[Path] = typer.Argument(None, help="A published snapshot file (default: the current one)."),
@@ -66,7 +83,7 @@ def export(
         errors.print(f"no snapshot file to export (nothing published in {settings.published_dir})", style="red",
                      markup=False)
         raise typer.Exit(1)
-    snapshot = lake.export_file(path, target, keep=settings.snapshots_to_keep)
+    snapshot = lake.export_file(path, target, keep=settings.snapshots_to_keep, office=settings.lake_office_claim())
     console.print(f"exported {path} into the lake {target.label}: snapshot {snapshot.snapshot_id} (run {snapshot.run_id})")
 
 

@@ -44,7 +44,9 @@ def serve(
 
 
 def publish(
-    rollback: bool = typer.Option(False, "--rollback", help="Switch back to the snapshot published before the current one."),
+    rollback: bool = typer.Option(False, "--rollback", help="Switch back to the snapshot published before the current one. "
+                                  "With IMON_LAKE_OFFICE set: withdraw only that office's newest publish from the lake "
+                                  "(refused when another office published into the same tables later)."),
     list_: bool = typer.Option(False, "--list", help="Show the snapshots kept and which one is current."),
     force: bool = typer.Option(False, "--force", help="Publish even though the last run did not pass the quality gate."),
     warehouse: Optional[Path] = WarehouseOption,
@@ -64,10 +66,15 @@ def publish(
             if lake_target is not None:
                 from warehouse import lake
 
-                snapshot = lake.rollback(lake_target)
-                console.print(f"rolled back the lake: snapshot {snapshot.snapshot_id} (run {snapshot.run_id}) is current again")
+                office = settings.lake_office_claim()
+                snapshot = lake.rollback(lake_target, office=office)
+                if office is None:
+                    console.print(f"rolled back the lake: snapshot {snapshot.snapshot_id} (run {snapshot.run_id}) is current again")
+                else:
+                    console.print(f"rolled back the office {office.name}'s newest publish in the lake: snapshot "
+                                  f"{snapshot.snapshot_id} is current")
             path = rollback_snapshot(settings.published_dir)
-        except NoSnapshotError as error:
+        except (NoSnapshotError, RuntimeError) as error:  # RuntimeError: warehouse.lake.LakeError, e.g. a refused rollback
             errors.print(str(error), style="red", markup=False)
             raise typer.Exit(1)
         console.print(f"rolled back: {path.name} is current again")
@@ -101,8 +108,14 @@ def publish(
         if lake_target is not None:
             from warehouse import lake
 
-            snapshot = lake.publish(path, lake_target, run_id=run[0], keep=settings.snapshots_to_keep)
-            console.print(f"published into the lake {lake_target.label}: snapshot {snapshot.snapshot_id}")
+            office = settings.lake_office_claim()
+            try:
+                snapshot = lake.publish(path, lake_target, run_id=run[0], keep=settings.snapshots_to_keep, office=office)
+            except lake.LakeError as error:
+                errors.print(f"not published into the lake: {error}", style="red", markup=False)
+                raise typer.Exit(1)
+            by = f" as the office {office.name}" if office else ""
+            console.print(f"published into the lake {lake_target.label}{by}: snapshot {snapshot.snapshot_id}")
     current = current_snapshot(settings.published_dir)
     table = Table(title=f"Snapshots in {settings.published_dir}")
     for column in ("file", "run", "published", "withdrawn", "current"):

@@ -294,7 +294,8 @@ def publish_snapshot(settings: Settings, run_id: str, diff: review.Diff) -> Path
     if lake_target is not None:
         from warehouse import lake
 
-        snapshot = lake.publish(path, lake_target, run_id=run_id, keep=settings.snapshots_to_keep)
+        snapshot = lake.publish(path, lake_target, run_id=run_id, keep=settings.snapshots_to_keep,
+                                office=settings.lake_office_claim())
         progress.info("published into the lake %s as snapshot %d", lake_target.label, snapshot.snapshot_id)
     return path
 

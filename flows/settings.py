@@ -43,6 +43,8 @@ class Settings:
     regionalatlas_url: str = ""  # the Regionalatlas query service (imon reconcile); "" = sources.regionalatlas.DEFAULT_URL
     lake: str | None = None  # DuckLake catalog (IMON_LAKE, e.g. "postgres:dbname=imon host=127.0.0.1"): publish there
     lake_data_path: str | None = None  # where the lake's Parquet files live (IMON_LAKE_DATA_PATH)
+    lake_office: str | None = None  # the state office publishing into a shared lake (IMON_LAKE_OFFICE, e.g. "nrw")
+    lake_regions: tuple[str, ...] = ()  # AGS prefixes that office owns (IMON_LAKE_REGIONS, e.g. "05" or "09,10")
     # reports written after each publish (flows/reports.py): levels (empty = none), formats, language
     reports_levels: tuple[str, ...] = ()
     reports_formats: tuple[str, ...] = ("html", "pdf")
@@ -69,6 +71,18 @@ class Settings:
         from warehouse.lake import Lake
 
         return Lake(self.lake, self.lake_data_path or str(self.warehouse_path.parent / "lake"))
+
+    def lake_office_claim(self):
+        """The office and its region prefixes when IMON_LAKE_OFFICE is set (warehouse.lake.Office), else None:
+        then one pipeline owns the whole lake."""
+        from warehouse.lake import LakeError, Office
+
+        if not self.lake_office:
+            if self.lake_regions:
+                raise LakeError("IMON_LAKE_REGIONS is set but IMON_LAKE_OFFICE is not: name the office that owns "
+                                f"{','.join(self.lake_regions)}")
+            return None
+        return Office(self.lake_office, self.lake_regions)
 
     def live_instances(self) -> list[str]:
         """Names of the instances whose credentials are set: these are pulled live."""
@@ -103,6 +117,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, warehouse: str | 
         regionalatlas_url=env.get("IMON_REGIONALATLAS_URL") or "",
         lake=env.get("IMON_LAKE") or None,
         lake_data_path=env.get("IMON_LAKE_DATA_PATH") or None,
+        lake_office=(env.get("IMON_LAKE_OFFICE") or "").strip() or None,
+        lake_regions=tuple(_listed(env.get("IMON_LAKE_REGIONS"))),
         sql_statement_max_bytes=_bytes(env.get("IMON_SQL_STATEMENT_MAX_BYTES") or "100000"),
         sql_workers=int(env.get("IMON_SQL_WORKERS") or 4),
         sql_worker_memory=env.get("IMON_SQL_WORKER_MEMORY") or "2GB",

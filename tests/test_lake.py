@@ -327,3 +327,203 @@ def test_a_pipeline_run_with_imon_lake_set_publishes_its_run_into_the_lake(built
         assert reader.execute("SELECT count(*) FROM marts.indicator_comparison WHERE group_id = 'hessen_kassel'"
                               ).fetchone()[0] > 0
     local.close()
+
+
+# --- two state offices sharing one lake (IMON_LAKE_OFFICE, IMON_LAKE_REGIONS) ------------------------
+
+
+def _office_publisher(catalog: str, data_path: str, path: str, run_id: str, name: str, regions: tuple, barrier) -> None:
+    barrier.wait(timeout=120)  # both attach the empty lake and publish at once
+    lake.publish(path, lake.Lake(catalog, data_path), run_id=run_id, office=lake.Office(name, regions))
+
+
+def _office_copy(source: Path, target: Path, run_id: str, own: str, other: str, marker: float) -> Path:
+    """A copy of the sample warehouse as an office's pipeline would have it: its own regions carry `marker`,
+    the other office's regions a wrong value (-1) that must never reach the lake, and its runs its own id."""
+    return _changed_copy(source, target, f"""
+        UPDATE marts.indicator_value SET value = {marker} WHERE ags LIKE '{own}%';
+        UPDATE marts.indicator_value SET value = -1 WHERE ags LIKE '{other}%';
+        UPDATE meta.run SET run_id = '{run_id}';""")
+
+
+def test_two_offices_publishing_at_once_both_land_and_each_keeps_its_regions(built, target, tmp_path):
+    summary, _ = built
+    first = _office_copy(summary.warehouse_path, tmp_path / "sh.duckdb", "run-sh", "01", "09", 111.0)
+    second = _office_copy(summary.warehouse_path, tmp_path / "by.duckdb", "run-by", "09", "01", 999.0)
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(2)
+    processes = [context.Process(target=_office_publisher,
+                                 args=(target.catalog, target.data_path, str(path), run_id, name, regions, barrier))
+                 for path, run_id, name, regions in ((first, "run-sh", "sh", ("01",)), (second, "run-by", "by", ("09",)))]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=600)
+    assert [p.exitcode for p in processes] == [0, 0]
+
+    entries = lake.contributions(target)
+    assert sorted((e.office, e.run_id, e.withdrawn) for e in entries) == [("by", "run-by", False), ("sh", "run-sh", False)]
+    assert lake.offices(target) == {"by": ("09",), "sh": ("01",)}
+    assert lake.current(target).snapshot_id == max(e.snapshot_id for e in entries)
+    local = duckdb.connect(str(summary.warehouse_path), read_only=True)
+    with lake.pinned(target) as reader:
+        values = lambda where: reader.execute(  # noqa: E731
+            f"SELECT DISTINCT value FROM marts.indicator_value WHERE {where} AND value IS NOT NULL").fetchall()
+        assert values("ags LIKE '01%'") == [(111.0,)]
+        assert values("ags LIKE '09%'") == [(999.0,)]
+        others = "SELECT * FROM marts.indicator_value WHERE ags NOT LIKE '01%' AND ags NOT LIKE '09%'"
+        assert _rows(reader, others) == _rows(local, others)  # rows nobody claims: added once, not twice
+        count = "SELECT count(*) FROM marts.indicator_value"
+        assert reader.execute(count).fetchone() == local.execute(count).fetchone()
+        assert sorted(reader.execute("SELECT run_id FROM meta.run").fetchall()) == [("run-by",), ("run-sh",)]
+        catalog = "SELECT * FROM marts.indicator_catalog"
+        assert _rows(reader, catalog) == _rows(local, catalog)  # the same catalogue from both: no duplicates
+    local.close()
+
+
+def _small_warehouse(path: Path, values: dict[str, float], *, run_id: str, notes: list[str] | None = None,
+                     extra_column: bool = False) -> Path:
+    """A hand-built working warehouse: a few indicator values by region, a catalogue, a run, optional notes."""
+    connection = duckdb.connect(str(path))
+    connection.execute("CREATE SCHEMA marts; CREATE SCHEMA meta")
+    note = ", NULL::VARCHAR AS note" if extra_column else ""
+    connection.execute(f"CREATE TABLE marts.indicator_value AS SELECT 'DEM01' AS indicator_id, ags, 2022 AS period, "
+                       f"value::DOUBLE AS value{note} FROM (VALUES {', '.join(f'({_quoted(k)}, {v})' for k, v in values.items())}) t(ags, value)")
+    connection.execute("CREATE TABLE marts.indicator_catalog AS SELECT 'DEM01' AS indicator_id, 'Ausländeranteil' AS name")
+    connection.execute("CREATE TABLE meta.run AS SELECT ?::VARCHAR AS run_id, 'success' AS outcome", [run_id])
+    if notes is not None:
+        connection.execute("CREATE TABLE meta.notes (note VARCHAR)")
+        for text in notes:
+            connection.execute("INSERT INTO meta.notes VALUES (?)", [text])
+    connection.close()
+    return path
+
+
+def _quoted(text: str) -> str:
+    return "'" + text + "'"
+
+
+def _lake_rows(target, query: str) -> list[tuple]:
+    with lake.pinned(target) as reader:
+        return _rows(reader, query)
+
+
+SH, BY = lake.Office("sh", ("01",)), lake.Office("by", ("09",))
+
+
+def test_an_office_claiming_regions_that_overlap_another_office_is_refused(target, tmp_path):
+    lake.publish(_small_warehouse(tmp_path / "sh.duckdb", {"01001000": 1.0}, run_id="sh-1"), target, run_id="sh-1",
+                 office=SH)
+    before = lake.published(target)
+    other = _small_warehouse(tmp_path / "other.duckdb", {"01001000": 5.0, "09162000": 6.0}, run_id="x-1")
+    for regions in (("0",), ("09", "0100")):
+        with pytest.raises(lake.OfficeClaimError, match=r"office nord .*overlaps 01 claimed by the office sh"):
+            lake.publish(other, target, run_id="x-1", office=lake.Office("nord", regions))
+    assert lake.published(target) == before and lake.offices(target) == {"sh": ("01",)}
+    assert _lake_rows(target, "SELECT ags, value FROM marts.indicator_value") == [("01001000", 1.0)]
+    with pytest.raises(lake.OfficeClaimError, match="shared by the offices sh"):  # a pipeline without an office
+        lake.publish(other, target, run_id="x-1")
+    with pytest.raises(lake.RollbackRefusedError, match="IMON_LAKE_OFFICE"):
+        lake.rollback(target)
+
+
+def test_a_table_whose_columns_differ_from_the_lake_is_refused_and_nothing_is_written(target, tmp_path):
+    lake.publish(_small_warehouse(tmp_path / "sh.duckdb", {"01001000": 1.0}, run_id="sh-1"), target, run_id="sh-1",
+                 office=SH)
+    before = (lake.published(target), _lake_rows(target, "SELECT * FROM marts.indicator_value"))
+    changed = _small_warehouse(tmp_path / "by.duckdb", {"09162000": 2.0}, run_id="by-1", extra_column=True)
+    with pytest.raises(lake.ColumnMismatchError,
+                       match=r"marts\.indicator_value has other columns than in the lake \(only in the warehouse: note VARCHAR\)"):
+        lake.publish(changed, target, run_id="by-1", office=BY)
+    assert (lake.published(target), _lake_rows(target, "SELECT * FROM marts.indicator_value")) == before
+    assert lake.offices(target) == {"sh": ("01",)} and [e.office for e in lake.contributions(target)] == ["sh"]
+
+
+def test_an_offices_rollback_restores_its_regions_and_leaves_the_other_offices_rows(target, tmp_path, monkeypatch):
+    values = "SELECT ags, value FROM marts.indicator_value"
+    notes = "SELECT note FROM meta.notes"
+    lake.publish(_small_warehouse(tmp_path / "sh1.duckdb", {"01001000": 1.0, "01002000": 2.0, "09162000": -1},
+                                  run_id="sh-1", notes=["sh 1"]), target, run_id="sh-1", office=SH)
+    lake.publish(_small_warehouse(tmp_path / "by1.duckdb", {"09162000": 9.0, "01001000": -1}, run_id="by-1"),
+                 target, run_id="by-1", office=BY)
+    lake.publish(_small_warehouse(tmp_path / "sh2.duckdb", {"01001000": 10.0, "01003000": 30.0}, run_id="sh-2",
+                                  notes=["sh 2"]), target, run_id="sh-2", office=SH)
+    assert _lake_rows(target, values) == [("01001000", 10.0), ("01003000", 30.0), ("09162000", 9.0)]
+    assert _lake_rows(target, notes) == [("sh 2",)]  # a table only sh publishes: replaced whole
+
+    back = lake.rollback(target, office=SH)
+    assert _lake_rows(target, values) == [("01001000", 1.0), ("01002000", 2.0), ("09162000", 9.0)]
+    assert _lake_rows(target, notes) == [("sh 1",)]
+    assert _lake_rows(target, "SELECT run_id FROM meta.run") == [("by-1",), ("sh-1",)]
+    assert lake.current(target).snapshot_id == back.snapshot_id  # what readers and the README query see
+    latest = lake.connect(target, read_only=True)
+    assert latest.execute(lake.CURRENT_SNAPSHOT_SQL).fetchone() == (back.snapshot_id,)
+    latest.close()
+    assert [(e.run_id, e.withdrawn) for e in lake.contributions(target)] == [("sh-1", False), ("by-1", False),
+                                                                             ("sh-2", True)]
+
+    # by now publishes into sh's notes too (it adds its row): sh's first publish created that table, so
+    # rolling it back would lose by's row; refused, nothing changed
+    lake.publish(_small_warehouse(tmp_path / "by2.duckdb", {"09162000": 90.0}, run_id="by-2", notes=["by 2"]),
+                 target, run_id="by-2", office=BY)
+    assert _lake_rows(target, notes) == [("by 2",), ("sh 1",)]
+    snapshots = lake.published(target)
+    with pytest.raises(lake.RollbackRefusedError, match=r"office sh: .*office by published into .*meta\.notes later"):
+        lake.rollback(target, office=SH)
+    assert lake.published(target) == snapshots
+
+    lake.rollback(target, office=BY)  # by's newest publish goes: its region and the row it added
+    assert _lake_rows(target, values) == [("01001000", 1.0), ("01002000", 2.0), ("09162000", 9.0)]
+    assert _lake_rows(target, notes) == [("sh 1",)]
+    from flows.cli import app
+
+    monkeypatch.setenv("IMON_LAKE", target.catalog)
+    monkeypatch.setenv("IMON_LAKE_DATA_PATH", target.data_path)
+    monkeypatch.setenv("IMON_LAKE_OFFICE", "sh")
+    monkeypatch.setenv("IMON_LAKE_REGIONS", "01")
+    # sh's first publish created the catalogue, into which by's first publish added since: still refused
+    refused = CliRunner().invoke(app, ["publish", "--rollback", "--warehouse", str(tmp_path / "imon.duckdb")])
+    assert refused.exit_code == 1
+    assert "office by published into marts.indicator_catalog later" in " ".join(refused.output.split())
+    assert lake.published(target)[-1].run_id == "by-1"
+    listed = CliRunner().invoke(app, ["lake", "offices", "--warehouse", str(tmp_path / "imon.duckdb")])
+    assert listed.exit_code == 0, listed.output
+    assert "sh" in listed.output and "by-2" in listed.output and "Offices publishing into the lake" in listed.output
+
+
+def test_first_attaches_of_an_empty_lake_at_once_all_succeed(target):
+    import threading
+
+    barrier, failures = threading.Barrier(4), []
+
+    def first_attach() -> None:
+        connection = duckdb.connect()
+        barrier.wait(timeout=60)
+        try:
+            lake.attach(connection, target)
+            connection.execute("SELECT count(*) FROM lake.snapshots()").fetchone()
+        except Exception as error:  # collected: the test reports every failure
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first_attach) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert failures == []
+
+
+def test_the_office_settings_are_read_in_one_place():
+    from flows.settings import load_settings
+
+    claim = load_settings({"IMON_LAKE_OFFICE": "nrw", "IMON_LAKE_REGIONS": "05, 06"}).lake_office_claim()
+    assert claim == lake.Office("nrw", ("05", "06"))
+    assert load_settings({}).lake_office_claim() is None
+    with pytest.raises(lake.LakeError, match="IMON_LAKE_OFFICE is not"):
+        load_settings({"IMON_LAKE_REGIONS": "05"}).lake_office_claim()
+    with pytest.raises(lake.LakeError, match="claims no regions"):
+        load_settings({"IMON_LAKE_OFFICE": "nrw"}).lake_office_claim()
+    with pytest.raises(lake.LakeError, match="not AGS prefixes"):
+        load_settings({"IMON_LAKE_OFFICE": "nrw", "IMON_LAKE_REGIONS": "NW"}).lake_office_claim()

@@ -83,7 +83,7 @@ COMMANDS = {  # `imon …`: top-level commands, then each group with its sub-com
     "run", "pull", "build", "status", "validation", "sql", "indicators", "regions", "catalog", "deploy", "backfill",
     "serve", "publish", "reconcile", "diff", "map", "report",
 }
-GROUPS = {"sources": ["check"], "keys": ["create", "revoke", "list"], "lake": ["list", "export", "import", "reader-role"]}
+GROUPS = {"sources": ["check"], "keys": ["create", "revoke", "list"], "lake": ["list", "offices", "export", "import", "reader-role"]}
 
 
 def test_flows_compose_the_layers():

@@ -12,6 +12,11 @@ removed (`ducklake_cleanup_old_files`).
 
 Several writers may commit at once (DuckLake's optimistic concurrency on the PostgreSQL catalog):
 writes to different tables both commit; a conflict on the same table is retried, never dropped.
+
+Several state offices may publish into one lake (`Office`: a name and the AGS prefixes it owns). Such a
+publish merges instead of replacing the lake: rows of the office's regions are replaced, tables only it
+ever published are replaced whole, tables keyed by run are merged per run, other tables get the rows they
+lack. Offices and their publishes are recorded in `imon_control.office` and `imon_control.contribution`.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import logging
 import re
 import threading
 import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -37,6 +43,8 @@ SCHEMAS = ("raw", "staging", "core", "indicators", "marts", "meta")  # what a pu
 CONTROL_SCHEMA = "imon_control"  # the lake's own bookkeeping: withdrawn runs
 PUBLISH_MESSAGE = "publish"
 CONFLICT_RETRIES = 8
+REGION_COLUMNS = ("ags", "kreis_ags", "region_key")  # a row's region: the first of these that is set
+RUN_COLUMN = "run_id"
 
 
 # The current published snapshot, as any DuckDB client can ask the lake attached as `lake` (README).
@@ -65,6 +73,52 @@ class Lake:
     def label(self) -> str:
         """The catalog for messages: any password in the connection string is masked."""
         return redact(self.catalog)
+
+
+class OfficeClaimError(LakeError):
+    """An office claims region prefixes that overlap another office's claim."""
+
+
+class ColumnMismatchError(LakeError):
+    """A working table's columns differ from the lake's table of that name."""
+
+
+class RollbackRefusedError(LakeError):
+    """An office's rollback would lose data another office published later."""
+
+
+@dataclass(frozen=True)
+class Office:
+    """A state office publishing into a shared lake: its name and the AGS prefixes of the regions it owns."""
+
+    name: str
+    regions: tuple[str, ...]
+
+    def __post_init__(self):
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", self.name or ""):
+            raise LakeError(f"IMON_LAKE_OFFICE {self.name!r} is not a name (letters, digits, '-', '_')")
+        regions = tuple(dict.fromkeys(str(r).strip() for r in self.regions if str(r).strip()))
+        if not regions:
+            raise LakeError(f"the office {self.name} claims no regions: set IMON_LAKE_REGIONS, e.g. '05' or '09,10'")
+        wrong = [r for r in regions if not re.fullmatch(r"[0-9]{1,12}", r)]
+        if wrong:
+            raise LakeError(f"IMON_LAKE_REGIONS of the office {self.name}: {', '.join(wrong)} are not AGS prefixes (digits)")
+        object.__setattr__(self, "regions", regions)
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One office's publish into a shared lake."""
+
+    snapshot_id: int
+    contribution_id: str
+    run_id: str
+    office: str
+    published_at: str
+    tables: tuple[str, ...]  # every table the publish carried
+    kinds: dict  # table -> how it was merged: region, run, whole, new, added
+    runs: tuple[str, ...]  # the run ids its run-keyed tables carried
+    withdrawn: bool = False
 
 
 @dataclass(frozen=True)
@@ -174,10 +228,16 @@ def attach(connection: duckdb.DuckDBPyConnection, lake: Lake, *, alias: str = AL
     if read_only or snapshot_id is not None:
         options.append("READ_ONLY")
     clause = f" ({', '.join(options)})" if options else ""
-    try:
-        connection.execute(f"ATTACH {_literal('ducklake:' + lake.catalog)} AS {alias}{clause}")
-    except duckdb.Error as error:
-        raise LakeError(f"cannot attach the lake {lake.label}: {redact(str(error))}") from error
+    for attempt in range(CONFLICT_RETRIES + 1):
+        try:
+            connection.execute(f"ATTACH {_literal('ducklake:' + lake.catalog)} AS {alias}{clause}")
+            return
+        except duckdb.Error as error:
+            # two first attaches of an empty catalog race to create DuckLake's tables: the loser tries again
+            racing = re.search(r"already exists|duplicate key|initialize ducklake|conflict", str(error), re.I)
+            if not racing or attempt == CONFLICT_RETRIES:
+                raise LakeError(f"cannot attach the lake {lake.label}: {redact(str(error))}") from error
+            time.sleep(0.05 * 2 ** attempt)
 
 
 def connect(lake: Lake, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -200,9 +260,11 @@ def open_snapshot(lake: Lake, snapshot_id: int | None = None) -> duckdb.DuckDBPy
 
 
 def publish(working_path: Path | str, lake: Lake, *, run_id: str, keep: int = 5,
-            schemas: Iterable[str] = SCHEMAS) -> LakeSnapshot:
+            schemas: Iterable[str] = SCHEMAS, office: Office | None = None) -> LakeSnapshot:
     """Write every table of the (closed) working warehouse into the lake in one transaction, then expire
-    old snapshots. The commit is the published snapshot; readers pinned to an earlier one are not disturbed."""
+    old snapshots. The commit is the published snapshot; readers pinned to an earlier one are not disturbed.
+
+    With an `office`, the publish merges into what other offices published (`_write_contribution`)."""
     working_path = Path(working_path)
     if not working_path.exists():
         raise FileNotFoundError(f"no working database at {working_path}: run `imon run` first")
@@ -214,7 +276,10 @@ def publish(working_path: Path | str, lake: Lake, *, run_id: str, keep: int = 5,
         tables = connection.execute(
             "SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE database_name = 'working' "
             f"AND schema_name IN ({', '.join(_literal(s) for s in schemas)}) ORDER BY ALL").fetchall()
-        snapshot_id = _with_retry(lambda: _write_publication(connection, tables, run_id, published_at), lake)
+        if office is None:
+            snapshot_id = _with_retry(lambda: _write_publication(connection, tables, run_id, published_at), lake)
+        else:
+            snapshot_id = _with_retry(lambda: _write_contribution(connection, tables, run_id, published_at, office), lake)
         expire(connection, keep=keep)
     finally:
         connection.close()
@@ -258,11 +323,21 @@ def current(lake: Lake) -> LakeSnapshot:
     return live[-1]
 
 
-def rollback(lake: Lake) -> LakeSnapshot:
-    """Withdraw the current published run; the one published before it becomes current again."""
+def rollback(lake: Lake, *, office: Office | None = None) -> LakeSnapshot:
+    """Withdraw the current published run; the one published before it becomes current again.
+
+    With an `office`: withdraw that office's newest publish by restoring what it changed (`_withdraw_contribution`);
+    the result is a new published snapshot."""
     connection = connect(lake)
     try:
+        if office is not None:
+            return _with_retry(lambda: _withdraw_contribution(connection, office, lake), lake)
+
         def withdraw() -> LakeSnapshot:
+            offices = _offices(connection)
+            if offices:
+                raise RollbackRefusedError(f"the lake {lake.label} is shared by the offices {', '.join(offices)}: "
+                                           "roll back with IMON_LAKE_OFFICE (and IMON_LAKE_REGIONS) set")
             live = [s for s in _published(connection) if s.withdrawn_at is None]
             if not live:
                 raise NoSnapshotError(f"nothing is published in the lake {lake.label}")
@@ -290,15 +365,18 @@ def expire(connection: duckdb.DuckDBPyConnection, *, keep: int) -> int:
     if not kept:
         return 0
     oldest = min(kept)
+    bases = _rollback_bases(connection, keep)  # what an office's rollbacks restore from
     versions = [row[0] for row in connection.execute(
-        f"SELECT snapshot_id FROM {ALIAS}.snapshots() WHERE snapshot_id < ? ORDER BY snapshot_id", [oldest]).fetchall()]
+        f"SELECT snapshot_id FROM {ALIAS}.snapshots() WHERE snapshot_id < ? ORDER BY snapshot_id", [oldest]).fetchall()
+        if row[0] not in bases]
     if versions:
         connection.execute(f"CALL ducklake_expire_snapshots('{ALIAS}', versions => ?)", [versions])
         connection.execute(f"CALL ducklake_cleanup_old_files('{ALIAS}', cleanup_all => true)")
     return len(versions)
 
 
-def export_file(snapshot_file: Path | str, lake: Lake, *, run_id: str | None = None, keep: int = 5) -> LakeSnapshot:
+def export_file(snapshot_file: Path | str, lake: Lake, *, run_id: str | None = None, keep: int = 5,
+                office: Office | None = None) -> LakeSnapshot:
     """Publish a local snapshot file into the lake (a state office moving its published state to a lake)."""
     if run_id is None:
         source = duckdb.connect(str(snapshot_file), read_only=True)
@@ -308,7 +386,7 @@ def export_file(snapshot_file: Path | str, lake: Lake, *, run_id: str | None = N
             run_id = Path(snapshot_file).stem
         finally:
             source.close()
-    return publish(snapshot_file, lake, run_id=run_id, keep=keep)
+    return publish(snapshot_file, lake, run_id=run_id, keep=keep, office=office)
 
 
 def import_file(lake: Lake, target: Path | str, *, snapshot_id: int | None = None,
@@ -385,6 +463,10 @@ def _write_publication(connection: duckdb.DuckDBPyConnection, tables: list[tuple
     """One transaction: every working table replaces its lake copy, retired ones are dropped, meta.publication stamped."""
     wanted = {(schema, table) for schema, table, _ in tables}
     with _transaction(connection):
+        offices = _offices(connection)
+        if offices:
+            raise OfficeClaimError(f"the lake is shared by the offices {', '.join(offices)}: a publish without "
+                                   "IMON_LAKE_OFFICE would replace their data; set IMON_LAKE_OFFICE and IMON_LAKE_REGIONS")
         present = connection.execute(
             f"SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = '{ALIAS}' "
             f"AND schema_name IN ({', '.join(_literal(s) for s in SCHEMAS)})").fetchall()
@@ -423,10 +505,16 @@ def _transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
         raise
 
 
-def _ensure_control(connection: duckdb.DuckDBPyConnection) -> None:
+def _ensure_control(connection: duckdb.DuckDBPyConnection, *, offices: bool = False) -> None:
     connection.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{CONTROL_SCHEMA}")
     connection.execute(f"CREATE TABLE IF NOT EXISTS {ALIAS}.{CONTROL_SCHEMA}.withdrawal "
                        "(snapshot_id BIGINT, run_id VARCHAR, withdrawn_at TIMESTAMPTZ)")
+    if offices:
+        connection.execute(f"CREATE TABLE IF NOT EXISTS {ALIAS}.{CONTROL_SCHEMA}.office "
+                           "(office VARCHAR, prefix VARCHAR, claimed_at TIMESTAMPTZ)")
+        connection.execute(f"CREATE TABLE IF NOT EXISTS {ALIAS}.{CONTROL_SCHEMA}.contribution "
+                           "(contribution_id VARCHAR, run_id VARCHAR, office VARCHAR, published_at TIMESTAMPTZ, "
+                           "tables VARCHAR[], kinds JSON, runs VARCHAR[])")
 
 
 def _published(connection: duckdb.DuckDBPyConnection) -> list[LakeSnapshot]:
@@ -446,6 +534,315 @@ def _published(connection: duckdb.DuckDBPyConnection) -> list[LakeSnapshot]:
         run_id = info.get("run_id", "")
         entries.append(LakeSnapshot(snapshot_id, run_id, info.get("published_at", ""), withdrawn.get(snapshot_id)))
     return entries
+
+
+def _has_table(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(connection.execute(
+        f"SELECT count(*) FROM duckdb_tables() WHERE database_name = '{ALIAS}' AND schema_name = ? AND table_name = ?",
+        [schema, table]).fetchone()[0])
+
+
+def _offices(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """The offices that have claimed regions in the lake (none: one pipeline owns it)."""
+    if not _has_table(connection, CONTROL_SCHEMA, "office"):
+        return []
+    return [row[0] for row in connection.execute(
+        f"SELECT DISTINCT office FROM {ALIAS}.{CONTROL_SCHEMA}.office ORDER BY office").fetchall()]
+
+
+def _claims(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str, object]]:
+    """(office, prefix, claimed_at) of every office."""
+    if not _has_table(connection, CONTROL_SCHEMA, "office"):
+        return []
+    return connection.execute(f"SELECT office, prefix, claimed_at FROM {ALIAS}.{CONTROL_SCHEMA}.office "
+                              "ORDER BY office, prefix").fetchall()
+
+
+def _contributions(connection: duckdb.DuckDBPyConnection) -> list[Contribution]:
+    """The offices' publishes, oldest first, each with the snapshot that committed it (0 once that expired)."""
+    if not _has_table(connection, CONTROL_SCHEMA, "contribution"):
+        return []
+    snapshots = {}
+    for snapshot_id, extra in connection.execute(
+            f"SELECT snapshot_id, commit_extra_info FROM {ALIAS}.snapshots() WHERE commit_message = ?",
+            [PUBLISH_MESSAGE]).fetchall():
+        key = json.loads(extra or "{}").get("contribution")
+        if key:
+            snapshots[key] = snapshot_id
+    withdrawn = {row[0] for row in connection.execute(
+        f"SELECT snapshot_id FROM {ALIAS}.{CONTROL_SCHEMA}.withdrawal").fetchall()}
+    entries = []
+    for key, run_id, office, published_at, tables, kinds, runs in connection.execute(
+            f"SELECT contribution_id, run_id, office, published_at, tables, kinds, runs "
+            f"FROM {ALIAS}.{CONTROL_SCHEMA}.contribution").fetchall():
+        snapshot_id = snapshots.get(key, 0)
+        entries.append(Contribution(snapshot_id, key, run_id, office, str(published_at), tuple(tables or ()),
+                                    json.loads(kinds or "{}"), tuple(runs or ()), snapshot_id in withdrawn))
+    return sorted(entries, key=lambda c: (c.snapshot_id, c.published_at))
+
+
+def contributions(lake: Lake) -> list[Contribution]:
+    """The offices' publishes into the lake, oldest first (withdrawn ones marked)."""
+    connection = connect(lake, read_only=True)
+    try:
+        return _contributions(connection)
+    finally:
+        connection.close()
+
+
+def offices(lake: Lake) -> dict[str, tuple[str, ...]]:
+    """The offices sharing the lake and the region prefixes each one claims."""
+    connection = connect(lake, read_only=True)
+    try:
+        claimed: dict[str, tuple[str, ...]] = {}
+        for office, prefix, _ in _claims(connection):
+            claimed[office] = claimed.get(office, ()) + (prefix,)
+        return claimed
+    finally:
+        connection.close()
+
+
+def _rollback_bases(connection: duckdb.DuckDBPyConnection, keep: int) -> set[int]:
+    """The snapshots an office's rollbacks restore from: the one before each of its `keep` newest live publishes."""
+    live: dict[str, list[int]] = {}
+    for entry in _contributions(connection):
+        if not entry.withdrawn and entry.snapshot_id:
+            live.setdefault(entry.office, []).append(entry.snapshot_id)
+    return {snapshot_id - 1 for snapshots in live.values() for snapshot_id in snapshots[-max(keep, 1):]}
+
+
+def _columns(connection: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> list[tuple[str, str]]:
+    return [tuple(row) for row in connection.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
+        "AND table_name = ? ORDER BY column_index", [database, schema, table]).fetchall()]
+
+
+def _region_of(columns: Iterable[str]) -> str | None:
+    """SQL for a row's region key: the first of ags, kreis_ags, region_key that is set; None without such a column."""
+    present = [c for c in REGION_COLUMNS if c in set(columns)]
+    if not present:
+        return None
+    return "coalesce(" + ", ".join(f"nullif(CAST({_identifier(c)} AS VARCHAR), '')" for c in present) + ")"
+
+
+def _owner_sql(region: str, claims: Iterable[tuple[str, str]]) -> str:
+    """SQL for the office owning a row's region: the longest claimed prefix the key starts with wins."""
+    cases = [f"WHEN starts_with({region}, {_literal(prefix)}) THEN {_literal(office)}"
+             for office, prefix in sorted(claims, key=lambda claim: (-len(claim[1]), claim[1]))]
+    return f"(CASE {' '.join(cases)} ELSE NULL END)" if cases else "CAST(NULL AS VARCHAR)"
+
+
+def _overlaps(office: Office, claims: Iterable[tuple[str, str]]) -> list[str]:
+    return [f"{mine} overlaps {prefix} claimed by the office {other}" for mine in office.regions
+            for other, prefix in claims if other != office.name and (mine.startswith(prefix) or prefix.startswith(mine))]
+
+
+def _write_contribution(connection: duckdb.DuckDBPyConnection, tables: list[tuple], run_id: str, published_at: str,
+                        office: Office) -> int:
+    """One transaction: an office's publish merged into what the other offices published.
+
+    Rows of the office's regions replace the lake's rows of those regions (rows of regions nobody claims are
+    added where missing); tables this office created and alone published are replaced whole; run-keyed tables
+    merge per run; other tables get the rows they lack. A table whose columns differ refuses the whole publish.
+    Every office publish rewrites `imon_control.office`, so two publishes at once conflict and one retries.
+    """
+    contribution_id = uuid.uuid4().hex
+    control = f"{ALIAS}.{CONTROL_SCHEMA}"
+    with _transaction(connection):
+        _ensure_control(connection, offices=True)
+        others = [(o, p, at) for o, p, at in _claims(connection) if o != office.name]
+        overlapping = _overlaps(office, [(o, p) for o, p, _ in others])
+        if overlapping:
+            raise OfficeClaimError(f"the office {office.name} cannot claim the regions {','.join(office.regions)}: "
+                                   + "; ".join(overlapping))
+        connection.execute(f"DELETE FROM {control}.office")  # every publish rewrites it: concurrent ones serialise
+        for other, prefix, claimed_at in others:
+            connection.execute(f"INSERT INTO {control}.office VALUES (?, ?, ?)", [other, prefix, claimed_at])
+        for prefix in office.regions:
+            connection.execute(f"INSERT INTO {control}.office VALUES (?, ?, ?::TIMESTAMPTZ)",
+                               [office.name, prefix, published_at])
+        claims = [(o, p) for o, p, _ in others] + [(office.name, p) for p in office.regions]
+        carriers: dict[str, set[str]] = {}
+        creators: dict[str, str] = {}
+        for entry in _contributions(connection):
+            for table in entry.tables:
+                carriers.setdefault(table, set()).add(entry.office)
+                if entry.kinds.get(table) == "new":
+                    creators[table] = entry.office
+        in_lake = {(schema, table) for schema, table in connection.execute(
+            f"SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = '{ALIAS}'").fetchall()}
+        plan, mismatches = [], []
+        for schema, table, comment in tables:
+            if (schema, table) == ("meta", "publication"):  # stamped anew below
+                continue
+            name = f"{schema}.{table}"
+            columns = _columns(connection, "working", schema, table)
+            if (schema, table) not in in_lake:
+                kind = "new"
+            elif creators.get(name) == office.name and carriers.get(name) == {office.name}:
+                kind = "whole"
+            else:
+                present = _columns(connection, ALIAS, schema, table)
+                if present != columns:
+                    mismatches.append(_mismatch(name, present, columns))
+                    continue
+                names = [column for column, _ in columns]
+                kind = "region" if _region_of(names) else "run" if RUN_COLUMN in names else "added"
+            plan.append((schema, table, comment, kind, [column for column, _ in columns]))
+        if mismatches:
+            raise ColumnMismatchError(f"the office {office.name} did not publish: " + "; ".join(mismatches))
+        runs: set[str] = set()
+        for schema, table, comment, kind, names in plan:
+            lake_table = f"{ALIAS}.{_identifier(schema)}.{_identifier(table)}"
+            working = f"working.{_identifier(schema)}.{_identifier(table)}"
+            if kind in ("new", "whole"):
+                connection.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{_identifier(schema)}")
+                connection.execute(f"CREATE OR REPLACE TABLE {lake_table} AS SELECT * FROM {working}")
+                if comment:
+                    connection.execute(f"COMMENT ON TABLE {lake_table} IS {_literal(comment)}")
+            elif kind == "region":
+                owner = _owner_sql(_region_of(names), claims)
+                mine = f"{owner} = {_literal(office.name)}"
+                connection.execute(f"DELETE FROM {lake_table} WHERE {mine}")
+                connection.execute(f"INSERT INTO {lake_table} SELECT * FROM {working} WHERE {mine}")
+                connection.execute(f"INSERT INTO {lake_table} SELECT * FROM {working} WHERE {owner} IS NULL "
+                                   f"EXCEPT SELECT * FROM {lake_table} WHERE {owner} IS NULL")
+            elif kind == "run":
+                runs.update(row[0] for row in connection.execute(
+                    f"SELECT DISTINCT {RUN_COLUMN} FROM {working} WHERE {RUN_COLUMN} IS NOT NULL").fetchall())
+                connection.execute(f"DELETE FROM {lake_table} WHERE {RUN_COLUMN} IN (SELECT {RUN_COLUMN} FROM {working})")
+                connection.execute(f"INSERT INTO {lake_table} SELECT * FROM {working}")
+            else:
+                connection.execute(f"INSERT INTO {lake_table} SELECT * FROM {working} EXCEPT SELECT * FROM {lake_table}")
+        _stamp_publication(connection, run_id, published_at)
+        connection.execute(f"INSERT INTO {control}.contribution VALUES (?, ?, ?, ?::TIMESTAMPTZ, ?, ?, ?)",
+                           [contribution_id, run_id, office.name, published_at,
+                            [f"{schema}.{table}" for schema, table, *_ in plan],
+                            json.dumps({f"{schema}.{table}": kind for schema, table, _, kind, _ in plan}), sorted(runs)])
+        extra = json.dumps({"run_id": run_id, "published_at": published_at, "office": office.name,
+                            "contribution": contribution_id})
+        connection.execute(f"CALL {ALIAS}.set_commit_message('imon', ?, extra_info => ?)", [PUBLISH_MESSAGE, extra])
+    return next(c.snapshot_id for c in _contributions(connection) if c.contribution_id == contribution_id)
+
+
+def _mismatch(name: str, lake_columns: list[tuple[str, str]], working_columns: list[tuple[str, str]]) -> str:
+    """What differs between the lake's and the working table's columns, for a message."""
+    shown = lambda columns: ", ".join(f"{n} {t}" for n, t in columns)  # noqa: E731
+    only_lake = [c for c in lake_columns if c not in working_columns]
+    only_working = [c for c in working_columns if c not in lake_columns]
+    detail = []
+    if only_lake:
+        detail.append(f"only in the lake: {shown(only_lake)}")
+    if only_working:
+        detail.append(f"only in the warehouse: {shown(only_working)}")
+    if not detail:
+        detail.append(f"same columns in another order (lake: {shown(lake_columns)})")
+    return f"{name} has other columns than in the lake ({'; '.join(detail)})"
+
+
+def _stamp_publication(connection: duckdb.DuckDBPyConnection, run_id: str, published_at: str) -> None:
+    connection.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.meta")
+    connection.execute(f"CREATE OR REPLACE TABLE {ALIAS}.meta.publication AS SELECT ?::VARCHAR AS run_id, "
+                       "?::TIMESTAMPTZ AS published_at, 'lake'::VARCHAR AS working_path", [run_id, published_at])
+
+
+def _withdraw_contribution(connection: duckdb.DuckDBPyConnection, office: Office, lake: Lake) -> LakeSnapshot:
+    """One transaction: the office's newest publish is withdrawn by restoring what it changed from the snapshot
+    before it. Rows of its regions and rows of its runs are always restored; a table it created or alone
+    replaced is restored whole (dropped) unless another office published into it later: then only its own
+    regions' or runs' rows are restored, and without a region or run column the rollback is refused. Rows it
+    added to shared tables go, unless another office published that table later (then they stay)."""
+    control = f"{ALIAS}.{CONTROL_SCHEMA}"
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+    def newest() -> tuple[Contribution, list[Contribution], list[Contribution]]:
+        entries = _contributions(connection)
+        mine = [e for e in entries if e.office == office.name and not e.withdrawn]
+        if not mine:
+            raise NoSnapshotError(f"the office {office.name} has no publish in the lake {lake.label} to roll back")
+        remaining = [e for e in entries if not e.withdrawn and e != mine[-1]]
+        if not remaining:
+            raise NoSnapshotError(f"the run {mine[-1].run_id} of the office {office.name} is the only publish kept "
+                                  f"in the lake {lake.label}: nothing to roll back to")
+        return mine[-1], remaining, entries
+
+    entry, _, _ = newest()
+    base = entry.snapshot_id - 1
+    kept = {row[0] for row in connection.execute(f"SELECT snapshot_id FROM {ALIAS}.snapshots()").fetchall()}
+    if not entry.snapshot_id or base not in kept:
+        raise RollbackRefusedError(f"the snapshot before the run {entry.run_id} of the office {office.name} has "
+                                   "expired: it cannot be restored")
+    # the state before, attached on its own: inside the transaction the lake's own time travel would see its deletes
+    connection.execute("DETACH DATABASE IF EXISTS before")
+    attach(connection, lake, alias="before", snapshot_id=base)
+    try:
+        with _transaction(connection):
+            entry_now, remaining, entries = newest()
+            if entry_now != entry:
+                raise duckdb.TransactionException("conflict: the office published again while rolling back")
+            later: dict[str, set[str]] = {}
+            for other in entries:
+                if other.snapshot_id > entry.snapshot_id and other.office != office.name and not other.withdrawn:
+                    for table in other.tables:
+                        later.setdefault(table, set()).add(other.office)
+            kinds, blocked = {}, []
+            for table, kind in entry.kinds.items():
+                schema, name = table.split(".", 1)
+                names = [column for column, _ in _columns(connection, ALIAS, schema, name)]
+                if kind in ("new", "whole") and table in later:  # merged into since: restore only its own rows
+                    kind = "region" if _region_of(names) else "run" if RUN_COLUMN in names else None
+                    if kind is None:
+                        blocked.append(table)
+                kinds[table] = (kind, names, entry.kinds[table] != "new")
+            if blocked:
+                by = sorted(set().union(*(later[t] for t in blocked)))
+                raise RollbackRefusedError(
+                    f"cannot roll back the run {entry.run_id} of the office {office.name}: it is not the newest publish, "
+                    f"the office {', '.join(by)} published into {', '.join(blocked)} later, and restoring those tables "
+                    f"would lose its rows; roll back the office {', '.join(by)} first")
+            claims = _claims(connection)
+            connection.execute(f"DELETE FROM {control}.office")  # as in a publish: serialise with concurrent ones
+            for row in claims:
+                connection.execute(f"INSERT INTO {control}.office VALUES (?, ?, ?)", list(row))
+            owners = [(o, p) for o, p, _ in claims]
+            for table, (kind, names, existed) in kinds.items():
+                schema, name = table.split(".", 1)
+                lake_table = f"{ALIAS}.{_identifier(schema)}.{_identifier(name)}"
+                before = f"before.{_identifier(schema)}.{_identifier(name)}"
+                if kind == "new":
+                    connection.execute(f"DROP TABLE IF EXISTS {lake_table}")
+                elif kind == "whole" or (kind == "added" and table not in later):
+                    comment = connection.execute(
+                        f"SELECT comment FROM duckdb_tables() WHERE database_name = '{ALIAS}' AND schema_name = ? "
+                        "AND table_name = ?", [schema, name]).fetchone()
+                    connection.execute(f"CREATE OR REPLACE TABLE {lake_table} AS SELECT * FROM {before}")
+                    if comment and comment[0]:
+                        connection.execute(f"COMMENT ON TABLE {lake_table} IS {_literal(comment[0])}")
+                elif kind == "region":
+                    owner = _owner_sql(_region_of(names), owners)
+                    rows = f"{owner} = {_literal(office.name)}"
+                    if table not in later:  # rows of unclaimed regions it added go too
+                        rows = f"({rows} OR {owner} IS NULL)"
+                    connection.execute(f"DELETE FROM {lake_table} WHERE {rows}")
+                    if existed:
+                        connection.execute(f"INSERT INTO {lake_table} SELECT * FROM {before} WHERE {rows}")
+                elif kind == "run" and entry.runs:
+                    runs = ", ".join(_literal(r) for r in entry.runs)
+                    connection.execute(f"DELETE FROM {lake_table} WHERE {RUN_COLUMN} IN ({runs})")
+                    if existed:
+                        connection.execute(f"INSERT INTO {lake_table} SELECT * FROM {before} WHERE {RUN_COLUMN} IN ({runs})")
+            current_run = remaining[-1].run_id
+            _stamp_publication(connection, current_run, now)
+            connection.execute(f"INSERT INTO {control}.withdrawal VALUES (?, ?, ?::TIMESTAMPTZ)",
+                               [entry.snapshot_id, entry.run_id, now])
+            extra = json.dumps({"run_id": current_run, "published_at": now, "office": office.name,
+                                "rollback_of": entry.run_id})
+            connection.execute(f"CALL {ALIAS}.set_commit_message('imon', ?, extra_info => ?)", [PUBLISH_MESSAGE, extra])
+    finally:
+        connection.execute("DETACH DATABASE IF EXISTS before")
+    snapshot_id = max(s.snapshot_id for s in _published(connection)
+                      if s.run_id == current_run and s.published_at == now)
+    return LakeSnapshot(snapshot_id=snapshot_id, run_id=current_run, published_at=now)
 
 
 def _newest_snapshot(connection: duckdb.DuckDBPyConnection) -> int:
