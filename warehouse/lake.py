@@ -482,8 +482,7 @@ def _write_publication(connection: duckdb.DuckDBPyConnection, tables: list[tuple
             connection.execute(f"CREATE OR REPLACE TABLE {ALIAS}.{name} AS SELECT * FROM working.{name}")
             if comment:
                 connection.execute(f"COMMENT ON TABLE {ALIAS}.{name} IS {_literal(comment)}")
-        connection.execute(f"CREATE OR REPLACE TABLE {ALIAS}.meta.publication AS SELECT ?::VARCHAR AS run_id, "
-                           "?::TIMESTAMPTZ AS published_at, 'lake'::VARCHAR AS working_path", [run_id, published_at])
+        _stamp_publication(connection, run_id, published_at)
         _ensure_control(connection)
         extra = json.dumps({"run_id": run_id, "published_at": published_at})
         connection.execute(f"CALL {ALIAS}.set_commit_message('imon', ?, extra_info => ?)", [PUBLISH_MESSAGE, extra])
