@@ -382,14 +382,15 @@ def test_two_offices_publishing_at_once_both_land_and_each_keeps_its_regions(bui
 
 
 def _small_warehouse(path: Path, values: dict[str, float], *, run_id: str, notes: list[str] | None = None,
-                     extra_column: bool = False) -> Path:
+                     extra_column: bool = False, catalog_name: str = "Ausländeranteil") -> Path:
     """A hand-built working warehouse: a few indicator values by region, a catalogue, a run, optional notes."""
     connection = duckdb.connect(str(path))
     connection.execute("CREATE SCHEMA marts; CREATE SCHEMA meta")
     note = ", NULL::VARCHAR AS note" if extra_column else ""
     connection.execute(f"CREATE TABLE marts.indicator_value AS SELECT 'DEM01' AS indicator_id, ags, 2022 AS period, "
                        f"value::DOUBLE AS value{note} FROM (VALUES {', '.join(f'({_quoted(k)}, {v})' for k, v in values.items())}) t(ags, value)")
-    connection.execute("CREATE TABLE marts.indicator_catalog AS SELECT 'DEM01' AS indicator_id, 'Ausländeranteil' AS name")
+    connection.execute("CREATE TABLE marts.indicator_catalog (indicator_id VARCHAR PRIMARY KEY, name VARCHAR)")
+    connection.execute("INSERT INTO marts.indicator_catalog VALUES ('DEM01', ?)", [catalog_name])
     connection.execute("CREATE TABLE meta.run AS SELECT ?::VARCHAR AS run_id, 'success' AS outcome", [run_id])
     if notes is not None:
         connection.execute("CREATE TABLE meta.notes (note VARCHAR)")
@@ -489,6 +490,31 @@ def test_an_offices_rollback_restores_its_regions_and_leaves_the_other_offices_r
     listed = CliRunner().invoke(app, ["lake", "offices", "--warehouse", str(tmp_path / "imon.duckdb")])
     assert listed.exit_code == 0, listed.output
     assert "sh" in listed.output and "by-2" in listed.output and "Offices publishing into the lake" in listed.output
+
+
+def test_germany_published_by_two_offices_keeps_one_row_the_newest_and_a_rollback_restores_the_one_before(
+        target, tmp_path):
+    values = "SELECT ags, value FROM marts.indicator_value ORDER BY ags"
+    lake.publish(_small_warehouse(tmp_path / "sh.duckdb", {"01001000": 1.0, "00000000": 100.0, "05": 50.0},
+                                  run_id="sh-1"), target, run_id="sh-1", office=SH)
+    lake.publish(_small_warehouse(tmp_path / "by.duckdb", {"09162000": 9.0, "00000000": 101.0}, run_id="by-1"),
+                 target, run_id="by-1", office=BY)
+    # one Germany row, by's (the newest); a Land nobody claims that by did not publish stays as sh left it
+    assert _lake_rows(target, values) == [("00000000", 101.0), ("01001000", 1.0), ("05", 50.0), ("09162000", 9.0)]
+    lake.rollback(target, office=BY)
+    assert _lake_rows(target, values) == [("00000000", 100.0), ("01001000", 1.0), ("05", 50.0)]
+
+
+def test_a_catalogue_entry_changed_by_a_second_office_replaces_the_first_one_by_its_key(target, tmp_path):
+    catalog = "SELECT indicator_id, name FROM marts.indicator_catalog"
+    lake.publish(_small_warehouse(tmp_path / "sh.duckdb", {"01001000": 1.0}, run_id="sh-1"), target,
+                 run_id="sh-1", office=SH)
+    lake.publish(_small_warehouse(tmp_path / "by.duckdb", {"09162000": 9.0}, run_id="by-1",
+                                  catalog_name="Ausländeranteil (v2)"), target, run_id="by-1", office=BY)
+    assert _lake_rows(target, catalog) == [("DEM01", "Ausländeranteil (v2)")]  # one entry per indicator id
+    assert lake.contributions(target)[-1].kinds["marts.indicator_catalog"] == "keyed"
+    lake.rollback(target, office=BY)
+    assert _lake_rows(target, catalog) == [("DEM01", "Ausländeranteil")]
 
 
 def test_first_attaches_of_an_empty_lake_at_once_all_succeed(target):

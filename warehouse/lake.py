@@ -116,7 +116,7 @@ class Contribution:
     office: str
     published_at: str
     tables: tuple[str, ...]  # every table the publish carried
-    kinds: dict  # table -> how it was merged: region, run, whole, new, added
+    kinds: dict  # table -> how it was merged: region, run, keyed, whole, new, added
     runs: tuple[str, ...]  # the run ids its run-keyed tables carried
     withdrawn: bool = False
 
@@ -616,6 +616,14 @@ def _columns(connection: duckdb.DuckDBPyConnection, database: str, schema: str, 
         "AND table_name = ? ORDER BY column_index", [database, schema, table]).fetchall()]
 
 
+def _primary_key(connection: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> list[str]:
+    """The columns of a table's declared primary key (the catalogue's indicator_id); empty without one."""
+    row = connection.execute(
+        "SELECT constraint_column_names FROM duckdb_constraints() WHERE database_name = ? AND schema_name = ? "
+        "AND table_name = ? AND constraint_type = 'PRIMARY KEY'", [database, schema, table]).fetchone()
+    return list(row[0]) if row else []
+
+
 def _region_of(columns: Iterable[str]) -> str | None:
     """SQL for a row's region key: the first of ags, kreis_ags, region_key that is set; None without such a column."""
     present = [c for c in REGION_COLUMNS if c in set(columns)]
@@ -640,8 +648,10 @@ def _write_contribution(connection: duckdb.DuckDBPyConnection, tables: list[tupl
                         office: Office) -> int:
     """One transaction: an office's publish merged into what the other offices published.
 
-    Rows of the office's regions replace the lake's rows of those regions (rows of regions nobody claims are
-    added where missing); tables this office created and alone published are replaced whole; run-keyed tables
+    Rows of the office's regions replace the lake's rows of those regions; rows of a region nobody claims
+    (Germany, other Länder) replace that region's rows, the newest publish wins; rows without a region key are
+    added where missing, except in a table with a declared primary key (the catalogue), where the newest
+    publish replaces the rows of its keys; tables this office created and alone published are replaced whole; run-keyed tables
     merge per run; other tables get the rows they lack. A table whose columns differ refuses the whole publish.
     Every office publish rewrites `imon_control.office`, so two publishes at once conflict and one retries.
     """
@@ -687,6 +697,8 @@ def _write_contribution(connection: duckdb.DuckDBPyConnection, tables: list[tupl
                     continue
                 names = [column for column, _ in columns]
                 kind = "region" if _region_of(names) else "run" if RUN_COLUMN in names else "added"
+                if kind == "added" and _primary_key(connection, "working", schema, table):
+                    kind = "keyed"
             plan.append((schema, table, comment, kind, [column for column, _ in columns]))
         if mismatches:
             raise ColumnMismatchError(f"the office {office.name} did not publish: " + "; ".join(mismatches))
@@ -704,12 +716,25 @@ def _write_contribution(connection: duckdb.DuckDBPyConnection, tables: list[tupl
                 mine = f"{owner} = {_literal(office.name)}"
                 connection.execute(f"DELETE FROM {lake_table} WHERE {mine}")
                 connection.execute(f"INSERT INTO {lake_table} SELECT * FROM {working} WHERE {mine}")
+                # regions nobody claims (Germany, Länder outside every office): the newest publish replaces a
+                # region's rows whole, so two offices with different figures never leave two rows per key
+                region = _region_of(names)
+                connection.execute(f"DELETE FROM {lake_table} WHERE {owner} IS NULL AND {region} IN "
+                                   f"(SELECT {region} FROM {working} WHERE {owner} IS NULL AND {region} IS NOT NULL)")
                 connection.execute(f"INSERT INTO {lake_table} SELECT * FROM {working} WHERE {owner} IS NULL "
-                                   f"EXCEPT SELECT * FROM {lake_table} WHERE {owner} IS NULL")
+                                   f"AND {region} IS NOT NULL")
+                connection.execute(f"INSERT INTO {lake_table} SELECT * FROM {working} WHERE {region} IS NULL "
+                                   f"EXCEPT SELECT * FROM {lake_table} WHERE {region} IS NULL")
             elif kind == "run":
                 runs.update(row[0] for row in connection.execute(
                     f"SELECT DISTINCT {RUN_COLUMN} FROM {working} WHERE {RUN_COLUMN} IS NOT NULL").fetchall())
                 connection.execute(f"DELETE FROM {lake_table} WHERE {RUN_COLUMN} IN (SELECT {RUN_COLUMN} FROM {working})")
+                connection.execute(f"INSERT INTO {lake_table} SELECT * FROM {working}")
+            elif kind == "keyed":  # a declared primary key: the newest publish replaces the rows of its keys
+                same_key = " AND ".join(f"mine.{_identifier(c)} = {lake_table}.{_identifier(c)}"
+                                        for c in _primary_key(connection, "working", schema, table))
+                connection.execute(f"DELETE FROM {lake_table} WHERE EXISTS (SELECT 1 FROM {working} AS mine "
+                                   f"WHERE {same_key})")
                 connection.execute(f"INSERT INTO {lake_table} SELECT * FROM {working}")
             else:
                 connection.execute(f"INSERT INTO {lake_table} SELECT * FROM {working} EXCEPT SELECT * FROM {lake_table}")
@@ -750,7 +775,8 @@ def _withdraw_contribution(connection: duckdb.DuckDBPyConnection, office: Office
     before it. Rows of its regions and rows of its runs are always restored; a table it created or alone
     replaced is restored whole (dropped) unless another office published into it later: then only its own
     regions' or runs' rows are restored, and without a region or run column the rollback is refused. Rows it
-    added to shared tables go, unless another office published that table later (then they stay)."""
+    added to or replaced in shared tables go back, unless another office published that table later (then
+    they stay)."""
     control = f"{ALIAS}.{CONTROL_SCHEMA}"
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -810,7 +836,7 @@ def _withdraw_contribution(connection: duckdb.DuckDBPyConnection, office: Office
                 before = f"before.{_identifier(schema)}.{_identifier(name)}"
                 if kind == "new":
                     connection.execute(f"DROP TABLE IF EXISTS {lake_table}")
-                elif kind == "whole" or (kind == "added" and table not in later):
+                elif kind == "whole" or (kind in ("added", "keyed") and table not in later):
                     comment = connection.execute(
                         f"SELECT comment FROM duckdb_tables() WHERE database_name = '{ALIAS}' AND schema_name = ? "
                         "AND table_name = ?", [schema, name]).fetchone()
