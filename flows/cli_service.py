@@ -56,6 +56,7 @@ def publish(
     """Publish the working warehouse as a new read-only snapshot (or roll back, or list the snapshots)."""
     import duckdb
 
+    from warehouse.lake import LakeError
     from warehouse.publish import NoSnapshotError, current_snapshot, snapshots
     from warehouse.publish import rollback as rollback_snapshot
 
@@ -74,7 +75,7 @@ def publish(
                     console.print(f"rolled back the office {office.name}'s newest publish in the lake: snapshot "
                                   f"{snapshot.snapshot_id} is current")
             path = rollback_snapshot(settings.published_dir)
-        except (NoSnapshotError, RuntimeError) as error:  # RuntimeError: warehouse.lake.LakeError, e.g. a refused rollback
+        except (NoSnapshotError, LakeError) as error:  # LakeError: e.g. a refused rollback
             errors.print(str(error), style="red", markup=False)
             raise typer.Exit(1)
         console.print(f"rolled back: {path.name} is current again")

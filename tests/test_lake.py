@@ -241,7 +241,7 @@ def test_two_service_processes_on_the_lake_give_identical_answers_and_follow_a_p
     for number in (1, 2):
         directory = tmp_path / f"replica-{number}"  # each replica its own store (keys, log); the lake is shared
         environ = service_environ(directory, summary.warehouse_path, **lake_env)
-        keys = create_keys(service_settings(directory, summary.warehouse_path, **lake_env))
+        keys = create_keys(service_settings(directory, summary.warehouse_path, **lake_env), "09162")
         replicas.append((environ, keys, tmp_path / f"serve-{number}.log"))
     paths = ["/api/regions/01001/profile", "/api/values?indicator=ARB06&level=kreis", "/api/catalog",
              "/api/regions/05315/profile?format=csv"]
@@ -258,7 +258,22 @@ def test_two_service_processes_on_the_lake_give_identical_answers_and_follow_a_p
         assert answers[0] == answers[1]
         assert answers[0][1] == {"run-1"}
 
+        # a county's upload stays in the service's store (its rights, its disclosure control): never in the lake
+        with httpx.Client(base_url=one.url, headers=bearer(replicas[0][1]["09162"]), timeout=60) as county:
+            accepted = county.post("/api/uploads/mentors", files={"file": (
+                "mentors.csv", b"ags,period,variable,value,note\n09162,2024,language_mentors_in_lake_test,2,\n", "text/csv")})
+        assert accepted.status_code == 201, accepted.text
         lake.publish(summary.warehouse_path, target, run_id="run-2")
+        with lake.pinned(target) as reader:
+            tables = reader.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'lake'"
+                                    ).fetchall()
+            assert not [t for t in tables if "county" in t[0] or "upload" in t[0] or "mentors" in t[1]], tables
+            text_columns = reader.execute(
+                "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE database_name = 'lake' "
+                "AND data_type = 'VARCHAR'").fetchall()
+            for schema, table, column in text_columns:
+                assert not reader.execute(f'SELECT 1 FROM "{schema}"."{table}" WHERE "{column}" = '
+                                          "'language_mentors_in_lake_test' LIMIT 1").fetchall(), (schema, table, column)
         for service, (_, keys, _) in ((one, replicas[0]), (two, replicas[1])):
             deadline = time.monotonic() + 30
             with httpx.Client(base_url=service.url, headers=bearer(keys["state"]), timeout=60) as client:

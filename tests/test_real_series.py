@@ -74,6 +74,22 @@ def test_goettingen_before_its_formation_is_reaggregated_through_the_crosswalk(w
     assert row(warehouse, "ARB04", "03159000", 2016)[0] == pytest.approx(18.7)  # line 2192
 
 
+def test_a_rate_published_before_a_kreis_grew_is_not_shown_for_the_larger_kreis(warehouse):
+    # Eisenach 16056 joined the Wartburgkreis 16063 on 2021-07-01: the BA's 2019 rates of both (9.7 and
+    # 17.7 in the real file) describe areas that no longer exist, so the Wartburgkreis has no 2019 rate
+    # (it used to show the old Wartburgkreis's 9.7), while its counts are re-aggregated from both keys
+    for indicator in ("ARB04", "ARB05"):
+        value, numerator, _, flag, _ = row(warehouse, indicator, "16063000", 2019)
+        assert (value, numerator, flag) == (None, None, "not_published_for_this_area"), indicator
+    unemployed = warehouse.execute(
+        "SELECT sum(value) FROM core.unemployment WHERE ags IN ('16056000', '16063000') AND period = 2019 "
+        "AND measure = 'unemployed' AND person_group = 'foreign'").fetchone()[0]
+    assert row(warehouse, "ARB06", "16063000", 2019)[1:4:2] == (unemployed, "reaggregated_from_former_kreise")
+    # after the merger the published rate is the Kreis's own again; a Kreis without a reform keeps its rates
+    assert row(warehouse, "ARB04", "16063000", 2023)[3] is None and row(warehouse, "ARB04", "16063000", 2023)[0]
+    assert row(warehouse, "ARB04", "16061000", 2019)[0] is not None
+
+
 def test_change_columns_never_span_a_missing_year(warehouse):
     series = {period: (value, change_1y, change_5y) for period, value, change_1y, change_5y in warehouse.execute(
         "SELECT period, value, change_1y, change_5y FROM marts.indicator_series "

@@ -479,9 +479,7 @@ def _write_publication(connection: duckdb.DuckDBPyConnection, tables: list[tuple
             if (schema, table) == ("meta", "publication"):  # stamped anew below
                 continue
             name = f"{_identifier(schema)}.{_identifier(table)}"
-            connection.execute(f"CREATE OR REPLACE TABLE {ALIAS}.{name} AS SELECT * FROM working.{name}")
-            if comment:
-                connection.execute(f"COMMENT ON TABLE {ALIAS}.{name} IS {_literal(comment)}")
+            _replace_table(connection, f"{ALIAS}.{name}", f"working.{name}", comment)
         _stamp_publication(connection, run_id, published_at)
         _ensure_control(connection)
         extra = json.dumps({"run_id": run_id, "published_at": published_at})
@@ -708,9 +706,7 @@ def _write_contribution(connection: duckdb.DuckDBPyConnection, tables: list[tupl
             working = f"working.{_identifier(schema)}.{_identifier(table)}"
             if kind in ("new", "whole"):
                 connection.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{_identifier(schema)}")
-                connection.execute(f"CREATE OR REPLACE TABLE {lake_table} AS SELECT * FROM {working}")
-                if comment:
-                    connection.execute(f"COMMENT ON TABLE {lake_table} IS {_literal(comment)}")
+                _replace_table(connection, lake_table, working, comment)
             elif kind == "region":
                 owner = _owner_sql(_region_of(names), claims)
                 mine = f"{owner} = {_literal(office.name)}"
@@ -762,6 +758,13 @@ def _mismatch(name: str, lake_columns: list[tuple[str, str]], working_columns: l
     if not detail:
         detail.append(f"same columns in another order (lake: {shown(lake_columns)})")
     return f"{name} has other columns than in the lake ({'; '.join(detail)})"
+
+
+def _replace_table(connection: duckdb.DuckDBPyConnection, target: str, source: str, comment: str | None) -> None:
+    """`target` becomes a copy of `source` (both qualified names), with the table's description."""
+    connection.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source}")
+    if comment:
+        connection.execute(f"COMMENT ON TABLE {target} IS {_literal(comment)}")
 
 
 def _stamp_publication(connection: duckdb.DuckDBPyConnection, run_id: str, published_at: str) -> None:
@@ -840,9 +843,7 @@ def _withdraw_contribution(connection: duckdb.DuckDBPyConnection, office: Office
                     comment = connection.execute(
                         f"SELECT comment FROM duckdb_tables() WHERE database_name = '{ALIAS}' AND schema_name = ? "
                         "AND table_name = ?", [schema, name]).fetchone()
-                    connection.execute(f"CREATE OR REPLACE TABLE {lake_table} AS SELECT * FROM {before}")
-                    if comment and comment[0]:
-                        connection.execute(f"COMMENT ON TABLE {lake_table} IS {_literal(comment[0])}")
+                    _replace_table(connection, lake_table, before, comment[0] if comment else None)
                 elif kind == "region":
                     owner = _owner_sql(_region_of(names), owners)
                     rows = f"{owner} = {_literal(office.name)}"

@@ -1,6 +1,9 @@
 /*
 id: ARB04
-version: 1
+version: 2
+changelog:
+  - "2 (2026-12-06): a rate published before a territorial reform changed the Kreis's area (Wartburgkreis before Eisenach joined it on 2021-07-01) is NULL with not_published_for_this_area, no longer the old area's rate"
+  - "1: first version"
 name_de: Arbeitslosenquote der Ausländer (bezogen auf alle zivilen Erwerbspersonen)
 name_en: Registered unemployment rate of foreigners (all civilian labour force)
 domain: Arbeitsmarkt
@@ -14,7 +17,7 @@ denominator: foreign civilian labour force (BA Bezugsgröße, not published)
 sources: [regio 13211-02-05-4]
 lowest_level: kreis
 reference_date: annual average
-caveats: Published rates cannot be re-aggregated, so years before a territorial reform show only the regions that still exist. The Bezugsgröße is updated once a year, so the rate is overstated in years of strong immigration (2015/16, 2022). For 2017 the BA did not publish it at Kreis level.
+caveats: Published rates cannot be re-aggregated, so years before a territorial reform show only the regions that still exist, and a Kreis whose area changed (the Wartburgkreis before 2021-07-01) has no rate for those years. The Bezugsgröße is updated once a year, so the rate is overstated in years of strong immigration (2015/16, 2022). For 2017 the BA did not publish it at Kreis level.
 */
 WITH rates AS (
     SELECT
@@ -31,6 +34,18 @@ WITH rates AS (
     WHERE unemployment.level IN ('kreis', 'land', 'deutschland')
     GROUP BY ags, level, period, reference_date
 ),
+-- a key whose area changed later (Eisenach joined the Wartburgkreis 16063 on 2021-07-01): the rate published
+-- for it before the change describes another area, and a rate cannot be re-aggregated. A Kreis received
+-- another key's counts, or gave counts away, on the fact's day (core.region_crosswalk, valid on that day).
+other_area AS (
+    SELECT DISTINCT region.ags, region.level, periods.period
+    FROM core.region_crosswalk AS crosswalk
+    JOIN (SELECT DISTINCT period, reference_date FROM rates) AS periods
+      ON valid_on(fact_day(periods.reference_date, periods.period), crosswalk.valid_from, crosswalk.valid_to)
+    JOIN core.region AS region
+      ON region.level = crosswalk.level AND region.ags IN (crosswalk.target_ags, crosswalk.ags)
+    WHERE crosswalk.ags <> crosswalk.target_ags
+),
 published AS (
     SELECT
         ags,
@@ -42,9 +57,11 @@ published AS (
         CAST(NULL AS DOUBLE) AS denominator,
         CASE WHEN rate IS NULL THEN 'value_suppressed' END AS flag
     FROM rates
+    ANTI JOIN other_area USING (ags, level, period)
 ),
 -- a Kreis of the target Gebietsstand that had no published rate that year (Göttingen 03159 before
--- its formation in 2016) keeps its row, NULL with a flag, so every year has every region
+-- its formation in 2016) or no rate for its area (other_area) keeps its row, NULL with a flag, so every
+-- year has every region
 every_region AS (
     SELECT region.ags, region.level, periods.period, periods.reference_date
     FROM core.region AS region

@@ -1,6 +1,9 @@
 /*
 id: ARB05
-version: 1
+version: 2
+changelog:
+  - "2 (2026-12-06): a rate published before a territorial reform changed the Kreis's area (Wartburgkreis before Eisenach joined it on 2021-07-01) is NULL with not_published_for_this_area, no longer the old area's rate"
+  - "1: first version"
 name_de: Abstand der Arbeitslosenquote der Ausländer zur Quote insgesamt
 name_en: Gap between the unemployment rate of foreigners and the total rate
 domain: Arbeitsmarkt
@@ -14,7 +17,7 @@ denominator: 13211-02-05-4 ERWP10 total (subtracted, not divided)
 sources: [regio 13211-02-05-4]
 lowest_level: kreis
 reference_date: annual average
-caveats: Published rates cannot be re-aggregated, so years before a territorial reform show only the regions that still exist. A difference of two published, rounded rates (one decimal); see ARB04.
+caveats: Published rates cannot be re-aggregated, so years before a territorial reform show only the regions that still exist, and a Kreis whose area changed (the Wartburgkreis before 2021-07-01) has no rate for those years. A difference of two published, rounded rates (one decimal); see ARB04.
 */
 WITH rates AS (
     SELECT
@@ -30,6 +33,18 @@ WITH rates AS (
     WHERE unemployment.level IN ('kreis', 'land', 'deutschland') AND measure = 'unemployment_rate_pct'
     GROUP BY ags, level, period, reference_date
 ),
+-- a key whose area changed later (Eisenach joined the Wartburgkreis 16063 on 2021-07-01): the rate published
+-- for it before the change describes another area, and a rate cannot be re-aggregated. A Kreis received
+-- another key's counts, or gave counts away, on the fact's day (core.region_crosswalk, valid on that day).
+other_area AS (
+    SELECT DISTINCT region.ags, region.level, periods.period
+    FROM core.region_crosswalk AS crosswalk
+    JOIN (SELECT DISTINCT period, reference_date FROM rates) AS periods
+      ON valid_on(fact_day(periods.reference_date, periods.period), crosswalk.valid_from, crosswalk.valid_to)
+    JOIN core.region AS region
+      ON region.level = crosswalk.level AND region.ags IN (crosswalk.target_ags, crosswalk.ags)
+    WHERE crosswalk.ags <> crosswalk.target_ags
+),
 published AS (
     SELECT
         ags,
@@ -44,9 +59,11 @@ published AS (
             WHEN total_rate IS NULL THEN 'denominator_suppressed'
         END AS flag
     FROM rates
+    ANTI JOIN other_area USING (ags, level, period)
 ),
 -- a Kreis of the target Gebietsstand that had no published rate that year (Göttingen 03159 before
--- its formation in 2016) keeps its row, NULL with a flag, so every year has every region
+-- its formation in 2016) or no rate for its area (other_area) keeps its row, NULL with a flag, so every
+-- year has every region
 every_region AS (
     SELECT region.ags, region.level, periods.period, periods.reference_date
     FROM core.region AS region
