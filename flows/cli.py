@@ -440,8 +440,14 @@ def catalog(
     """The indicator catalogue: id, name, unit, sources."""
     if markdown:
         from warehouse.catalog_page import catalog_markdown
+        from warehouse.models import ModelError
 
-        markdown.write_text(catalog_markdown(load_settings().sql_dir), encoding="utf-8")
+        try:
+            page = catalog_markdown(load_settings().sql_dir)
+        except ModelError as error:  # a broken header: the file and the YAML error, no traceback, no page written
+            errors.print(str(error), style="red", markup=False)
+            raise typer.Exit(1)
+        markdown.write_text(page, encoding="utf-8")
         errors.print(f"wrote {markdown}")
         return
     connection = _connect_read_only(warehouse)

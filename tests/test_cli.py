@@ -149,3 +149,23 @@ def test_status_says_what_a_published_indicator_rests_on(built):
     # DEM09: protection seekers (12531-0043) per 1,000 inhabitants (12411-01-01-4)
     assert {row[0] for row in table_rows(result.output)} == {"12531-0043", "12411-01-01-4"}
     assert f"published snapshot: run {built[0].run_id}" in result.output
+
+
+def test_catalog_markdown_names_a_broken_header_without_a_traceback_and_writes_nothing(tmp_path, monkeypatch):
+    import dataclasses
+    import shutil
+
+    import flows.cli
+    from flows.settings import PROJECT_ROOT, load_settings
+
+    sql = tmp_path / "sql"
+    shutil.copytree(PROJECT_ROOT / "sql", sql)
+    broken = sql / "core" / "region_area_change.sql"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("grain: one row", "grain: one: row"), encoding="utf-8")
+    settings = dataclasses.replace(load_settings(), sql_dir=sql)
+    monkeypatch.setattr(flows.cli, "load_settings", lambda *a, **k: settings)
+    page = tmp_path / "CATALOG.md"
+    result = runner.invoke(app, ["catalog", "--markdown", str(page)], env={"COLUMNS": "200"})
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # refused, not crashed
+    assert "region_area_change.sql: header is not valid YAML" in result.output
+    assert "Traceback" not in result.output and not page.exists()

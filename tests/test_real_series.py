@@ -5,6 +5,8 @@ Expected values are read off the files in offline/sample/ (file and line named a
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from service.profile import profile_table
@@ -78,6 +80,8 @@ def test_a_rate_published_before_a_kreis_grew_is_not_shown_for_the_larger_kreis(
     # Eisenach 16056 joined the Wartburgkreis 16063 on 2021-07-01: the BA's 2019 rates of both (9.7 and
     # 17.7 in the real file) describe areas that no longer exist, so the Wartburgkreis has no 2019 rate
     # (it used to show the old Wartburgkreis's 9.7), while its counts are re-aggregated from both keys
+    assert warehouse.execute("SELECT other_ags, valid_to FROM core.region_area_change WHERE ags = '16063000'"
+                             ).fetchall() == [("16056000", date(2021, 7, 1))]
     for indicator in ("ARB04", "ARB05"):
         value, numerator, _, flag, _ = row(warehouse, indicator, "16063000", 2019)
         assert (value, numerator, flag) == (None, None, "not_published_for_this_area"), indicator

@@ -33,18 +33,6 @@ WITH rates AS (
     WHERE unemployment.level IN ('kreis', 'land', 'deutschland') AND measure = 'unemployment_rate_pct'
     GROUP BY ags, level, period, reference_date
 ),
--- a key whose area changed later (Eisenach joined the Wartburgkreis 16063 on 2021-07-01): the rate published
--- for it before the change describes another area, and a rate cannot be re-aggregated. A Kreis received
--- another key's counts, or gave counts away, on the fact's day (core.region_crosswalk, valid on that day).
-other_area AS (
-    SELECT DISTINCT region.ags, region.level, periods.period
-    FROM core.region_crosswalk AS crosswalk
-    JOIN (SELECT DISTINCT period, reference_date FROM rates) AS periods
-      ON valid_on(fact_day(periods.reference_date, periods.period), crosswalk.valid_from, crosswalk.valid_to)
-    JOIN core.region AS region
-      ON region.level = crosswalk.level AND region.ags IN (crosswalk.target_ags, crosswalk.ags)
-    WHERE crosswalk.ags <> crosswalk.target_ags
-),
 published AS (
     SELECT
         ags,
@@ -59,11 +47,15 @@ published AS (
             WHEN total_rate IS NULL THEN 'denominator_suppressed'
         END AS flag
     FROM rates
-    ANTI JOIN other_area USING (ags, level, period)
+    -- a Kreis whose area changed after the reference date (Eisenach joined the Wartburgkreis on
+    -- 2021-07-01): the rate published for it then describes another area
+    ANTI JOIN core.region_area_change AS changed
+        ON changed.ags = rates.ags AND changed.level = rates.level
+       AND valid_on(fact_day(rates.reference_date, rates.period), changed.valid_from, changed.valid_to)
 ),
 -- a Kreis of the target Gebietsstand that had no published rate that year (Göttingen 03159 before
--- its formation in 2016) or no rate for its area (other_area) keeps its row, NULL with a flag, so every
--- year has every region
+-- its formation in 2016) or no rate for its area (core.region_area_change) keeps its row, NULL with a
+-- flag, so every year has every region
 every_region AS (
     SELECT region.ags, region.level, periods.period, periods.reference_date
     FROM core.region AS region

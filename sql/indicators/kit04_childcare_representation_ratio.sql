@@ -1,6 +1,9 @@
 /*
 id: KIT04
-version: 1
+version: 2
+changelog:
+  - "2 (2026-12-06): a share published before a territorial reform changed the Kreis's area (Wartburgkreis before Eisenach joined it on 2021-07-01) is left out like the share of a Kreis that no longer exists, no longer shown as the larger Kreis's share"
+  - "1: first version"
 name_de: Repräsentationsindex Kindertagesbetreuung 3 bis unter 6 Jahre (Proxy)
 name_en: Day-care representation ratio of children aged 3 to under 6 with a foreign background (proxy)
 domain: Kinderbetreuung
@@ -22,6 +25,10 @@ WITH shares AS (
     FROM core.childcare_rates AS rates
     -- a published share cannot be re-aggregated: only regions of the target Gebietsstand
     SEMI JOIN core.region AS region ON region.ags = rates.ags AND region.level = rates.level
+    -- nor for a Kreis whose area changed after the reference date (core.region_area_change)
+    ANTI JOIN core.region_area_change AS changed
+        ON changed.ags = rates.ags AND changed.level = rates.level
+       AND valid_on(fact_day(rates.reference_date, rates.period), changed.valid_from, changed.valid_to)
     WHERE rates.level IN ('kreis', 'land', 'deutschland')
       AND measure = 'foreign_origin_share_pct' AND age_group = '3_to_6' AND care_type = 'total'
 ),
