@@ -85,6 +85,7 @@ class SnapshotReaders:
         self.published_dir = Path(published_dir)
         self._warm = warm  # run in a thread when a snapshot is first opened, e.g. to compute its frequent answers
         self._lock = threading.Lock()
+        self._closed = threading.Event()  # set at shutdown: a warm-up still running then ends without a warning
         self._open: dict[Path, _Open] = {}
         self._pointer: tuple[tuple[int, int, int], Path | None] | None = None
         # with a lake (warehouse.lake.Lake), its current published snapshot replaces CURRENT: a PinnedSnapshot
@@ -142,7 +143,8 @@ class SnapshotReaders:
         try:
             self._warm(read)
         except Exception as error:  # a failed warm-up only leaves answers to be computed when asked
-            logging.getLogger("imon.service").warning("warming up %s failed: %s", path.name, error)
+            if not self._closed.is_set():  # at shutdown its connection was closed under it: not a failure
+                logging.getLogger("imon.service").warning("warming up %s failed: %s", path.name, error)
         finally:
             read.close()
             self._release(path)
@@ -159,6 +161,7 @@ class SnapshotReaders:
 
     def close(self) -> None:
         """Close every snapshot connection (at shutdown)."""
+        self._closed.set()
         if self._lake_watch is not None:
             self._lake_watch.close()
         with self._lock:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import duckdb
 
 from service import readers
@@ -81,3 +83,30 @@ def test_a_snapshot_is_warmed_once_in_a_thread_when_first_opened(tmp_path):
     served.close()
     assert answer.body == b"computed ahead"
     assert calls == ["run-1", "run-2"], "each snapshot is warmed exactly once"
+
+
+def test_a_shutdown_during_a_warm_up_stops_it_quietly(tmp_path, caplog):
+    import logging
+    import threading
+
+    published(tmp_path, 1)
+    started, closed, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def warm(read):
+        started.set()
+        try:
+            closed.wait(10)
+            read.cursor.execute("SELECT value FROM main.marker").fetchall()  # the connection is gone by now
+        finally:
+            finished.set()
+
+    served = SnapshotReaders(tmp_path / "published", warm=warm)
+    with caplog.at_level(logging.WARNING, logger="imon.service"):
+        with served.reading():
+            pass
+        assert started.wait(10)
+        served.close()
+        closed.set()
+        assert finished.wait(10)
+        time.sleep(0.2)  # the warm-up thread's handler runs after `finished`
+    assert [r.getMessage() for r in caplog.records if r.name == "imon.service"] == []
