@@ -647,10 +647,11 @@ def _write_contribution(connection: duckdb.DuckDBPyConnection, tables: list[tupl
     """One transaction: an office's publish merged into what the other offices published.
 
     Rows of the office's regions replace the lake's rows of those regions; rows of a region nobody claims
-    (Germany, other Länder) replace that region's rows, the newest publish wins; rows without a region key are
-    added where missing, except in a table with a declared primary key (the catalogue), where the newest
-    publish replaces the rows of its keys; tables this office created and alone published are replaced whole; run-keyed tables
-    merge per run; other tables get the rows they lack. A table whose columns differ refuses the whole publish.
+    (Germany, other Länder) replace that region's rows, the newest publish wins; rows without a region key
+    are added where missing. Tables this office created and alone published are replaced whole; run-keyed
+    tables merge per run; in a table with a declared primary key (the catalogue) the newest publish replaces
+    the rows of its keys; other tables get the rows they lack. A table whose columns differ refuses the
+    whole publish.
     Every office publish rewrites `imon_control.office`, so two publishes at once conflict and one retries.
     """
     contribution_id = uuid.uuid4().hex
