@@ -4,8 +4,8 @@ A case folder holds one CSV per input table, named `<schema>.<table>.csv`, and `
 with the rows the model must return (compared on expected.csv's columns, in any order).
 An optional `variables.yaml` sets DuckDB variables (default: min_denominator 50, target
 territorial date 2023-11-30). An indicator case without `core.region_crosswalk.csv` gets the
-identity crosswalk of the keys its inputs use (no territorial change in that case), and one without
-`core.region.csv` the regions its inputs name. A case of a family file (`variants:` in the header)
+identity crosswalk of the keys its inputs use (no territorial change in that case) and an empty
+`core.region_area_change`, and one without `core.region.csv` the regions its inputs name. A case of a family file (`variants:` in the header)
 has `indicator_id` in expected.csv and checks every variant it names, each with all its rows.
 """
 
@@ -91,6 +91,9 @@ def test_model_case(case: Path) -> None:
             "CREATE TABLE core.region_crosswalk AS SELECT ags, 'kreis' AS level, NULL::DATE AS valid_from, "
             f"NULL::DATE AS valid_to, ags AS target_ags, 1.0::DOUBLE AS weight, 'identity' AS via FROM ({keys})"
         )
+    if schema == "indicators" and not (case / "core.region_area_change.csv").exists():
+        connection.execute("CREATE TABLE core.region_area_change (ags VARCHAR, level VARCHAR, other_ags VARCHAR, "
+                           "valid_from DATE, valid_to DATE)")  # no region changed its area in such a case
     for model in models:
         connection.execute(_statement(model, SQL_DIR))
     _load_csv(connection, case / "expected.csv", "expected")
