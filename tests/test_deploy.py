@@ -25,6 +25,11 @@ def unit(name: str) -> tuple[dict[str, list[str]], str]:
     return settings, text
 
 
+def documented_environment(text: str) -> dict[str, str]:
+    """The path settings a unit's comment names for /etc/imon/imon.env (NAME=/path)."""
+    return dict(re.findall(r"\b((?:IMON|PREFECT)_[A-Z_]+)=(/[^\s,]+)", text))
+
+
 def paths(settings: dict[str, list[str]], key: str) -> list[Path]:
     return [Path(p.lstrip("-")) for p in settings.get(key, [])]
 
@@ -35,8 +40,7 @@ def inside(path: Path, roots: list[Path]) -> bool:
 
 def test_the_worker_can_write_everything_a_run_writes_and_not_the_services_store():
     settings, text = unit("imon-worker.service")
-    # the environment the unit documents (the values of /etc/imon/imon.env it names)
-    environment = dict(re.findall(r"\b((?:IMON|PREFECT)_[A-Z_]+)=(/[^\s,]+)", text))
+    environment = documented_environment(text)
     run = load_settings(environment)
     writable = paths(settings, "ReadWritePaths")
     written = {"warehouse": run.warehouse_path.parent, "landing zone": run.landing_dir, "register": run.register_dir,
@@ -53,7 +57,7 @@ def test_the_service_reads_only_the_published_snapshots_and_writes_only_its_stor
     service = load_settings(environment)
     assert paths(settings, "ReadWritePaths") == [service.service_dir]
     assert paths(settings, "ReadOnlyPaths") == [service.published_dir]
-    worker, worker_text = unit("imon-worker.service")
-    working = load_settings(dict(re.findall(r"\b(IMON_[A-Z_]+)=(/[^\s,]+)", worker_text))).warehouse_path.parent
+    _, worker_text = unit("imon-worker.service")
+    working = load_settings(documented_environment(worker_text)).warehouse_path.parent
     assert inside(working, paths(settings, "InaccessiblePaths"))  # the unpublished warehouse is not served
     assert settings["ProtectSystem"] == ["strict"]

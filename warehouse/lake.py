@@ -680,6 +680,7 @@ def _write_contribution(connection: duckdb.DuckDBPyConnection, tables: list[tupl
         in_lake = {(schema, table) for schema, table in connection.execute(
             f"SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = '{ALIAS}'").fetchall()}
         plan, mismatches = [], []
+        keys: dict[tuple[str, str], list[str]] = {}  # the declared primary key of each `keyed` table
         for schema, table, comment in tables:
             if (schema, table) == ("meta", "publication"):  # stamped anew below
                 continue
@@ -696,8 +697,8 @@ def _write_contribution(connection: duckdb.DuckDBPyConnection, tables: list[tupl
                     continue
                 names = [column for column, _ in columns]
                 kind = "region" if _region_of(names) else "run" if RUN_COLUMN in names else "added"
-                if kind == "added" and _primary_key(connection, "working", schema, table):
-                    kind = "keyed"
+                if kind == "added" and (key := _primary_key(connection, "working", schema, table)):
+                    kind, keys[schema, table] = "keyed", key
             plan.append((schema, table, comment, kind, [column for column, _ in columns]))
         if mismatches:
             raise ColumnMismatchError(f"the office {office.name} did not publish: " + "; ".join(mismatches))
@@ -709,13 +710,13 @@ def _write_contribution(connection: duckdb.DuckDBPyConnection, tables: list[tupl
                 connection.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{_identifier(schema)}")
                 _replace_table(connection, lake_table, working, comment)
             elif kind == "region":
-                owner = _owner_sql(_region_of(names), claims)
+                region = _region_of(names)
+                owner = _owner_sql(region, claims)
                 mine = f"{owner} = {_literal(office.name)}"
                 connection.execute(f"DELETE FROM {lake_table} WHERE {mine}")
                 connection.execute(f"INSERT INTO {lake_table} SELECT * FROM {working} WHERE {mine}")
                 # regions nobody claims (Germany, Länder outside every office): the newest publish replaces a
                 # region's rows whole, so two offices with different figures never leave two rows per key
-                region = _region_of(names)
                 connection.execute(f"DELETE FROM {lake_table} WHERE {owner} IS NULL AND {region} IN "
                                    f"(SELECT {region} FROM {working} WHERE {owner} IS NULL AND {region} IS NOT NULL)")
                 connection.execute(f"INSERT INTO {lake_table} SELECT * FROM {working} WHERE {owner} IS NULL "
@@ -729,7 +730,7 @@ def _write_contribution(connection: duckdb.DuckDBPyConnection, tables: list[tupl
                 connection.execute(f"INSERT INTO {lake_table} SELECT * FROM {working}")
             elif kind == "keyed":  # a declared primary key: the newest publish replaces the rows of its keys
                 same_key = " AND ".join(f"mine.{_identifier(c)} = {lake_table}.{_identifier(c)}"
-                                        for c in _primary_key(connection, "working", schema, table))
+                                        for c in keys[schema, table])
                 connection.execute(f"DELETE FROM {lake_table} WHERE EXISTS (SELECT 1 FROM {working} AS mine "
                                    f"WHERE {same_key})")
                 connection.execute(f"INSERT INTO {lake_table} SELECT * FROM {working}")
