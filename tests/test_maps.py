@@ -215,6 +215,48 @@ def test_a_map_for_print_hatches_with_lines_cut_to_the_region_not_with_patterns(
     assert hatch_groups == {f"hatch-{key}" for key, fill in fills.items() if fill == "#ffffff"}  # each white one hatched
 
 
+def winding_number(d: str, point) -> int:
+    """How often the closed subpaths of a path `d` (M x y x y … Z) wind around a point (SVG's nonzero rule)."""
+    x, y = point
+    total = 0
+    for part in d.split("M")[1:]:
+        ring = np.array(part.rstrip("Z").split(), dtype=float).reshape(-1, 2)
+        a, b = ring, np.roll(ring, -1, axis=0)
+        cross = (b[:, 0] - a[:, 0]) * (y - a[:, 1]) - (x - a[:, 0]) * (b[:, 1] - a[:, 1])
+        total += int(np.sum((a[:, 1] <= y) & (b[:, 1] > y) & (cross > 0)) - np.sum((a[:, 1] > y) & (b[:, 1] <= y) & (cross < 0)))
+    return total
+
+
+def test_a_report_map_draws_each_class_as_one_path_and_fills_every_region_once(warehouse):
+    # a report prints some 50 maps: one path per class instead of a group per Kreis (Chromium's time per map
+    # grows with the number of elements); Bavaria has Kreise inside Kreise (Bamberg inside the Landkreis
+    # Bamberg, 09461 in 09471), which the fill rule must not leave white
+    data = maps.map_data(warehouse, "BIL02", period=2023)
+    svg = maps.print_map_svg(data, land="09", by_class=True)
+    root = ElementTree.fromstring(svg)
+    regions, *rest = [g for g in root.findall(f"{SVG_NS}g")]
+    assert regions.get("fill-rule") == "nonzero"
+    fills = {path.get("data-class"): path for path in regions.findall(f"{SVG_NS}path")}
+    classes = {r["key"]: r["class_id"] for r in data.regions if r["key"].startswith("09")}
+    frame = maps._print_frame("kreis", "09")
+    assert set(fills) == set(classes.values()) | ({"no_value"} if set(frame.keys) - set(classes) else set())
+    assert len(regions) == len(fills)  # nothing else in the group: one element per class
+    enclosed = frame.geometry["09471"]
+    assert shapely.Polygon(enclosed.interiors[0] if hasattr(enclosed, "interiors") else enclosed.geoms[0].interiors[0]
+                           ).contains(frame.geometry["09461"].representative_point())
+    for key in frame.keys:
+        point = frame.geometry[key].representative_point()
+        inside = {class_id for class_id, path in fills.items() if winding_number(path.get("d"), (point.x, point.y))}
+        assert inside == {classes.get(key, "no_value")}, key  # in its class's path, in no other
+    # the hatched classes: white with the class's outline, their lines one path per class
+    hatched = {class_id for class_id in fills if class_id in maps.SPECIAL_CLASSES}
+    assert all(fills[class_id].get("fill") == "#ffffff" for class_id in hatched)
+    lines = root.findall(f"{SVG_NS}g[@stroke-width='.4']/{SVG_NS}path")
+    assert sorted(path.get("data-class") for path in lines) == sorted(hatched)
+    highlighted = maps.print_map_svg(data, land="09", highlight="09162", by_class=True)
+    assert highlighted.count('id="highlight-09162"') == 1 and highlighted.startswith(svg[:-len("</svg>")])
+
+
 @pytest.fixture(scope="module")
 def service(built, tmp_path_factory):
     summary = built[0]

@@ -42,6 +42,9 @@ class _Chart:
             self.axes.grid(axis="y", color="#dddddd", linewidth=0.6)
             self.axes.yaxis.set_major_locator(MaxNLocator(nbins=4))
             self.axes.set_axisbelow(True)
+            # fixed places for the (empty) axis labels: otherwise every draw measures the tick labels to place them
+            self.axes.xaxis.set_label_coords(0.5, 0.0)
+            self.axes.yaxis.set_label_coords(0.0, 0.5)
             self.figure.subplots_adjust(left=0.14, right=0.98, top=0.95, bottom=0.15)
 
     def render(self, periods: list[int], series: dict[str, list[float | None]], decimals: int, lang: str) -> str:

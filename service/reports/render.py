@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import escape
 
 from service.reports import charts, texts
 from service.reports.document import ReportData, region_report, short_key
@@ -26,10 +26,7 @@ def report_html(data: ReportData, ags: str, level: str, lang: str = "de", *, map
     """The whole report of one region as one self-contained HTML page."""
     document = region_report(data, ags, level, lang)
     _add_figures(document, map_figure)
-    # the maps' shared geometry (outlines and hatches of the Land), once per page: each map <use>s it
-    definitions = getattr(map_figure, "definitions", None)
     return ENVIRONMENT.get_template("report.html.j2").render(
-        map_definitions=Markup(definitions() if definitions else ""),
         **document, css=(TEMPLATES / "report.css").read_text(encoding="utf-8"), legend=charts.legend(_legend_names(document)),
         created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), links=links or {},
         number=lambda v, d=1: texts.number(v, d, lang), flag_reason=lambda f: texts.flag_reason(f, lang))
