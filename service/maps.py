@@ -630,6 +630,11 @@ class _Frame:
         return shapely.transform(geometry, lambda xy: (xy - [x0, y1]) * [scale, -scale] + PRINT_PAD)
 
 
+def _thinned(geometry):
+    """A print map's shape (in pt) without the points that move its outline by less than PRINT_TOLERANCE_PT."""
+    return shapely.simplify(geometry, PRINT_TOLERANCE_PT, preserve_topology=True)
+
+
 @lru_cache(maxsize=64)
 def _print_frame(level: str, land: str | None, width_inches: float = 3.0) -> _Frame:
     coarse = level == "land"
@@ -644,8 +649,7 @@ def _print_frame(level: str, land: str | None, width_inches: float = 3.0) -> _Fr
     for key in keys:
         # outlines one way round, holes the other: the fill rule nonzero then fills an enclave drawn in one path with
         # the region around it (print_map_svg by_class)
-        frame.geometry[key] = shapely.simplify(frame.place(shapely.orient_polygons(drawn[key])), PRINT_TOLERANCE_PT,
-                                               preserve_topology=True)
+        frame.geometry[key] = _thinned(frame.place(shapely.orient_polygons(drawn[key])))
         frame.paths[key] = _svg_path(_rings(frame.geometry[key]), closed=True)
     return frame
 
@@ -673,7 +677,7 @@ def _hatch_style(class_id: str) -> str:
 def _land_borders(land: str | None, width_inches: float = 3.0) -> str:
     """The Land outlines over a Kreis print map, in the Kreis map's frame."""
     frame = _print_frame("kreis", land, width_inches)
-    borders = [f'<path id="land-border-{key}" d="{_svg_path(_rings(frame.place(geometry)), closed=True)}"/>'
+    borders = [f'<path id="land-border-{key}" d="{_svg_path(_rings(_thinned(frame.place(geometry))), closed=True)}"/>'
                for key, geometry in _drawn_geometry("land").items() if not land or key == land]
     return f'<g fill="none" stroke="#333333" stroke-width=".8" stroke-linejoin="round">{"".join(borders)}</g>'
 
