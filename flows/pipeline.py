@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import logging
-import uuid
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,11 +13,13 @@ from prefect.cache_policies import NONE as NO_CACHE
 from flows.limits import source_slot
 from flows.reports import write_snapshot_reports
 from flows.settings import Settings, load_settings
-from sources.catalog import TableSpec, load_table_specs
+from flows.unchanged import (REFERENCE_LAYOUTS, RunSummary, TableOutcome, _AlreadyLanded, _indicator_coverage,  # noqa: F401
+                             _new_run_id, _raw_files, _selected_specs, progress, run_mode, unchanged_run)
+from sources.catalog import TableSpec
 from sources.errors import FetchError, NetworkError, NotDelivered, SourceError
 from offline.replay import client_for
 from sources.genesis import Download
-from sources.landing import LandedFile, land, landed_files
+from sources.landing import LandedFile, land
 from sources.parse import parse_table
 from flows.review import review_before_publish
 from warehouse import loading, models, quality, review
@@ -29,48 +27,9 @@ from warehouse.connection import connect, table_exists
 from warehouse.publish import current_snapshot
 from warehouse.register import REGISTER_TABLE, Register
 
-# The register and the curated tables describe regions; they are loaded first, because every
-# other table's regional keys are checked against them.
-REFERENCE_LAYOUTS = ("gv100ad", "seed")
-
 # The request parameters that restrict a table to a range of reference years (a backfill sets both).
 YEAR_PARAMETERS = frozenset({"startyear", "endyear"})
 
-# Progress lines for the person at the terminal; the CLI shows this logger, Prefect's own stays quiet.
-progress = logging.getLogger("imon.progress")
-
-
-@dataclass
-class TableOutcome:
-    """What happened to one source table in a run."""
-
-    name: str
-    label: str
-    status: str  # loaded, unchanged, rejected, failed
-    rows: int | None = None
-    message: str | None = None
-    warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class RunSummary:
-    """Everything `imon run` reports at the end."""
-
-    run_id: str
-    mode: str
-    warehouse_path: Path
-    tables: list[TableOutcome]
-    models_built: int | None
-    indicators: list[tuple[str, str, int]]  # indicator id, level, regions with a value
-    outcome: str
-    build_error: str | None = None
-    data_docs: Path | None = None  # Great Expectations Data Docs of this run's validations
-    withheld: list[str] = field(default_factory=list)  # indicators that failed their checks, not published
-    published: Path | None = None  # the snapshot this run published
-
-    @property
-    def exit_code(self) -> int:
-        return 0 if self.outcome == "success" else 1
 
 
 def _is_network_error(task, task_run, state) -> bool:
@@ -129,23 +88,6 @@ def _file_download(path: Path, spec: TableSpec) -> Download:
     )
 
 
-class _AlreadyLanded:
-    """Stands in for a pull: the files the landing zone already holds for a table."""
-
-    def __init__(self, spec: TableSpec, settings: Settings):
-        self.spec, self.settings = spec, settings
-
-    def result(self) -> list[LandedFile]:
-        files = landed_files(self.settings.landing_dir, source=self.spec.source, table=self.spec.table)
-        if not files and self.spec.source == "county_file":
-            raise NotDelivered(f"not delivered: nothing in the landing zone {self.settings.landing_dir}",
-                               source=self.spec.source, table=self.spec.table)
-        if not files:
-            raise FetchError(f"nothing in the landing zone {self.settings.landing_dir}", source=self.spec.source,
-                             table=self.spec.table)
-        return files
-
-
 def _parse_files(spec: TableSpec, files: list[LandedFile], settings: Settings) -> pd.DataFrame:
     """Parse every landed file of a table and stamp each row with the file it came from.
 
@@ -168,14 +110,6 @@ def _parse_files(spec: TableSpec, files: list[LandedFile], settings: Settings) -
                                      source_sha256=landed.sha256)
     frames = [parsed[index] for index in range(len(files))]  # in the landing zone's order, as before
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-
-
-def _raw_files(files: list[LandedFile], settings: Settings) -> list[loading.RawFile]:
-    return [
-        loading.RawFile(path=loading.relative_to(f.path, settings.landing_dir), sha256=f.sha256, size_bytes=f.size,
-                        parameters=f.parameters, fetched_at=f.fetched_at, synthetic=f.synthetic)
-        for f in files
-    ]
 
 
 def _read_register(settings: Settings) -> Register:
@@ -305,20 +239,6 @@ def _report_model(model: str, rows: int | None) -> None:
         progress.info("skipped   %s: its raw tables are not loaded", model)
 
 
-def _indicator_coverage(settings: Settings) -> list[tuple[str, str, int]]:
-    connection = connect(settings.warehouse_path)
-    try:
-        if not table_exists(connection, "marts", "indicator_value"):
-            return []
-        return connection.execute(
-            "SELECT indicator_id, level, count(DISTINCT ags) FILTER (WHERE value IS NOT NULL) "
-            "FROM marts.indicator_value GROUP BY indicator_id, level ORDER BY indicator_id, "
-            "list_position(['deutschland', 'land', 'kreis', 'gemeinde'], level)"
-        ).fetchall()
-    finally:
-        connection.close()
-
-
 def loading_has_models(settings: Settings) -> bool:
     """Is there a built warehouse worth publishing?"""
     connection = connect(settings.warehouse_path)
@@ -326,35 +246,6 @@ def loading_has_models(settings: Settings) -> bool:
         return table_exists(connection, "marts", "indicator_value")
     finally:
         connection.close()
-
-
-def run_mode(settings: Settings) -> str:
-    """`offline` when no GENESIS credentials are set, else which instances are live."""
-    live = settings.live_instances()
-    return f"live: {', '.join(live)}" if live else "offline"
-
-
-def _selected_specs(settings: Settings, tables: list[str] | None, reference_year: int | None = None) -> list[TableSpec]:
-    """The configured tables, or the named ones plus the reference tables their keys are checked against.
-
-    With `reference_year`, the tables from a statistics service are asked for that year only.
-    """
-    specs = load_table_specs(settings.tables_file)
-    if tables:
-        unknown = sorted(set(tables) - {s.name for s in specs})
-        if unknown:
-            raise ValueError(f"unknown table(s): {', '.join(unknown)}; see sources/tables.yaml")
-        specs = [s for s in specs if s.name in tables or s.layout in REFERENCE_LAYOUTS]
-    if reference_year is not None:
-        year = str(reference_year)
-        specs = [s if s.is_file_source else dataclasses.replace(s, parameters={**s.parameters, "startyear": year,
-                                                                               "endyear": year}, time_slices=())
-                 for s in specs]
-    return specs
-
-
-def _new_run_id() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
 
 
 def run_pipeline(warehouse: str | None = None, tables: list[str] | None = None, build: bool = True,
@@ -366,50 +257,10 @@ def run_pipeline(warehouse: str | None = None, tables: list[str] | None = None, 
     confirm that: the run is recorded as such (meta.run, meta.table_load) without starting Prefect.
     """
     if not pull:
-        summary = _unchanged_run(warehouse, tables, build)
+        summary = unchanged_run(warehouse, tables, build)
         if summary is not None:
             return summary
     return pipeline(warehouse=warehouse, tables=tables, build=build, pull=pull)
-
-
-def _unchanged_run(warehouse: str | None, tables: list[str] | None, build: bool) -> RunSummary | None:
-    """Record a run that has nothing to do, or return None when anything changed (the flow decides then)."""
-    settings = load_settings(warehouse=warehouse)
-    if not settings.warehouse_path.exists() or current_snapshot(settings.published_dir) is None:
-        return None
-    specs = _selected_specs(settings, tables)
-    connection = connect(settings.warehouse_path)
-    try:
-        landed: dict[str, list[loading.RawFile]] = {}
-        outcomes = []
-        for spec in specs:
-            try:
-                raw_files = _raw_files(_AlreadyLanded(spec, settings).result(), settings)
-            except NotDelivered as error:
-                outcomes.append(TableOutcome(spec.name, spec.label, "not delivered", message=str(error)))
-                continue
-            except SourceError:
-                return None
-            if loading.loaded_fingerprint(connection, spec.name) != loading.files_fingerprint(raw_files):
-                return None
-            landed[spec.name] = raw_files
-            outcomes.append(TableOutcome(spec.name, spec.label, "unchanged"))
-        if build and models.out_of_step(connection, settings.sql_dir, settings.model_variables()) != set():
-            return None
-        run_id, mode = _new_run_id(), run_mode(settings)
-        loading.start_run(connection, run_id=run_id, mode=mode)
-        for spec in specs:
-            if spec.name in landed:
-                loading.record_table_load(connection, run_id=run_id, table_name=spec.name, table_code=spec.table,
-                                          source=spec.source, status="unchanged", files=landed[spec.name])
-        loading.finish_run(connection, run_id=run_id, outcome="success",
-                           message="nothing changed: recorded without starting the flow")
-    finally:
-        connection.close()
-    progress.info("nothing changed since the last load: %d tables unchanged, models up to date, "
-                  "Prefect not started", len(landed))
-    return RunSummary(run_id=run_id, mode=mode, warehouse_path=settings.warehouse_path, tables=outcomes,
-                      models_built=None, indicators=_indicator_coverage(settings), outcome="success")
 
 
 @flow(name="imon", log_prints=False, validate_parameters=False)

@@ -263,6 +263,25 @@ def test_from_the_landing_zone_a_run_with_nothing_to_do_does_not_start_the_flow(
                               [run_id]).fetchone()[0] == len(DELIVERED)
 
 
+def test_imon_run_with_nothing_to_do_imports_neither_prefect_nor_pandas(built_copy):
+    # the state office's schedule asks every few hours whether anything is new: when nothing is, the answer costs
+    # the imports of the check alone (Prefect and Great Expectations are over a second of imports; pandas comes
+    # anyway: DuckDB imports it for the first query with parameters)
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-X", "importtime", "-m", "flows.cli", "run", "--no-pull", "--warehouse",
+                          str(built_copy)], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "nothing new" in run.stdout and "unchanged" in run.stdout
+    imported = {line.split("|")[-1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")}
+    assert "duckdb" in imported  # the check itself ran in this process
+    assert not {"prefect", "great_expectations"} & imported
+    connection = duckdb.connect(str(built_copy), read_only=True)
+    assert connection.execute("SELECT outcome, message FROM meta.run ORDER BY started_at DESC LIMIT 1").fetchone() == (
+        "success", "nothing changed: recorded without starting the flow")
+
+
 def test_a_changed_table_rebuilds_only_the_models_downstream_of_it(built_copy, tmp_path, monkeypatch):
     from warehouse.models import discover_models, downstream
 
