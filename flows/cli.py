@@ -57,7 +57,7 @@ def run(
     debug: bool = typer.Option(False, "--debug", help="Show the full traceback when the run fails unexpectedly."),
 ) -> None:
     """Pull every configured table, validate, load, build the indicator models and print a summary."""
-    from flows.unchanged import run_mode, run_pipeline
+    from flows.unchanged import run_mode, unchanged_run
 
     settings = load_settings(warehouse=warehouse)
     if no_pull:
@@ -67,7 +67,12 @@ def run(
                      "GENESIS and BA files in offline/sample/.")
     _show_progress()
     try:
-        summary = run_pipeline(warehouse=str(settings.warehouse_path), tables=table or None, pull=not no_pull)
+        # nothing changed in the landing zone: recorded without importing Prefect or pandas (flows/unchanged.py)
+        summary = unchanged_run(str(settings.warehouse_path), table or None, build=True) if no_pull else None
+        if summary is None:
+            from flows.pipeline import pipeline
+
+            summary = pipeline(warehouse=str(settings.warehouse_path), tables=table or None, pull=not no_pull)
     except Exception as error:  # the flow records its own failures; this is the last line of defence
         if debug:
             raise

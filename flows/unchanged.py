@@ -1,11 +1,9 @@
-"""Where a run starts (`run_pipeline`): a run with nothing to do is recorded here without the flow; and what a
-run reports (`RunSummary`).
+"""A run with nothing to do, recorded without starting Prefect; and what a run reports (`RunSummary`).
 
-From the landing zone as it is, `unchanged_run` is asked first: when every table's landed files are the ones
-already loaded, the SQL is unchanged and a snapshot is published, the run is recorded (meta.run,
-meta.table_load) and summarised from here. Only otherwise is the flow (flows/pipeline.py) imported: nothing
-here imports Prefect or Great Expectations, and `imon run --no-pull` with nothing new took 1.0 s instead of
-2.3–2.6 s (2026-12-06, offline sample, idle machine).
+`imon run --no-pull` asks `unchanged_run` first: when every table's landed files are the ones already
+loaded, the SQL is unchanged and a snapshot is published, the run is recorded (meta.run, meta.table_load)
+and summarised from here. Nothing here imports Prefect or Great Expectations: `imon run --no-pull` with
+nothing new took 1.0 s instead of 2.3–2.6 s (2026-12-06, offline sample, idle machine).
 """
 
 from __future__ import annotations
@@ -172,20 +170,3 @@ def unchanged_run(warehouse: str | None, tables: list[str] | None, build: bool) 
                   "Prefect not started", len(landed))
     return RunSummary(run_id=run_id, mode=mode, warehouse_path=settings.warehouse_path, tables=outcomes,
                       models_built=None, indicators=_indicator_coverage(settings), outcome="success")
-
-
-def run_pipeline(warehouse: str | None = None, tables: list[str] | None = None, build: bool = True,
-                 pull: bool = True) -> RunSummary:
-    """The pipeline flow; from the landing zone as it is, a run with nothing to do skips the flow altogether.
-
-    Prefect's temporary server costs seconds to start and stop, its import over a second. When every table's
-    landed files are the ones already loaded, the SQL is unchanged and a snapshot is published, the flow
-    would only confirm that: the run is recorded as such (meta.run, meta.table_load) without either.
-    """
-    if not pull:
-        summary = unchanged_run(warehouse, tables, build)
-        if summary is not None:
-            return summary
-    from flows.pipeline import pipeline  # Prefect, pandas and GX: imported only when there is work
-
-    return pipeline(warehouse=warehouse, tables=tables, build=build, pull=pull)
