@@ -574,7 +574,8 @@ def _legend(figure, data: MapData, keys: set[str] | None = None) -> None:
 # same Land map for each of its Kreise. The map is written here without matplotlib, in points (1 user unit =
 # 1 pt, one decimal): a Land's frame and outlines once per batch (`_print_frame`), the map of an indicator
 # once per Land (`print_map_svg` without highlight), and each report splices its region's outline in
-# (`highlight_svg`). One hatch <path> per region, its segments in one `d`.
+# (`highlight_svg`). A report's maps draw one <path> per class (`by_class`); a map on its own (`imon map`, the
+# service's SVG) a group per region with its key, and one hatch <path> per region, its segments in one `d`.
 
 PRINT_PAD = 1.5  # pt around the outlines: the highlight's 2 pt stroke stays inside
 # Outlines of a print map thinned to 0.4 pt (0.14 mm, under a line's width): Bavaria's 96 Kreise keep 4,910 of
