@@ -117,6 +117,25 @@ def test_a_known_key_outside_its_validity_still_counts_in_the_table_arithmetic()
     assert derived[["region_key", "total", "parts_sum", "parts"]].values.tolist() == [["03", 300.0, 300.0, 2]]
 
 
+def test_parts_and_totals_are_compared_within_their_category_and_a_missing_category_is_one_of_them():
+    rows = long([
+        (2, "2023", "01", None, "ERWP06", 300.0, None),
+        (3, "2023", "01", "1", "ERWP06", 50.0, None),
+        (4, "2023", "01001", None, "ERWP06", 100.0, None),
+        (5, "2023", "01001", "1", "ERWP06", 20.0, None),
+        (6, "2023", "01002", None, "ERWP06", 200.0, None),
+        (7, "2023", "01002", "1", "ERWP06", 20.0, None),
+    ])
+    derived = parts_against_totals(rows, "kreis", "land", None)
+    assert derived[["line_number", "total", "parts_sum", "parts", "difference_pct"]].values.tolist() == [
+        [2, 300.0, 300.0, 2, 0.0], [3, 50.0, 40.0, 2, -20.0]]
+    changes = year_over_year_changes(pd.concat([rows, rows.assign(reference_time="2024", line_number=rows["line_number"] + 10,
+                                                                  value=rows["value"] * 2)]))
+    # sorted by region and category (a missing one last), each against its own previous year
+    assert changes[["line_number", "region_key", "previous", "change_pct"]].values.tolist() == [
+        [12, "01", 300.0, 100.0], [14, "01001", 100.0, 100.0], [16, "01002", 200.0, 100.0]]
+
+
 def test_a_shrinking_table_and_a_wrong_sum_are_blocked(gate):
     rows = long([(2, "2023", "01", None, "ERWP06", 300.0, None), (3, "2023", "01001", None, "ERWP06", 100.0, None),
                  (4, "2023", "01002", None, "ERWP06", 150.0, None)])

@@ -4,8 +4,9 @@ GX's SQL engine does not work on DuckDB (GX issues 10738, 11579), so the parsed 
 are validated. Suites live in expectations/<table>.json. An expectation with severity `critical`
 blocks the table (the previous data stays); `warning` is reported and lets it pass.
 
-Checks that compare rows with each other are declared in the suite's `meta.checks` and run as GX
-expectations on a derived frame (one row per comparison), so they land in the same results,
+Checks that compare rows with each other are declared in the suite's `meta.checks`; the comparison
+itself is one DuckDB query over the parsed frame (grouping, joins and window functions in SQL), and
+GX validates the derived frame it returns (one row per comparison), so they land in the same results,
 the same Data Docs and the same quarantine as every other expectation:
 
 - `row_count_may_shrink_pct`: fewer rows than the last load by more than this blocks the table.
@@ -25,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import duckdb
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -146,36 +149,41 @@ def parts_against_totals(frame: pd.DataFrame, parts: str, total: str, value_vari
     columns = ["line_number", "region_key", "reference_time", "total", "parts_sum", "parts", "difference_pct"]
     if "region_key" not in frame.columns or "value" not in frame.columns:
         return pd.DataFrame(columns=columns)
-    rows = frame
+    conditions, parameters = ["true"], []
     if value_variables:
-        rows = rows[rows["value_variable"].isin(value_variables)]
-    if "region_key_status" in rows.columns:
+        conditions.append("value_variable IN (SELECT unnest(?))")
+        parameters.append(list(value_variables))
+    if "region_key_status" in frame.columns:
         # the sums are about the table's own arithmetic: a known key counts even on a day the register
         # says it did not exist (reported separately as not_valid_at_reference_date)
-        rows = rows[rows["region_key_status"].isin(["in_register", "not_valid_at_reference_date"])]
-    keys = rows["region_key"].astype(str)
-    level = keys.map(lambda k: "deutschland" if k == "DG" else LEVEL_OF_LENGTH.get(len(k)))
+        conditions.append("region_key_status IN ('in_register', 'not_valid_at_reference_date')")
+    categories = ["reference_time", "value_variable", *_category_columns(frame)]
+    group = [_quoted(c) for c in categories]
+    read = ["line_number", "region_key", "value", *categories,
+            *(["region_key_status"] if "region_key_status" in frame.columns else [])]
+    levels = " ".join(f"WHEN length(key) = {length} THEN '{level}'" for length, level in LEVEL_OF_LENGTH.items())
     prefix = {"land": 2, "kreis": 5, "deutschland": 0}[total]
-    part_rows = rows[level == parts].copy()
-    total_rows = rows[level == total].copy()
-    if part_rows.empty or total_rows.empty:
-        return pd.DataFrame(columns=columns)
-    part_keys = part_rows["region_key"].astype(str)
     # a 12-digit ARS starts with the Kreis key like the AGS does
-    part_rows["parent_key"] = "DG" if prefix == 0 else part_keys.str[:prefix]
-    total_rows["parent_key"] = total_rows["region_key"].astype(str)
-    group = ["reference_time", "value_variable", *_category_columns(rows)]
-    part_rows[group] = part_rows[group].fillna("∅")
-    total_rows[group] = total_rows[group].fillna("∅")
-    sums = part_rows.groupby(["parent_key", *group], dropna=False).agg(
-        parts_sum=("value", "sum"), parts=("value", "size"), suppressed=("value", lambda v: v.isna().sum())
-    ).reset_index()
-    merged = total_rows.merge(sums, on=["parent_key", *group], how="inner")
-    merged = merged[(merged["suppressed"] == 0) & merged["value"].notna()]
-    merged = merged.rename(columns={"value": "total"})
-    merged["difference_pct"] = 100 * (merged["parts_sum"] - merged["total"]) / merged["total"].where(merged["total"] != 0)
-    merged.loc[(merged["total"] == 0) & (merged["parts_sum"] == 0), "difference_pct"] = 0.0
-    return merged[columns].reset_index(drop=True)
+    parent = "'DG'" if prefix == 0 else f"left(key, {prefix})"
+    same_group = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in group)
+    return _derived(f"""
+        WITH keyed AS (
+            SELECT *, CASE WHEN key = 'DG' THEN 'deutschland' {levels} END AS level
+            FROM (SELECT frame_position, line_number, region_key, CAST(region_key AS VARCHAR) AS key, value, {', '.join(group)}
+                  FROM frame WHERE {' AND '.join(conditions)})
+        ),
+        sums AS (
+            SELECT {parent} AS parent_key, {', '.join(group)}, sum(value) AS parts_sum, count(*) AS parts,
+                   count(*) - count(value) AS suppressed
+            FROM keyed WHERE level = '{parts}' GROUP BY ALL
+        )
+        SELECT t.line_number, t.region_key, t.reference_time, t.value AS total, s.parts_sum, s.parts,
+               CASE WHEN t.value = 0 AND s.parts_sum = 0 THEN 0.0
+                    WHEN t.value <> 0 THEN 100 * (s.parts_sum - t.value) / t.value END AS difference_pct
+        FROM keyed AS t JOIN sums AS s ON t.key = s.parent_key AND {same_group}
+        WHERE t.level = '{total}' AND s.suppressed = 0 AND t.value IS NOT NULL
+        ORDER BY t.frame_position
+    """, frame[read], parameters)
 
 
 def year_over_year_changes(frame: pd.DataFrame, minimum_value: float = 100) -> pd.DataFrame:
@@ -183,14 +191,37 @@ def year_over_year_changes(frame: pd.DataFrame, minimum_value: float = 100) -> p
     columns = ["line_number", "region_key", "reference_time", "previous", "value", "change_pct"]
     if "value" not in frame.columns or frame["reference_time"].nunique() < 2:
         return pd.DataFrame(columns=columns)
-    group = ["region_key", "value_variable", *_category_columns(frame)]
-    rows = frame[frame["value"].notna()].copy()
-    rows[group] = rows[group].fillna("∅")
-    rows = rows.sort_values([*group, "reference_time"])
-    rows["previous"] = rows.groupby(group)["value"].shift(1)
-    rows = rows[rows["previous"].notna() & (rows["previous"] >= minimum_value)]
-    rows["change_pct"] = 100 * (rows["value"] - rows["previous"]) / rows["previous"]
-    return rows[columns].reset_index(drop=True)
+    # a missing category is its own group ("∅"), and the rows come sorted by group and period
+    categories = ["region_key", "value_variable", *_category_columns(frame)]
+    group = [f"coalesce(CAST({_quoted(c)} AS VARCHAR), '∅')" for c in categories]
+    return _derived(f"""
+        WITH ordered AS (
+            SELECT line_number, {group[0]} AS region_key, reference_time, value, frame_position,
+                   lag(value) OVER (PARTITION BY {', '.join(group)} ORDER BY reference_time, frame_position) AS previous,
+                   {', '.join(f'{g} AS group_{i}' for i, g in enumerate(group))}
+            FROM frame WHERE value IS NOT NULL
+        )
+        SELECT line_number, region_key, reference_time, previous, value, 100 * (value - previous) / previous AS change_pct
+        FROM ordered WHERE previous >= ?
+        ORDER BY {', '.join(f'group_{i}' for i in range(len(group)))}, reference_time, frame_position
+    """, frame[["line_number", "reference_time", "value", *categories]], [minimum_value])
+
+
+def _derived(sql: str, frame: pd.DataFrame, parameters: list) -> pd.DataFrame:
+    """Run a derived check's query in DuckDB over the parsed frame (`frame`, with its row `frame_position`).
+
+    Give it only the columns the query reads: DuckDB inspects every text column it is handed.
+    """
+    connection = duckdb.connect()
+    try:
+        connection.register("frame", frame.assign(frame_position=np.arange(len(frame))))
+        return connection.execute(sql, parameters).df()
+    finally:
+        connection.close()
+
+
+def _quoted(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
 
 
 # --- the gate ------------------------------------------------------------------------------------
@@ -277,7 +308,7 @@ class QualityGate:
 
     def _run(self, frame: pd.DataFrame, expectations: list[dict], *, suite_name: str, asset: str, check: str,
              index_columns: tuple[str, ...] = ("line_number", "region_key")):
-        """Validate one frame with one list of expectations through a GX checkpoint (which also feeds Data Docs)."""
+        """Validate one frame with one list of expectations through a GX validation definition (which also feeds Data Docs)."""
         gx = self._gx
         suite = self.context.suites.add_or_update(gx.ExpectationSuite(name=suite_name, expectations=expectations))
         try:
@@ -291,32 +322,30 @@ class QualityGate:
         definition = self.context.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=f"validate {suite_name}", data=batch_definition, suite=suite))
         index_columns = [c for c in index_columns if c in frame.columns]
-        checkpoint = self.context.checkpoints.add_or_update(gx.Checkpoint(
-            name=f"checkpoint {suite_name}", validation_definitions=[definition], actions=[],
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns,
-                           "partial_unexpected_count": self.example_count},
-        ))
-        result = checkpoint.run(batch_parameters={"dataframe": frame})
+        # the validation definition itself, not a checkpoint around it: it stores the result for the
+        # Data Docs just the same, and a checkpoint per frame costs more than validating a small table
+        validation = definition.run(batch_parameters={"dataframe": frame}, result_format={
+            "result_format": "COMPLETE", "unexpected_index_column_names": index_columns,
+            "partial_unexpected_count": self.example_count})
         outcomes, quarantine = [], []
-        for validation in result.run_results.values():
-            for item in validation.results:
-                config = item.expectation_config
-                details = item.result or {}
-                examples = details.get("partial_unexpected_index_list") or [
-                    {"value": v} for v in (details.get("partial_unexpected_list") or [])]
-                if item.exception_info and item.exception_info.get("raised_exception"):
-                    examples = [{"error": str(item.exception_info.get("exception_message"))[:300]}]
-                severity = getattr(config.severity, "value", str(config.severity))
-                column = config.kwargs.get("column") or (",".join(config.kwargs["column_list"]) if "column_list" in config.kwargs else None)
-                notes = (config.meta or {}).get("notes")
-                outcomes.append(ExpectationOutcome(
-                    expectation=config.type, column=column, severity=severity, success=bool(item.success),
-                    unexpected_count=details.get("unexpected_count"),
-                    examples=[_plain(e) for e in examples[: self.example_count]], notes=notes, check=check,
-                ))
-                if not item.success and severity == SEVERITY_BLOCKING:
-                    quarantine.extend(_rejected_rows(frame, details, expectation=config.type, column=column, check=check,
-                                                     reason=notes or config.type))
+        for item in validation.results:
+            config = item.expectation_config
+            details = item.result or {}
+            examples = details.get("partial_unexpected_index_list") or [
+                {"value": v} for v in (details.get("partial_unexpected_list") or [])]
+            if item.exception_info and item.exception_info.get("raised_exception"):
+                examples = [{"error": str(item.exception_info.get("exception_message"))[:300]}]
+            severity = getattr(config.severity, "value", str(config.severity))
+            column = config.kwargs.get("column") or (",".join(config.kwargs["column_list"]) if "column_list" in config.kwargs else None)
+            notes = (config.meta or {}).get("notes")
+            outcomes.append(ExpectationOutcome(
+                expectation=config.type, column=column, severity=severity, success=bool(item.success),
+                unexpected_count=details.get("unexpected_count"),
+                examples=[_plain(e) for e in examples[: self.example_count]], notes=notes, check=check,
+            ))
+            if not item.success and severity == SEVERITY_BLOCKING:
+                quarantine.extend(_rejected_rows(frame, details, expectation=config.type, column=column, check=check,
+                                                 reason=notes or config.type))
         return outcomes, quarantine
 
 

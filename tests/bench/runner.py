@@ -202,9 +202,9 @@ class PhaseClock:
         self.patch(flow, "_read_register", "region keys")
         self.patch(quality, "annotate_region_keys", "region keys")
         self.patch(quality.QualityGate, "validate", "validate (python)")
-        self.patch(quality, "parts_against_totals", "derived checks (pandas)")
-        self.patch(quality, "year_over_year_changes", "derived checks (pandas)")
-        self.patch(quality.QualityGate, "_run", "GX checkpoint")
+        self.patch(quality, "parts_against_totals", "derived checks (SQL)")
+        self.patch(quality, "year_over_year_changes", "derived checks (SQL)")
+        self.patch(quality.QualityGate, "_run", "GX validation")
         # Data Docs are built once per run (QualityGate.build_docs); GX itself is imported only when a
         # table or indicator is validated, so a run with nothing to do never pays its import
         self.patch(quality.QualityGate, "build_docs", "GX Data Docs")
@@ -755,15 +755,16 @@ REMEDIES = {
              "value) and unzipping. Reading ffcsv with DuckDB (read_csv into a typed relation, the slot mapping from the "
              "header, values and signs in SQL, as tests/bench/floor.py does) and validating that relation would close "
              "most of the gap.",
-    "GX checkpoint": "Great Expectations validates pandas frames row by row per expectation (COMPLETE result format, with "
+    "GX validation": "Great Expectations validates pandas frames row by row per expectation (COMPLETE result format, with "
                      "unexpected index lists). Expressing the same expectations as SQL over the loaded relation (GX's SQL "
                      "engine does not work on DuckDB), or keeping GX for the suite but running it on DuckDB-computed "
                      "aggregates for the wide checks, would cut this.",
     "GX Data Docs": "The Data Docs site is built once at the end of the run (QualityGate.build_docs) and renders every "
                     "validation of the run: one page per table and indicator. Rendering only the pages of this run's "
                     "validations into the existing site would cut it further.",
-    "derived checks (pandas)": "The parts-sum-to-total and year-over-year frames are built with pandas groupby/merge "
-                               "on every row; as DuckDB SQL over the parsed relation they would cost a fraction.",
+    "derived checks (SQL)": "The parts-sum-to-total and year-over-year frames are one DuckDB query each over the "
+                            "parsed frame (warehouse/quality.py); what is left is DuckDB reading the frame's text "
+                            "columns, which parsing in DuckDB would leave out.",
     "region keys": "annotate_region_keys classifies every row's key with pandas string operations and checks the "
                    "keys' validity on each row's date in DuckDB; per distinct (key, date) instead of per row would be "
                    "enough.",
@@ -775,7 +776,7 @@ REMEDIES = {
     "copy snapshot": "Publishing copies the working file byte for byte and fsyncs the copy; its cost grows with the "
                      "warehouse, not with the change. A copy-on-write file copy (reflink) where the file system has it "
                      "would make it constant.",
-    "indicator checks": "Each indicator table is read into pandas and checked with a GX checkpoint; as SQL assertions "
+    "indicator checks": "Each indicator table is read into pandas and checked with a GX validation; as SQL assertions "
                         "over the table it would cost milliseconds.",
     "open DuckDB": "Every table's task opens the warehouse file and closes it (a checkpoint when it wrote), also for a "
                    "table whose files are unchanged; checking all fingerprints on one connection before the tasks "
