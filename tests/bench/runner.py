@@ -889,8 +889,15 @@ def markdown(results: dict[str, Any]) -> str:
                f"{' with uncommitted changes' if machine.get('dirty') else ''}. Do not edit by hand: run `make bench`.")
     out.append("")
     load = machine.get("load_average"), machine.get("load_average_end")
-    out.append(f"**The machine was shared with other work while this ran** (load average {load[0]} at the start, {load[1]} at "
-               "the end, on 2 cores): wall times are noisy, read them as ±20–30 %, and compare ratios measured in the same run.")
+    if load[0] and load[0][0] >= 0.5:
+        out.append(f"**The machine was shared with other work while this ran** (load average {load[0]} at the start, {load[1]} at "
+                   "the end, on 2 cores): wall times are noisy, read them as ±20–30 %, and compare ratios measured in the same run.")
+    else:
+        out.append(f"Nothing else was running when it started (load average {load[0]}; {load[1]} at the end, after the "
+                   "benchmark's own service clients).")
+    if results.get("finished_at"):
+        took = datetime.fromisoformat(results["finished_at"]) - datetime.fromisoformat(results["started_at"])
+        out[-1] += f" The whole benchmark took {took.total_seconds() / 60:.1f} minutes."
     for note in results.get("notes") or []:
         out += ["", note]
     out += ["", "## Machine", "", "| | |", "|---|---|"]
@@ -1010,8 +1017,8 @@ def markdown(results: dict[str, Any]) -> str:
         out += ["", "## Failed", "", f"Scenario `{results['failed']['scenario']}` failed; the end of its log:", "", "```",
                 results["failed"]["log_tail"], "```"]
     out += ["", "## How to run", "", "```",
-            "make bench                         # federal scale, 25 years: over an hour and many GB on 2 cores today",
-            "make bench BENCH=\"--years 3\"      # what this file was generated with (10–20 minutes)",
+            "make bench                         # federal scale, 25 years (2000–2024): many GB on 2 cores",
+            "make bench BENCH=\"--years 3\"      # 3 years (2022–2024)",
             ".venv/bin/python -m tests.bench --scale tiny --skip-service --output /tmp/bench.md  # what CI runs (minutes)",
             ".venv/bin/python -m tests.bench --years 3 --keep --json /tmp/bench.json   # keep logs and databases, all numbers",
             ".venv/bin/python -m tests.bench --from-json /tmp/bench.json   # only write the report again from those numbers",
