@@ -131,8 +131,7 @@ def ingest_table(spec: TableSpec, files: list[LandedFile], settings: Settings, r
     connection = connect(settings.warehouse_path)
     try:
         common = dict(run_id=run_id, table_name=spec.name, table_code=spec.table, source=spec.source)
-        if loading.loaded_fingerprint(connection, spec.name) == loading.files_fingerprint(raw_files):
-            loading.record_table_load(connection, status="unchanged", files=raw_files, **common)
+        if _unchanged(connection, spec, raw_files, run_id):
             return TableOutcome(spec.name, spec.label, "unchanged")
         try:
             frame = _parse_files(spec, files, settings)
@@ -154,6 +153,15 @@ def ingest_table(spec: TableSpec, files: list[LandedFile], settings: Settings, r
         return TableOutcome(spec.name, spec.label, "loaded", rows=rows, warnings=warnings)
     finally:
         connection.close()
+
+
+def _unchanged(connection, spec: TableSpec, raw_files: list[loading.RawFile], run_id: str) -> bool:
+    """Are the table's raw files the ones it was last loaded from? Then the run records it as unchanged."""
+    if loading.loaded_fingerprint(connection, spec.name) != loading.files_fingerprint(raw_files):
+        return False
+    loading.record_table_load(connection, status="unchanged", files=raw_files, run_id=run_id, table_name=spec.name,
+                              table_code=spec.table, source=spec.source)
+    return True
 
 
 @task(name="build models", cache_policy=NO_CACHE)
@@ -292,24 +300,31 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
     outcomes: list[TableOutcome] = []
     gate = quality.QualityGate(docs_dir=settings.warehouse_path.parent / "data_docs")
     register: Register | None = None  # read once, after the reference tables are loaded
-    for spec in sorted(specs, key=lambda s: (s.name != REGISTER_TABLE, s.layout not in REFERENCE_LAYOUTS)):
-        try:
-            files = pulls[spec.name].result()
-        except NotDelivered as error:
-            outcome = TableOutcome(spec.name, spec.label, "not delivered", message=str(error))
-        except SourceError as error:
-            outcome = TableOutcome(spec.name, spec.label, "failed", message=str(error))
-            connection = connect(settings.warehouse_path)
-            loading.record_table_load(connection, run_id=run_id, table_name=spec.name, table_code=spec.table,
-                                      source=spec.source, status="failed", message=str(error))
-            connection.close()
-        else:
-            if register is None and spec.layout not in REFERENCE_LAYOUTS:
-                register = _read_register(settings)
-            outcome = ingest_table(spec, files, settings, run_id, gate, register)
-        progress.info("%-9s %s (%s)%s", outcome.status, spec.label, spec.name,
-                      f": {outcome.rows:,} rows" if outcome.rows else "")
-        outcomes.append(outcome)
+    # one connection for the bookkeeping of every table, held through the loop: a table whose files
+    # are unchanged is recorded here and never becomes a task (opening the file per table costs more)
+    bookkeeping = connect(settings.warehouse_path)
+    try:
+        for spec in sorted(specs, key=lambda s: (s.name != REGISTER_TABLE, s.layout not in REFERENCE_LAYOUTS)):
+            try:
+                files = pulls[spec.name].result()
+            except NotDelivered as error:
+                outcome = TableOutcome(spec.name, spec.label, "not delivered", message=str(error))
+            except SourceError as error:
+                outcome = TableOutcome(spec.name, spec.label, "failed", message=str(error))
+                loading.record_table_load(bookkeeping, run_id=run_id, table_name=spec.name, table_code=spec.table,
+                                          source=spec.source, status="failed", message=str(error))
+            else:
+                if _unchanged(bookkeeping, spec, _raw_files(files, settings), run_id):
+                    outcome = TableOutcome(spec.name, spec.label, "unchanged")
+                else:
+                    if register is None and spec.layout not in REFERENCE_LAYOUTS:
+                        register = _read_register(settings)
+                    outcome = ingest_table(spec, files, settings, run_id, gate, register)
+            progress.info("%-9s %s (%s)%s", outcome.status, spec.label, spec.name,
+                          f": {outcome.rows:,} rows" if outcome.rows else "")
+            outcomes.append(outcome)
+    finally:
+        bookkeeping.close()
 
     if register is not None:
         register.close()
