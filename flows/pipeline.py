@@ -123,7 +123,7 @@ def _read_register(settings: Settings) -> Register:
 @task(name="ingest", cache_policy=NO_CACHE)
 def ingest_table(spec: TableSpec, files: list[LandedFile], settings: Settings, run_id: str,
                  gate: quality.QualityGate, register: Register | None) -> TableOutcome:
-    """Parse, validate and load one table unless its raw files are unchanged since the last load.
+    """Parse, validate and load one table (the flow has found its raw files changed: `_unchanged`).
 
     `register` checks the regional keys; None only for the reference tables, which are loaded first.
     """
@@ -131,8 +131,6 @@ def ingest_table(spec: TableSpec, files: list[LandedFile], settings: Settings, r
     connection = connect(settings.warehouse_path)
     try:
         common = dict(run_id=run_id, table_name=spec.name, table_code=spec.table, source=spec.source)
-        if _unchanged(connection, spec, raw_files, run_id):
-            return TableOutcome(spec.name, spec.label, "unchanged")
         try:
             frame = _parse_files(spec, files, settings)
         except SourceError as error:
@@ -157,7 +155,7 @@ def ingest_table(spec: TableSpec, files: list[LandedFile], settings: Settings, r
 
 def _unchanged(connection, spec: TableSpec, raw_files: list[loading.RawFile], run_id: str) -> bool:
     """Are the table's raw files the ones it was last loaded from? Then the run records it as unchanged."""
-    if loading.loaded_fingerprint(connection, spec.name) != loading.files_fingerprint(raw_files):
+    if not loading.files_unchanged(connection, spec.name, raw_files):
         return False
     loading.record_table_load(connection, status="unchanged", files=raw_files, run_id=run_id, table_name=spec.name,
                               table_code=spec.table, source=spec.source)

@@ -150,7 +150,7 @@ def unchanged_run(warehouse: str | None, tables: list[str] | None, build: bool) 
                 continue
             except SourceError:
                 return None
-            if loading.loaded_fingerprint(connection, spec.name) != loading.files_fingerprint(raw_files):
+            if not loading.files_unchanged(connection, spec.name, raw_files):
                 return None
             landed[spec.name] = raw_files
             outcomes.append(TableOutcome(spec.name, spec.label, "unchanged"))

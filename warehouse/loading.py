@@ -42,6 +42,11 @@ def loaded_fingerprint(connection: duckdb.DuckDBPyConnection, table_name: str) -
     return ",".join(r[0] for r in rows)
 
 
+def files_unchanged(connection: duckdb.DuckDBPyConnection, table_name: str, files: Iterable[RawFile]) -> bool:
+    """Was the table last loaded from exactly these raw files?"""
+    return loaded_fingerprint(connection, table_name) == files_fingerprint(files)
+
+
 def load_table(
     connection: duckdb.DuckDBPyConnection,
     *,

@@ -778,9 +778,9 @@ REMEDIES = {
                      "would make it constant.",
     "indicator checks": "Each indicator table is read into pandas and checked with a GX validation; as SQL assertions "
                         "over the table it would cost milliseconds.",
-    "open DuckDB": "Every table's task opens the warehouse file and closes it (a checkpoint when it wrote), also for a "
-                   "table whose files are unchanged; checking all fingerprints on one connection before the tasks "
-                   "(as the no-change path does) would do.",
+    "open DuckDB": "A table whose files changed gets its own ingest task, which opens the warehouse file and closes "
+                   "it (a checkpoint when it wrote); the unchanged ones are checked on one connection held by the "
+                   "flow. Loading the changed tables on that connection too would leave one open per run.",
     "bookkeeping": "meta.* inserts (validation results, table loads) and fingerprints, one DuckDB statement each.",
     "quarantine rows": "A rejected table's rows go into meta.quarantine with `executemany`, one INSERT per row (each row "
                        "serialised to JSON in Python): tens of thousands of rows cost minutes. One bulk insert from a "
