@@ -21,15 +21,18 @@ venv: $(BIN)/imon  ## create .venv with all dependencies
 run: venv  ## pull, validate, load and build the warehouse; print a summary
 	$(BIN)/imon run
 
-# Headless Chromium (Debian package) drives the page tests. Installed when missing and we may (root with
-# apt-get, as on CI); otherwise one message naming the command, before any test runs.
-system:  ## Debian packages the tests need (Chromium), installed when missing
-	@command -v chromium >/dev/null 2>&1 || { \
+# Headless Chromium (Debian packages) drives the page tests; its headless shell prints the report PDFs.
+# Installed when missing and we may (root with apt-get, as on CI); otherwise one message naming the command,
+# before any test runs.
+SYSTEM_PACKAGES = chromium chromium-headless-shell
+system:  ## Debian packages the tests need (Chromium and its headless shell), installed when missing
+	@missing=""; for package in $(SYSTEM_PACKAGES); do command -v $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	[ -z "$$missing" ] || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing chromium (Debian package) for the page tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    echo "installing$$missing (Debian packages) for the page tests and the report PDFs"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "make test needs Chromium for the page tests: run 'sudo apt-get install chromium', then make test again" >&2; \
+	    echo "make test needs$$missing for the page tests and the report PDFs: run 'sudo apt-get install$$missing', then make test again" >&2; \
 	    exit 1; \
 	  fi; }
 

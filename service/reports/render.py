@@ -67,11 +67,19 @@ def footer_html(document_labels: dict[str, str], title: str, synthetic: bool) ->
             '<span class="totalPages"></span></span></div>')
 
 
+# The browsers that can print a report, best first. Chromium's headless shell (Debian package
+# chromium-headless-shell, the "old" headless mode) prints in the page's own renderer; the full browser's headless
+# mode hands every page's drawing to a print compositor process and the PDF back through the browser process: 24
+# Bavarian Kreis reports took 25.0 s with the shell against 28.0 s with Chromium (2 workers, 2026-12-06).
+PRINTING_BROWSERS = ("chromium-headless-shell", "chromium", "chromium-browser")
+
+
 def chromium_path() -> str:
-    """The system's Chromium (the Debian package installs /usr/bin/chromium)."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    """The browser that prints the PDFs: Chromium's headless shell when installed, else Chromium itself."""
+    found = next((path for path in map(shutil.which, PRINTING_BROWSERS) if path), None)
     if not found:
-        raise RuntimeError("PDF reports need Chromium: `apt-get install -y chromium` (Debian package)")
+        raise RuntimeError("PDF reports need Chromium: `apt-get install -y chromium-headless-shell` "
+                           "(Debian package; `chromium` works too, more slowly)")
     return found
 
 
