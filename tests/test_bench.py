@@ -176,6 +176,16 @@ def test_the_reports_of_one_land_are_judged_by_their_projection_onto_400():
     assert bench_reports.verdict({"met": True, "projected": False}) == "target < 300 s: met"
 
 
+def test_a_missed_reports_target_is_explained_by_the_reports_own_numbers():
+    results = {"scenarios": {"reports": {"wall_s": 317.0, "result": {
+        "regions": 400, "total_regions": 400, "workers": 2, "cpu_seconds_per_region": 1.56,
+        "printer": "chromium-headless-shell"}}}}
+    text = runner._reports_remedy(results)
+    # 2 cores × 300 s ÷ 400 reports: the CPU a report may take; the measured cost and the browser beside it
+    assert "1.56 CPU s" in text and "leave 1.50 CPU s a report" in text and "chromium-headless-shell" in text
+    assert "GX" not in text and "parse" not in text  # not the pipeline's phases
+
+
 def test_the_tree_cpu_counts_the_children_of_children():
     try:
         from bench.reports import TreeCpu

@@ -89,6 +89,7 @@ def run_reports(warehouse: Path, out: Path, *, level: str = "kreis", formats: tu
     """Write every report of `level` from the warehouse's published snapshot; what it took."""
     from flows.settings import load_settings
     from service.reports import regions_of_level, write_reports
+    from service.reports.render import chromium_path
     from warehouse.publish import current_snapshot
 
     settings = load_settings(warehouse=warehouse)
@@ -112,6 +113,7 @@ def run_reports(warehouse: Path, out: Path, *, level: str = "kreis", formats: tu
             "seconds": round(seconds, 1), "seconds_per_region": round(seconds / max(len(regions), 1), 2),
             "total_regions": total, "projected_seconds": round(projected, 1), "projected": len(regions) < total,
             "pdf_bytes": sum(p.stat().st_size for p in pdfs), "target_s": TARGET_REPORTS_S,
+            "printer": Path(chromium_path()).name if "pdf" in formats else None,
             "met": projected < TARGET_REPORTS_S and not written.failures,
             "cpu_seconds": round(cpu.seconds, 1), "cpu_seconds_per_region": round(cpu.seconds / max(len(regions), 1), 2),
             "cpu": "process tree (workers, Playwright, Chromium), sampled every 0.2 s",

@@ -1103,6 +1103,8 @@ def _where_time_goes(results: dict[str, Any]) -> list[str]:
                 out.append("- A map's data is classified once per indicator, level and period and kept per snapshot "
                            "(service/maps.py); a first ask reads the indicator's rows once. Computing the latest period of "
                            "every indicator in the warm-up thread already happens; the other periods could be warmed too.")
+            elif target["key"] == "reports":
+                out.append("- " + _reports_remedy(results))
             elif target["key"] == "rss":
                 out.append("- A parsed table lives as a pandas frame (equal cells share one string object since the "
                            "Arrow reader, but the decoded text, the Arrow table and the frame coexist while parsing), "
@@ -1117,6 +1119,21 @@ def _where_time_goes(results: dict[str, Any]) -> list[str]:
                                + (f". {remedy}" if remedy else "."))
             out.append("")
     return out
+
+
+def _reports_remedy(results: dict[str, Any]) -> str:
+    """What the reports' time is made of, from the scenario's own numbers (tests/bench/reports.py)."""
+    result = (_scenario(results, "reports") or {}).get("result") or {}
+    per_report = result.get("cpu_seconds_per_region")
+    workers = result.get("workers") or 2
+    total = result.get("total_regions") or 400
+    budget = workers * 300 / total  # CPU seconds a report may take for the whole level in 5 minutes on these cores
+    text = (f"Each report costs {per_report} CPU s of the process tree ({result.get('printer') or 'the browser'} printed "
+            f"them): with {workers} workers on {workers} cores, {total} reports in 5 minutes leave {budget:.2f} CPU s a "
+            "report. Python writes the HTML (about 50 matplotlib charts and the maps of the report's Land), the browser "
+            "lays out and prints some 50 pages with about 50 maps. README \"Size and speed\" lists what was measured "
+            "and tried; thinner map outlines save time but lose small kreisfreie Städte from the maps.")
+    return text
 
 
 def _service_remedy(results: dict[str, Any]) -> str:
