@@ -355,6 +355,29 @@ def test_a_rendered_page_is_kept_as_an_artefact(written):
     assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and image.stat().st_size > 30_000
 
 
+def test_the_charts_styles_stay_in_the_charts(written):
+    # matplotlib writes `*{stroke-linecap: butt}` into each SVG; inline in HTML that rule is global, and it turned
+    # the maps' dotted "no value" hatch (round caps on 0.1 pt dashes) into nothing. One stylesheet, scoped rules.
+    from playwright.sync_api import sync_playwright
+
+    from service.reports.render import chromium_path
+
+    html = (written / "01001.html").read_text(encoding="utf-8")
+    assert html.count("<style") == 1 and "<metadata" not in html
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path())
+        page = browser.new_page()
+        page.goto((written / "01001.html").as_uri())
+        caps = page.evaluate("""() => ({
+            dots: [...document.querySelectorAll('li[data-class="no_value"] svg path[stroke-dasharray]')]
+                  .map(p => getComputedStyle(p).strokeLinecap),
+            chart: getComputedStyle(document.querySelector('figure.chart svg path')).strokeLinecap,
+            chartJoin: getComputedStyle(document.querySelector('figure.chart svg path')).strokeLinejoin})""")
+        browser.close()
+    assert caps["dots"] and set(caps["dots"]) == {"round"}  # the dots of every "no value" swatch are drawn
+    assert caps["chart"] == "butt" and caps["chartJoin"] == "round"  # the charts look as matplotlib drew them
+
+
 def test_an_english_report_uses_the_english_templates(data, warehouse):
     tree = parse(report_html(data, "01001000", "kreis", "en"))
     value = warehouse.execute("SELECT value FROM marts.indicator_value WHERE ags = '01001000' AND level = 'kreis' "
