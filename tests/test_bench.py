@@ -178,8 +178,8 @@ def test_the_reports_of_one_land_are_judged_by_their_projection_onto_400():
 
 def test_a_missed_reports_target_is_explained_by_the_reports_own_numbers():
     results = {"scenarios": {"reports": {"wall_s": 317.0, "result": {
-        "regions": 400, "total_regions": 400, "workers": 2, "cpu_seconds_per_region": 1.56,
-        "printer": "chromium-headless-shell"}}}}
+        "regions": 400, "total_regions": 400, "workers": 2, "cpu_count": 2, "target_s": 300.0,
+        "cpu_seconds_per_region": 1.56, "printer": "chromium-headless-shell"}}}}
     text = runner._reports_remedy(results)
     # 2 cores × 300 s ÷ 400 reports: the CPU a report may take; the measured cost and the browser beside it
     assert "1.56 CPU s" in text and "leave 1.50 CPU s a report" in text and "chromium-headless-shell" in text

@@ -1126,14 +1126,15 @@ def _reports_remedy(results: dict[str, Any]) -> str:
     result = (_scenario(results, "reports") or {}).get("result") or {}
     per_report = result.get("cpu_seconds_per_region")
     workers = result.get("workers") or 2
+    cores = result.get("cpu_count") or workers
     total = result.get("total_regions") or 400
-    budget = workers * 300 / total  # CPU seconds a report may take for the whole level in 5 minutes on these cores
-    text = (f"Each report costs {per_report} CPU s of the process tree ({result.get('printer') or 'the browser'} printed "
-            f"them): with {workers} workers on {workers} cores, {total} reports in 5 minutes leave {budget:.2f} CPU s a "
-            "report. Python writes the HTML (about 50 matplotlib charts and the maps of the report's Land), the browser "
+    target_s = result.get("target_s") or 300.0
+    budget = cores * target_s / total  # CPU seconds a report may take for the whole level within the target
+    return (f"Each report costs {per_report} CPU s of the process tree ({result.get('printer') or 'the browser'} printed "
+            f"them): with {workers} workers on {cores} cores, {total} reports in {target_s:g} s leave {budget:.2f} CPU s "
+            "a report. Python writes the HTML (about 50 matplotlib charts and the maps of the report's Land), the browser "
             "lays out and prints some 50 pages with about 50 maps. README \"Size and speed\" lists what was measured "
             "and tried; thinner map outlines save time but lose small kreisfreie Städte from the maps.")
-    return text
 
 
 def _service_remedy(results: dict[str, Any]) -> str:
