@@ -13,7 +13,6 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.settings import PROJECT_ROOT
 
 runner = CliRunner()
 

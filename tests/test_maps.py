@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import xml.etree.ElementTree as ElementTree
 from contextlib import contextmanager
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -256,6 +256,52 @@ def test_a_report_map_draws_each_class_as_one_path_and_fills_every_region_once(w
     highlighted = maps.print_map_svg(data, land="09", highlight="09162", by_class=True)
     assert highlighted.count('id="highlight-09162"') == 1 and highlighted.startswith(svg[:-len("</svg>")])
 
+
+
+def test_print_maps_draw_the_kreise_as_a_clean_coverage():
+    # the boundary file's Kreise were simplified one by one: neighbours overlap and leave slivers, so each border
+    # would be drawn twice, a little apart; the print maps draw them from faces of the noded outlines
+    drawn, coverage = maps._drawn_geometry("kreis"), maps._kreis_coverage()
+    assert not shapely.coverage_is_valid(np.array(list(drawn.values())))
+    assert list(coverage) == list(drawn) and len(coverage) == 400
+    assert shapely.coverage_is_valid(np.array(list(coverage.values())))
+    assert all(abs(coverage[key].area - drawn[key].area) < 0.03 * drawn[key].area for key in drawn)
+    # a real gap stays one: the Austrian Jungholz, enclosed by the Landkreis Oberallgäu
+    jungholz = shapely.Point(10.4497 * math.cos(math.radians(51.2)), 47.5738)
+    assert not drawn["09780"].contains(jungholz) and not coverage["09780"].contains(jungholz)
+    assert coverage["09780"].distance(jungholz) < 0.02
+
+
+def test_a_report_map_draws_each_border_once_in_the_colour_of_its_sides(warehouse):
+    # a report prints some 50 maps: Bavaria's borders drawn once instead of with each of their two Kreise
+    data = maps.map_data(warehouse, "ARB06", period=2025)
+    data.regions = [dict(r, class_id="not_published") if r["key"] == "09162" else r for r in data.regions]
+    root = ElementTree.fromstring(maps.print_map_svg(data, land="09", by_class=True))
+    borders = root.findall(f"{SVG_NS}g[@stroke-width='.25']/{SVG_NS}path")
+    segments: dict[tuple, str] = {}
+    drawn_length = 0.0
+    for path in borders:
+        for part in path.get("d").split("M")[1:]:
+            points = np.array(part.split(), dtype=float).reshape(-1, 2)
+            drawn_length += shapely.LineString(points).length
+            segments.update({tuple(sorted((tuple(a), tuple(b)))): path.get("stroke") for a, b in zip(points, points[1:])})
+    lines = shapely.MultiLineString([list(segment) for segment in segments])
+    frame = maps._print_frame("kreis", "09")
+    outlines = shapely.boundary(np.array(list(frame.geometry.values())))
+    assert drawn_length == pytest.approx(shapely.union_all(outlines).length, rel=0.01)  # each border once
+    assert drawn_length < 0.6 * sum(shapely.length(outlines))  # (not once with each Kreis it separates)
+    for key in frame.keys:  # every Kreis outlined (0.1 pt: one decimal)
+        assert lines.buffer(0.1).contains(frame.geometry[key].boundary), key
+    # white between coloured Kreise; München's border in the colour of its hatch, as when it had its own outline
+    munich = frame.geometry["09162"].boundary.buffer(0.1)
+    colours = {colour for segment, colour in segments.items() if munich.contains(shapely.LineString(segment))}
+    assert colours == {maps.SPECIAL_CLASSES["not_published"]["color"]}
+    assert {colour for colour in segments.values()} == {"#ffffff", maps.SPECIAL_CLASSES["not_published"]["color"]}
+    # the fills: each class one area without its inner borders, so fewer points than the Kreise it holds
+    fills = root.find(f"{SVG_NS}g[@fill-rule='nonzero']")
+    assert fills.get("stroke") == "none"
+    points = sum(len(path.get("d").split()) // 2 for path in fills)
+    assert points < sum(shapely.get_num_coordinates(np.array(list(frame.geometry.values()))))
 
 @pytest.fixture(scope="module")
 def service(built, tmp_path_factory):

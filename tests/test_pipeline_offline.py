@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from pathlib import Path
 
 import duckdb
 import pytest

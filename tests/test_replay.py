@@ -3,7 +3,6 @@
 import hashlib
 import io
 import zipfile
-from pathlib import Path
 from urllib.parse import parse_qsl
 
 import pytest

@@ -450,6 +450,17 @@ def test_the_flow_task_writes_reports_beside_the_snapshot(built, snapshot, tmp_p
     assert sorted(p.name for p in out.iterdir()) == sorted(["DG.html", "index.html"] + [f"{n:02d}.html" for n in range(1, 17)])
 
 
+
+def test_a_chart_marks_only_the_years_that_stand_alone():
+    # markers cost Chromium (each an SVG <use>); a year between two gaps has no line and must still show
+    from service.reports import charts
+
+    periods = list(range(2015, 2022))
+    gappy = {"region": [1.0, 2.0, None, 3.0, None, 4.0, 5.0], "land": [1.5] * 7, "peer": [None] * 6 + [2.5]}
+    assert charts.indicator_chart(periods, gappy, decimals=1, lang="de").count("<use ") == 2  # 2018, and the peer's 2021
+    assert charts.indicator_chart(periods, {"region": [1.0] * 7}, decimals=1, lang="de").count("<use ") == 0
+    assert charts.indicator_chart([2020], {"region": [3.0]}, decimals=1, lang="de").count("<use ") == 1
+
 def test_batches_give_each_worker_whole_laender():
     kreise = [(f"{land}{n:03d}000", "kreis") for land, count in (("01", 15), ("09", 96), ("10", 6), ("11", 1))
               for n in range(1, count + 1)]

@@ -40,7 +40,7 @@ def test_the_line_is_written_before_the_client_holds_its_whole_answer(tmp_path):
     assert lines_when_sent == [1]
     [entry] = lines(log.path)
     assert (entry["status"], entry["bytes"], "sent" in entry) == (200, 12, False)
-    assert entry["query"] == f"region=09162&key=***" and "SECRET" not in log.path.read_text()
+    assert entry["query"] == "region=09162&key=***" and "SECRET" not in log.path.read_text()
 
 
 def test_an_answer_the_client_did_not_get_is_logged_as_not_sent(tmp_path):

@@ -12,7 +12,6 @@ import logging
 import shutil
 import socket
 import subprocess
-import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path

@@ -2,7 +2,9 @@
 Land, Germany and peer group; the legend once per report (one legend per chart would double the drawing time).
 
 Text stays text in the SVG (svg.fonttype none), so it is searchable in the HTML and the PDF. Each thread
-keeps one figure and only changes its data: building a figure costs more than drawing it.
+keeps one figure and only changes its data: building a figure costs more than drawing it. Lines carry no
+markers except on a year that stands alone between gaps: a marker is an SVG <use> element, and the fifty
+charts' 2,000 of them cost Chromium about 0.08 CPU s per report (measured 2026-12-06).
 """
 
 from __future__ import annotations
@@ -36,9 +38,14 @@ class _Chart:
         with matplotlib.rc_context(RC):
             self.figure = Figure(figsize=(3.7, 1.75), dpi=72)
             self.axes = self.figure.add_subplot()
-            self.lines = {key: self.axes.plot([], [], STYLES[key], color=COLOURS[key], linewidth=WIDTHS[key],
-                                              marker="o", markersize=3.5)[0] for key in SERIES}
+            self.lines = {key: self.axes.plot([], [], STYLES[key], color=COLOURS[key], linewidth=WIDTHS[key])[0]
+                          for key in SERIES}
+            # a year without a neighbouring value has no line to sit on: it alone gets a marker
+            self.alone = {key: self.axes.plot([], [], linestyle="none", color=COLOURS[key], marker="o",
+                                              markersize=3.5)[0] for key in SERIES}
             self.axes.spines[["top", "right"]].set_visible(False)
+            # no tick marks: the years are labelled, the values have grid lines (a chart draws in 5 ms instead of 6)
+            self.axes.tick_params(bottom=False, left=False)
             self.axes.grid(axis="y", color="#dddddd", linewidth=0.6)
             self.axes.yaxis.set_major_locator(MaxNLocator(nbins=4))
             self.axes.set_axisbelow(True)
@@ -53,8 +60,12 @@ class _Chart:
                 values = series.get(key)
                 if values is None:
                     line.set_data([], [])
+                    self.alone[key].set_visible(False)
                     continue
                 line.set_data(periods, [math.nan if v is None else v for v in values])
+                alone = [v if v is not None and _alone(values, i) else math.nan for i, v in enumerate(values)]
+                self.alone[key].set_data(periods, alone)
+                self.alone[key].set_visible(not all(map(math.isnan, alone)))  # an invisible line costs no drawing
             finite = [v for values in series.values() for v in values if v is not None]
             low, high = min(finite), max(finite)
             step = 10.0 ** -decimals  # the axis spans at least four steps of the shown precision, so ticks differ
@@ -69,6 +80,11 @@ class _Chart:
             out = io.StringIO()
             self.figure.savefig(out, format="svg", metadata=METADATA)
         return _strip_prologue(out.getvalue())
+
+
+def _alone(values: list[float | None], i: int) -> bool:
+    """Whether the value at i has no value beside it (so no line would show it)."""
+    return (i == 0 or values[i - 1] is None) and (i == len(values) - 1 or values[i + 1] is None)
 
 
 def indicator_chart(periods: list[int], series: dict[str, list[float | None]], *, decimals: int, lang: str) -> str | None:
@@ -86,8 +102,7 @@ def legend(names: dict[str, str | None]) -> str:
     keys = [key for key in SERIES if names.get(key)]
     with matplotlib.rc_context(RC):
         figure = Figure(figsize=(7.2, 0.32), dpi=72)
-        handles = [Line2D([], [], linestyle=STYLES[k], color=COLOURS[k], linewidth=WIDTHS[k], marker="o", markersize=3.5)
-                   for k in keys]
+        handles = [Line2D([], [], linestyle=STYLES[k], color=COLOURS[k], linewidth=WIDTHS[k]) for k in keys]
         figure.legend(handles, [names[k] for k in keys], loc="center", ncols=len(keys), frameon=False, fontsize=8)
         out = io.StringIO()
         figure.savefig(out, format="svg", metadata=METADATA)
