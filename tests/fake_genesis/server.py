@@ -450,11 +450,23 @@ class _Handler(BaseHTTPRequestHandler):
         with fake._lock:
             fake.in_flight += 1
             fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+        self._counted = True
         try:
             self._serve(fake, method)
         finally:
-            with fake._lock:
-                fake.in_flight -= 1
+            self._done()
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        # a request stops counting as in flight when its answer starts: once the client has read the answer it
+        # may send its next request, possibly before this thread got past the answer's last write
+        self._done()
+        super().send_response(code, message)
+
+    def _done(self) -> None:
+        if getattr(self, "_counted", False):
+            self._counted = False
+            with self.fake._lock:
+                self.fake.in_flight -= 1
 
     def _serve(self, fake: FakeGenesis, method: str) -> None:
         parts = urlsplit(self.path)
