@@ -700,11 +700,10 @@ def _print_frame(level: str, land: str | None, width_inches: float = 3.0) -> _Fr
 def _borders(frame: _Frame) -> list[tuple[str, tuple[str, ...]]]:
     """The borders of a coverage frame from junction to junction, each with the regions on its sides."""
     keys = list(frame.geometry)
-    geometries = np.array([frame.geometry[key] for key in keys])
-    lines = shapely.get_parts(shapely.line_merge(shapely.union_all(shapely.boundary(geometries))))
+    outlines = shapely.boundary(np.array([frame.geometry[key] for key in keys]))
+    lines = shapely.get_parts(shapely.line_merge(shapely.union_all(outlines)))
     middles = shapely.line_interpolate_point(lines, 0.5, normalized=True)
-    line_index, region_index = shapely.STRtree(shapely.boundary(geometries)).query(middles, predicate="dwithin",
-                                                                                    distance=1e-6)
+    line_index, region_index = shapely.STRtree(outlines).query(middles, predicate="dwithin", distance=1e-6)
     sides: dict[int, list[str]] = {}
     for line, region in zip(line_index.tolist(), region_index.tolist()):
         sides.setdefault(line, []).append(keys[region])
@@ -778,13 +777,13 @@ def print_map_svg(data: MapData, *, land: str | None = None, highlight: str | No
     regions, hatches = [], []
     shared_borders = by_class and bool(frame.borders)  # a Kreis map: each class one area, each border drawn once
     for class_id, keys in classes.items():
+        paint = (f'fill="{colors[class_id]}"' if class_id in colors
+                 else f'fill="#ffffff" stroke="{SPECIAL_CLASSES[class_id]["color"]}"')
         if shared_borders:
             area = shapely.orient_polygons(shapely.coverage_union_all(np.array([frame.geometry[k] for k in keys])))
             regions.append(f'<path data-class="{class_id}" fill="{colors.get(class_id, "#ffffff")}" '
                            f'd="{_svg_path(_rings(area), closed=True)}"/>')
-        paint = (f'fill="{colors[class_id]}"' if class_id in colors
-                 else f'fill="#ffffff" stroke="{SPECIAL_CLASSES[class_id]["color"]}"')
-        if by_class and not shared_borders:
+        elif by_class:
             regions.append(f'<path data-class="{class_id}" {paint} d="{"".join(frame.paths[k] for k in keys)}"/>')
         if by_class:
             if class_id not in colors:

@@ -41,6 +41,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from tests.bench.reports import TARGET_REPORTS_S
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 GB = 1024 ** 3
 MB = 1024 ** 2
@@ -704,8 +706,6 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
                peak < TARGET_PEAK_RSS, "rss")
     else:
         target("peak RSS of a pipeline run (process tree)", f"< {TARGET_PEAK_RSS / GB:g} GB", None, None, "rss")
-    from tests.bench.reports import TARGET_REPORTS_S
-
     reports = _scenario(results, "reports")
     target("every Kreis report as PDF", f"< {TARGET_REPORTS_S:g} s", _reports_measured(reports) if reports else None,
            _reports_seconds(reports) < TARGET_REPORTS_S if reports else None, "reports")
@@ -1125,8 +1125,6 @@ def _where_time_goes(results: dict[str, Any]) -> list[str]:
 
 def _reports_remedy(results: dict[str, Any]) -> str:
     """What the reports' time is made of, from the scenario's own numbers (tests/bench/reports.py)."""
-    from tests.bench.reports import TARGET_REPORTS_S
-
     result = (_scenario(results, "reports") or {}).get("result") or {}
     per_report = result.get("cpu_seconds_per_region")
     workers = result.get("workers") or 2

@@ -445,6 +445,8 @@ class _Handler(BaseHTTPRequestHandler):
         """Every service call."""
         self._handle("POST")
 
+    _counted = False  # this request is in fake.in_flight
+
     def _handle(self, method: str) -> None:
         fake = self.fake
         with fake._lock:
@@ -463,7 +465,7 @@ class _Handler(BaseHTTPRequestHandler):
         super().send_response(code, message)
 
     def _done(self) -> None:
-        if getattr(self, "_counted", False):
+        if self._counted:
             self._counted = False
             with self.fake._lock:
                 self.fake.in_flight -= 1
