@@ -136,9 +136,11 @@ def ingest_table(spec: TableSpec, files: list[LandedFile], settings: Settings, r
         except SourceError as error:
             loading.record_table_load(connection, status="rejected", files=raw_files, message=str(error), **common)
             return TableOutcome(spec.name, spec.label, "rejected", message=str(error))
+        staged = quality.stage_frame(connection, frame, f"incoming_{spec.name}")
+        del frame  # from here on the table lives in DuckDB only
         if spec.layout not in REFERENCE_LAYOUTS:
-            frame = quality.annotate_region_keys(frame, register)
-        report = gate.validate(frame, quality.load_suite_document(settings.expectations_dir, spec.name),
+            quality.annotate_region_keys(staged, register)
+        report = gate.validate(staged, quality.load_suite_document(settings.expectations_dir, spec.name),
                                table_name=spec.name, previous_row_count=loading.previous_row_count(connection, spec.name))
         loading.record_validation(connection, run_id=run_id, report=report)
         loading.record_quarantine(connection, run_id=run_id, report=report)
@@ -147,7 +149,7 @@ def ingest_table(spec: TableSpec, files: list[LandedFile], settings: Settings, r
             message = f"{spec.label}: " + "; ".join(f.describe() for f in report.blocking_failures)
             loading.record_table_load(connection, status="rejected", files=raw_files, message=message, **common)
             return TableOutcome(spec.name, spec.label, "rejected", message=message, warnings=warnings)
-        rows = loading.load_table(connection, title=spec.title, frame=frame, files=raw_files, **common)
+        rows = loading.load_table(connection, title=spec.title, staged=staged.name, files=raw_files, **common)
         return TableOutcome(spec.name, spec.label, "loaded", rows=rows, warnings=warnings)
     finally:
         connection.close()

@@ -206,6 +206,7 @@ def test_killed_in_the_middle_of_a_load(copied):
         import pandas as pd
         from warehouse.connection import connect
         from warehouse.loading import RawFile, load_table
+        from warehouse.quality import stage_frame
 
         class SlowAfterCreate:
             def __init__(self, connection):
@@ -221,8 +222,9 @@ def test_killed_in_the_middle_of_a_load(copied):
 
         connection = connect({str(copied)!r})
         frame = pd.DataFrame({{"region_key": ["09162"] * 1000, "value": [1.0] * 1000, "line_number": range(1000)}})
+        staged = stage_frame(connection, frame, "incoming_population_by_sex")
         load_table(SlowAfterCreate(connection), run_id="killed", table_name="population_by_sex", table_code="12411-01-01-4",
-                   source="regio", title="x", frame=frame, files=[RawFile("x", "0" * 64, 1, {{}}, None)])
+                   source="regio", title="x", staged=staged.name, files=[RawFile("x", "0" * 64, 1, {{}}, None)])
     """)
     kill_when(process, "TABLE REPLACED, NOT COMMITTED")
     assert fingerprint(copied) == before

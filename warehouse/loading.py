@@ -55,15 +55,14 @@ def load_table(
     table_code: str,
     source: str,
     title: str,
-    frame: pd.DataFrame,
+    staged: str,
     files: list[RawFile],
 ) -> int:
-    """Replace raw.<table_name> with `frame` and record its files, all or nothing."""
+    """Replace raw.<table_name> with the validated staging table `staged` and record its files, all or nothing."""
     connection.execute("BEGIN TRANSACTION")
     try:
-        connection.register("incoming_frame", frame)
-        connection.execute(f"CREATE OR REPLACE TABLE raw.{table_name} AS SELECT * FROM incoming_frame")
-        connection.unregister("incoming_frame")
+        connection.execute(f"CREATE OR REPLACE TABLE raw.{table_name} AS SELECT * FROM {staged} ORDER BY rowid")
+        row_count = connection.execute(f"SELECT count(*) FROM raw.{table_name}").fetchone()[0]
         description = f"{title} ({source} {table_code}), as parsed from the raw files; one row per value. Lineage: source_file, line_number."
         connection.execute(f"COMMENT ON TABLE raw.{table_name} IS '{description.replace(chr(39), chr(39) * 2)}'")
         connection.execute("DELETE FROM meta.raw_file WHERE table_name = ?", [table_name])
@@ -77,12 +76,12 @@ def load_table(
             ],
         )
         record_table_load(connection, run_id=run_id, table_name=table_name, table_code=table_code, source=source,
-                          status="loaded", row_count=len(frame), files=files)
+                          status="loaded", row_count=row_count, files=files)
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
         raise
-    return len(frame)
+    return row_count
 
 
 def record_table_load(

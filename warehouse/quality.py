@@ -1,12 +1,14 @@
-"""The quality gate: every parsed table is validated with Great Expectations before it is loaded.
+"""The quality gate: every parsed table is validated against its Great Expectations suite before it is loaded.
 
-GX's SQL engine does not work on DuckDB (GX issues 10738, 11579), so the parsed pandas frames
-are validated. Suites live in expectations/<table>.json. An expectation with severity `critical`
-blocks the table (the previous data stays); `warning` is reported and lets it pass.
+Suites live in expectations/<table>.json as GX suites. The table waits in a DuckDB staging table
+(`Relation`), and each expectation runs there as SQL (warehouse/checks.py: GX's own SQL engine
+returns nothing on DuckDB, GX issues 10738, 11579); GX checks the suite, stores the results and
+renders them into Data Docs. An expectation with severity `critical` blocks the table (the previous
+data stays); `warning` is reported and lets it pass.
 
 Checks that compare rows with each other are declared in the suite's `meta.checks`; the comparison
-itself is one DuckDB query over the parsed frame (grouping, joins and window functions in SQL), and
-GX validates the derived frame it returns (one row per comparison), so they land in the same results,
+itself is one DuckDB query over the staged table (grouping, joins and window functions in SQL), and
+its result (one row per comparison) is validated the same way, so they land in the same results,
 the same Data Docs and the same quarantine as every other expectation:
 
 - `row_count_may_shrink_pct`: fewer rows than the last load by more than this blocks the table.
@@ -23,12 +25,14 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import numpy as np
 import pandas as pd
+
+from warehouse import checks
 
 if TYPE_CHECKING:
     from warehouse.register import Register
@@ -100,7 +104,7 @@ def load_suite_document(expectations_dir: Path, table_name: str) -> dict[str, An
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def annotate_region_keys(frame: pd.DataFrame, register: Register) -> pd.DataFrame:
+def annotate_region_keys(data: Relation | pd.DataFrame, register: Register) -> Relation | pd.DataFrame:
     """Add `region_key_status`: is each regional key in the register on the row's date, and if not, is it harmless?
 
     Real tables list keys that are not in the current register: Kreise dissolved years ago
@@ -110,67 +114,131 @@ def annotate_region_keys(frame: pd.DataFrame, register: Register) -> pd.DataFram
     Gemeinden merge every year and tables keep the territorial status of their reference date.
     A known key carrying a number on a day it was not valid (`not_valid_at_reference_date`) is
     reported: the core layer leaves such rows out, so the warning says which ones.
+
+    A staged table is replaced by one with the column (in SQL); a frame gets it as a new column.
     """
-    if "region_key" not in frame.columns:
-        return frame
-    keys = frame["region_key"].astype("string")
-    # object columns against the register's index: Arrow-string isin would build a scalar per register key
-    in_register = frame["region_key"].astype(object).isin(register.keys) | keys.eq("DG")
-    berlin_bezirk = keys.str.fullmatch(r"110\d{5}") & keys.ne("11000000")
-    # REGBEZ lists Länder without Regierungsbezirke as <Land>0 (160 = Thüringen)
-    land_as_regierungsbezirk = keys.str.fullmatch(r"\d{2}0") & keys.str[:2].astype(object).isin(register.keys)
-    gemeinde = keys.str.len() >= 8
-    has_number = frame.get("value", pd.Series(index=frame.index, dtype="float64")).notna()
-    key_has_numbers = has_number.groupby(keys).transform("any")
-    status = pd.Series("not_in_register", index=frame.index, dtype="string")
-    status[gemeinde.fillna(False).astype(bool)] = "gemeinde_not_in_register"
-    status[~key_has_numbers.astype(bool)] = "not_in_register_no_values"
-    status[land_as_regierungsbezirk.fillna(False).astype(bool)] = "land_as_regierungsbezirk"
-    status[berlin_bezirk.fillna(False).astype(bool)] = "berlin_bezirk"
-    in_register = in_register.fillna(False).astype(bool)
-    status[in_register] = "in_register"
-    status[in_register & has_number & register.invalid_at_reference_date(frame)] = "not_valid_at_reference_date"
-    return frame.assign(region_key_status=status)
+    if isinstance(data, pd.DataFrame):
+        if "region_key" not in data.columns:
+            return data
+        connection = duckdb.connect()
+        try:
+            annotated = annotate_region_keys(stage_frame(connection, data, "frame"), register)
+            status = connection.execute(f"SELECT region_key_status FROM {annotated.name} ORDER BY rowid").fetchnumpy()
+        finally:
+            connection.close()
+        return data.assign(region_key_status=pd.Series(status["region_key_status"], index=data.index, dtype="string"))
+    relation, connection = data, data.connection
+    columns = relation.columns
+    if "region_key" not in columns:
+        return relation
+    has_number = "value IS NOT NULL" if "value" in columns else "false"
+    invalid = pd.DataFrame(columns=["region_variable", "region_key", "reference_time"], dtype=object)
+    invalid_on_day = "false"
+    if {"region_variable", "reference_time"} <= set(columns):
+        invalid = register.invalid_keys(connection.execute(
+            f"SELECT DISTINCT region_variable, region_key, reference_time FROM {relation.name} "
+            f"WHERE {has_number} AND region_key IS NOT NULL AND reference_time IS NOT NULL").df())
+        invalid_on_day = """EXISTS (
+            SELECT 1 FROM invalid_keys AS i WHERE i.region_key = keyed.region_key
+            AND i.region_variable IS NOT DISTINCT FROM keyed.region_variable AND i.reference_time = keyed.reference_time)"""
+    known = pd.DataFrame({"key": register.keys})  # noqa: F841 (read by DuckDB)
+    connection.register("register_keys", known)
+    connection.register("invalid_keys", invalid.astype(object))
+    try:
+        # the same precedence as the docstring, strongest first
+        connection.execute(f"""
+            CREATE OR REPLACE TEMP TABLE {_quoted("annotated")} AS
+            WITH keyed AS (
+                SELECT *, rowid AS position_,
+                       region_key = 'DG' OR region_key IN (SELECT key FROM register_keys) AS in_register_,
+                       {has_number} AS has_number_,
+                       bool_or({has_number}) OVER (PARTITION BY region_key) AS key_has_numbers_
+                FROM {relation.name}
+            )
+            SELECT * EXCLUDE (position_, in_register_, has_number_, key_has_numbers_),
+                   CASE
+                       WHEN in_register_ AND has_number_ AND {invalid_on_day} THEN 'not_valid_at_reference_date'
+                       WHEN in_register_ THEN 'in_register'
+                       WHEN regexp_full_match(region_key, '110[0-9]{{5}}') AND region_key <> '11000000' THEN 'berlin_bezirk'
+                       -- REGBEZ lists Länder without Regierungsbezirke as <Land>0 (160 = Thüringen)
+                       WHEN regexp_full_match(region_key, '[0-9]{{2}}0')
+                            AND left(region_key, 2) IN (SELECT key FROM register_keys) THEN 'land_as_regierungsbezirk'
+                       WHEN region_key IS NOT NULL AND NOT key_has_numbers_ THEN 'not_in_register_no_values'
+                       WHEN length(region_key) >= 8 THEN 'gemeinde_not_in_register'
+                       ELSE 'not_in_register'
+                   END AS region_key_status
+            FROM keyed ORDER BY position_
+        """)
+    finally:
+        connection.unregister("register_keys")
+        connection.unregister("invalid_keys")
+    connection.execute(f"DROP TABLE {relation.name}")
+    connection.execute(f"ALTER TABLE {_quoted('annotated')} RENAME TO {relation.name}")
+    return relation
 
 
-# --- derived frames for the checks that compare rows ------------------------------------------------
+# --- staged tables -------------------------------------------------------------------------------
 
 
-def _category_columns(frame: pd.DataFrame) -> list[str]:
+@dataclass(frozen=True)
+class Relation:
+    """A table waiting in DuckDB to be validated (and, if it passes, loaded); its rowid is the row order."""
+
+    connection: duckdb.DuckDBPyConnection
+    name: str
+
+    @property
+    def columns(self) -> list[str]:
+        return checks.relation_columns(self.connection, self.name)
+
+
+def stage_frame(connection: duckdb.DuckDBPyConnection, frame: pd.DataFrame, name: str) -> Relation:
+    """Copy a parsed frame into a temporary DuckDB table (once: checks and load read it there)."""
+    connection.register("parsed_frame", frame)
+    try:
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE {_quoted(name)} AS SELECT * FROM parsed_frame")
+    finally:
+        connection.unregister("parsed_frame")
+    return Relation(connection, _quoted(name))
+
+
+# --- derived relations for the checks that compare rows ---------------------------------------------
+
+
+def _category_columns(columns: list[str]) -> list[str]:
     """Classifying variables of the long format (their codes, not labels)."""
     fixed = {"table_code", "line_number", "time_code", "reference_time", "region_variable", "region_key",
              "region_label", "value_variable", "value_variable_label", "value_unit", "value", "value_flag",
              "value_quality", "region_key_status", "source_file", "source_sha256"}
-    return [c for c in frame.columns if c not in fixed and not c.endswith("_label")]
+    return [c for c in columns if c not in fixed and not c.endswith("_label")]
 
 
-def parts_against_totals(frame: pd.DataFrame, parts: str, total: str, value_variables: list[str] | None) -> pd.DataFrame:
+def parts_against_totals_sql(columns: list[str], relation: str, parts: str, total: str,
+                             value_variables: list[str] | None) -> tuple[str, list] | None:
     """One row per published total that has all its parts: the total, the sum of the parts and their difference in %."""
-    columns = ["line_number", "region_key", "reference_time", "total", "parts_sum", "parts", "difference_pct"]
-    if "region_key" not in frame.columns or "value" not in frame.columns:
-        return pd.DataFrame(columns=columns)
+    if "region_key" not in columns or "value" not in columns:
+        return None
     conditions, parameters = ["true"], []
     if value_variables:
         conditions.append("value_variable IN (SELECT unnest(?))")
         parameters.append(list(value_variables))
-    if "region_key_status" in frame.columns:
+    if "region_key_status" in columns:
         # the sums are about the table's own arithmetic: a known key counts even on a day the register
         # says it did not exist (reported separately as not_valid_at_reference_date)
         conditions.append("region_key_status IN ('in_register', 'not_valid_at_reference_date')")
-    categories = ["reference_time", "value_variable", *_category_columns(frame)]
+    categories = ["reference_time", "value_variable", *_category_columns(columns)]
     group = [_quoted(c) for c in categories]
-    read = ["line_number", "region_key", "value", *categories,
-            *(["region_key_status"] if "region_key_status" in frame.columns else [])]
     levels = " ".join(f"WHEN length(key) = {length} THEN '{level}'" for length, level in LEVEL_OF_LENGTH.items())
     prefix = {"land": 2, "kreis": 5, "deutschland": 0}[total]
     # a 12-digit ARS starts with the Kreis key like the AGS does
     parent = "'DG'" if prefix == 0 else f"left(key, {prefix})"
     same_group = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in group)
-    return _derived(f"""
+    return f"""
         WITH keyed AS (
             SELECT *, CASE WHEN key = 'DG' THEN 'deutschland' {levels} END AS level
-            FROM (SELECT frame_position, line_number, region_key, CAST(region_key AS VARCHAR) AS key, value, {', '.join(group)}
-                  FROM frame WHERE {' AND '.join(conditions)})
+            FROM (SELECT rowid AS frame_position, line_number, region_key, CAST(region_key AS VARCHAR) AS key, value,
+                         {', '.join(group)}
+                  FROM {relation} WHERE {' AND '.join(conditions)})
         ),
         sums AS (
             SELECT {parent} AS parent_key, {', '.join(group)}, sum(value) AS parts_sum, count(*) AS parts,
@@ -183,39 +251,47 @@ def parts_against_totals(frame: pd.DataFrame, parts: str, total: str, value_vari
         FROM keyed AS t JOIN sums AS s ON t.key = s.parent_key AND {same_group}
         WHERE t.level = '{total}' AND s.suppressed = 0 AND t.value IS NOT NULL
         ORDER BY t.frame_position
-    """, frame[read], parameters)
+    """, parameters
+
+
+def year_over_year_changes_sql(columns: list[str], relation: str, minimum_value: float = 100) -> tuple[str, list] | None:
+    """One row per region, category and period with a previous period: the change in %."""
+    if "value" not in columns or "reference_time" not in columns:
+        return None
+    # a missing category is its own group ("∅"), and the rows come sorted by group and period
+    categories = ["region_key", "value_variable", *_category_columns(columns)]
+    group = [f"coalesce(CAST({_quoted(c)} AS VARCHAR), '∅')" for c in categories]
+    return f"""
+        WITH ordered AS (
+            SELECT line_number, {group[0]} AS region_key, reference_time, value, rowid AS frame_position,
+                   lag(value) OVER (PARTITION BY {', '.join(group)} ORDER BY reference_time, rowid) AS previous,
+                   {', '.join(f'{g} AS group_{i}' for i, g in enumerate(group))}
+            FROM {relation} WHERE value IS NOT NULL
+        )
+        SELECT line_number, region_key, reference_time, previous, value, 100 * (value - previous) / previous AS change_pct
+        FROM ordered WHERE previous >= ? AND (SELECT count(DISTINCT reference_time) FROM {relation}) >= 2
+        ORDER BY {', '.join(f'group_{i}' for i in range(len(group)))}, reference_time, frame_position
+    """, [minimum_value]
+
+
+def parts_against_totals(frame: pd.DataFrame, parts: str, total: str, value_variables: list[str] | None) -> pd.DataFrame:
+    """parts_against_totals_sql over a frame (for inspection and tests)."""
+    return _over_frame(frame, lambda columns, relation: parts_against_totals_sql(columns, relation, parts, total, value_variables),
+                       ["line_number", "region_key", "reference_time", "total", "parts_sum", "parts", "difference_pct"])
 
 
 def year_over_year_changes(frame: pd.DataFrame, minimum_value: float = 100) -> pd.DataFrame:
-    """One row per region, category and period with a previous period: the change in %."""
-    columns = ["line_number", "region_key", "reference_time", "previous", "value", "change_pct"]
-    if "value" not in frame.columns or frame["reference_time"].nunique() < 2:
-        return pd.DataFrame(columns=columns)
-    # a missing category is its own group ("∅"), and the rows come sorted by group and period
-    categories = ["region_key", "value_variable", *_category_columns(frame)]
-    group = [f"coalesce(CAST({_quoted(c)} AS VARCHAR), '∅')" for c in categories]
-    return _derived(f"""
-        WITH ordered AS (
-            SELECT line_number, {group[0]} AS region_key, reference_time, value, frame_position,
-                   lag(value) OVER (PARTITION BY {', '.join(group)} ORDER BY reference_time, frame_position) AS previous,
-                   {', '.join(f'{g} AS group_{i}' for i, g in enumerate(group))}
-            FROM frame WHERE value IS NOT NULL
-        )
-        SELECT line_number, region_key, reference_time, previous, value, 100 * (value - previous) / previous AS change_pct
-        FROM ordered WHERE previous >= ?
-        ORDER BY {', '.join(f'group_{i}' for i in range(len(group)))}, reference_time, frame_position
-    """, frame[["line_number", "reference_time", "value", *categories]], [minimum_value])
+    """year_over_year_changes_sql over a frame (for inspection and tests)."""
+    return _over_frame(frame, lambda columns, relation: year_over_year_changes_sql(columns, relation, minimum_value),
+                       ["line_number", "region_key", "reference_time", "previous", "value", "change_pct"])
 
 
-def _derived(sql: str, frame: pd.DataFrame, parameters: list) -> pd.DataFrame:
-    """Run a derived check's query in DuckDB over the parsed frame (`frame`, with its row `frame_position`).
-
-    Give it only the columns the query reads: DuckDB inspects every text column it is handed.
-    """
+def _over_frame(frame: pd.DataFrame, query, empty_columns: list[str]) -> pd.DataFrame:
     connection = duckdb.connect()
     try:
-        connection.register("frame", frame.assign(frame_position=np.arange(len(frame))))
-        return connection.execute(sql, parameters).df()
+        relation = stage_frame(connection, frame, "frame")
+        built = query(relation.columns, relation.name)
+        return connection.execute(*built).df() if built else pd.DataFrame(columns=empty_columns)
     finally:
         connection.close()
 
@@ -228,7 +304,7 @@ def _quoted(column: str) -> str:
 
 
 class QualityGate:
-    """Validates parsed frames for one run in one ephemeral GX context; Data Docs go to `docs_dir`."""
+    """Validates staged tables for one run; GX keeps the suites and results, Data Docs go to `docs_dir`."""
 
     def __init__(self, docs_dir: Path | None = None, *, example_count: int = 5):
         import great_expectations as gx
@@ -240,7 +316,6 @@ class QualityGate:
         self._gx = gx
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = {"globally": False, "metric_calculations": False}
-        self.source = self.context.data_sources.add_pandas("parsed_frames")
         self.docs_dir = docs_dir
         self.example_count = example_count
         if docs_dir:
@@ -264,105 +339,151 @@ class QualityGate:
 
     def validate(
         self,
-        frame: pd.DataFrame,
+        data: Relation | pd.DataFrame,
         document: dict[str, Any],
         *,
         table_name: str,
         previous_row_count: int | None = None,
     ) -> ValidationReport:
-        """Run the table's suite and its declared row-comparing checks; collect rejected rows."""
-        checks = (document.get("meta") or {}).get("checks") or {}
+        """Run the table's suite and its declared row-comparing checks; collect rejected rows.
+
+        `data` is a staged table (the pipeline's way) or a frame, which is staged in a DuckDB of its own.
+        """
+        if isinstance(data, pd.DataFrame):
+            connection = duckdb.connect()
+            try:
+                return self.validate(stage_frame(connection, data, "frame"), document, table_name=table_name,
+                                     previous_row_count=previous_row_count)
+            finally:
+                connection.close()
+        relation = data
+        declared = (document.get("meta") or {}).get("checks") or {}
         expectations = list(document.get("expectations") or [])
-        shrink = checks.get("row_count_may_shrink_pct")
+        shrink = declared.get("row_count_may_shrink_pct")
         if previous_row_count and shrink is not None:
             expectations.append({
                 "type": "expect_table_row_count_to_be_between",
                 "kwargs": {"min_value": int(previous_row_count * (1 - shrink / 100))},
                 "meta": {"notes": f"The table shrank by more than {shrink} % against the last load ({previous_row_count} rows)"},
             })
-        parts = [self._run(frame, expectations, suite_name=table_name, asset=table_name, check="suite")]
+        parts = [self._run(relation, expectations, suite_name=table_name, check="suite")]
+        columns = relation.columns
 
-        for number, declaration in enumerate(checks.get("parts_sum_to_total") or [], start=1):
-            derived = parts_against_totals(frame, declaration["parts"], declaration["total"], declaration.get("value_variables"))
+        for declaration in declared.get("parts_sum_to_total") or []:
             tolerance = float(declaration.get("tolerance_pct", 0.5))
-            parts.append(self._run(derived, [{
+            name = f"{declaration['parts']}_sum_to_{declaration['total']}"
+            parts.append(self._run_derived(relation, parts_against_totals_sql(
+                columns, relation.name, declaration["parts"], declaration["total"], declaration.get("value_variables")), [{
                 "type": "expect_column_values_to_be_between",
                 "kwargs": {"column": "difference_pct", "min_value": -tolerance, "max_value": tolerance},
                 "severity": declaration.get("severity", SEVERITY_BLOCKING),
                 "meta": {"notes": f"The {declaration['parts']} values must add up to the published {declaration['total']} "
                                   f"total within {tolerance} %" + (f" ({declaration['note']})" if declaration.get("note") else "")},
-            }], suite_name=f"{table_name}.{declaration['parts']}_sum_to_{declaration['total']}", asset=f"{table_name}.sums_{number}",
-                check=f"{declaration['parts']}_sum_to_{declaration['total']}"))
-        yoy = checks.get("year_over_year_warning_pct")
+            }], suite_name=f"{table_name}.{name}", check=name))
+        yoy = declared.get("year_over_year_warning_pct")
         if yoy is not None:
-            parts.append(self._run(year_over_year_changes(frame), [{
+            parts.append(self._run_derived(relation, year_over_year_changes_sql(columns, relation.name), [{
                 "type": "expect_column_values_to_be_between",
                 "kwargs": {"column": "change_pct", "min_value": -float(yoy), "max_value": float(yoy)},
                 "severity": "warning",
                 "meta": {"notes": f"A value changed by more than {yoy} % against the previous period"},
-            }], suite_name=f"{table_name}.year_over_year", asset=f"{table_name}.year_over_year", check="year_over_year"))
+            }], suite_name=f"{table_name}.year_over_year", check="year_over_year"))
 
         outcomes = [o for part_outcomes, _ in parts for o in part_outcomes]
         quarantine = [row for _, part_rows in parts for row in part_rows]
         return ValidationReport(table_name=table_name, outcomes=outcomes, quarantine=quarantine)
 
-    def _run(self, frame: pd.DataFrame, expectations: list[dict], *, suite_name: str, asset: str, check: str,
+    def _run_derived(self, relation: Relation, query: tuple[str, list] | None, expectations: list[dict], *,
+                     suite_name: str, check: str):
+        """Validate the result of a row-comparing query (a temporary table, dropped afterwards)."""
+        if query is None:  # no region or value column: nothing to compare, the suite itself says what is missing
+            query = ("SELECT NULL::BIGINT AS line_number, NULL::VARCHAR AS region_key, NULL::DOUBLE AS difference_pct, "
+                     "NULL::DOUBLE AS change_pct WHERE false", [])
+        derived = Relation(relation.connection, _quoted("derived_check"))
+        relation.connection.execute(f"CREATE OR REPLACE TEMP TABLE {derived.name} AS {query[0]}", query[1])
+        try:
+            return self._run(derived, expectations, suite_name=suite_name, check=check)
+        finally:
+            relation.connection.execute(f"DROP TABLE IF EXISTS {derived.name}")
+
+    def _run(self, relation: Relation, expectations: list[dict], *, suite_name: str, check: str,
              index_columns: tuple[str, ...] = ("line_number", "region_key")):
-        """Validate one frame with one list of expectations through a GX validation definition (which also feeds Data Docs)."""
+        """Run one list of expectations as SQL over a relation; GX stores the results for the Data Docs."""
         gx = self._gx
         suite = self.context.suites.add_or_update(gx.ExpectationSuite(name=suite_name, expectations=expectations))
-        try:
-            data_asset = self.source.get_asset(asset)
-        except LookupError:
-            data_asset = self.source.add_dataframe_asset(asset)
-        try:
-            batch_definition = data_asset.get_batch_definition("whole_frame")
-        except (KeyError, LookupError):
-            batch_definition = data_asset.add_batch_definition_whole_dataframe("whole_frame")
-        definition = self.context.validation_definitions.add_or_update(
-            gx.ValidationDefinition(name=f"validate {suite_name}", data=batch_definition, suite=suite))
-        index_columns = [c for c in index_columns if c in frame.columns]
-        # the validation definition itself, not a checkpoint around it: it stores the result for the
-        # Data Docs just the same, and a checkpoint per frame costs more than validating a small table
-        validation = definition.run(batch_parameters={"dataframe": frame}, result_format={
-            "result_format": "COMPLETE", "unexpected_index_column_names": index_columns,
-            "partial_unexpected_count": self.example_count})
+        configurations = [expectation.configuration for expectation in suite.expectations]
+        evaluated = checks.evaluate(relation.connection, relation.name, expectations,
+                                    index_columns=index_columns, example_count=self.example_count)
+        self._store(suite_name, relation, configurations, evaluated)
         outcomes, quarantine = [], []
-        for item in validation.results:
-            config = item.expectation_config
-            details = item.result or {}
-            examples = details.get("partial_unexpected_index_list") or [
-                {"value": v} for v in (details.get("partial_unexpected_list") or [])]
-            if item.exception_info and item.exception_info.get("raised_exception"):
-                examples = [{"error": str(item.exception_info.get("exception_message"))[:300]}]
-            severity = getattr(config.severity, "value", str(config.severity))
-            column = config.kwargs.get("column") or (",".join(config.kwargs["column_list"]) if "column_list" in config.kwargs else None)
-            notes = (config.meta or {}).get("notes")
+        for configuration, item in zip(configurations, evaluated):
+            severity = getattr(configuration.severity, "value", str(configuration.severity))
+            arguments = configuration.kwargs
+            column = arguments.get("column") or (",".join(arguments["column_list"]) if "column_list" in arguments else None)
+            notes = (configuration.meta or {}).get("notes")
+            examples = item.result.get("partial_unexpected_index_list") or []
+            if item.error:
+                examples = [{"error": item.error}]
             outcomes.append(ExpectationOutcome(
-                expectation=config.type, column=column, severity=severity, success=bool(item.success),
-                unexpected_count=details.get("unexpected_count"),
+                expectation=configuration.type, column=column, severity=severity, success=item.success,
+                unexpected_count=item.result.get("unexpected_count"),
                 examples=[_plain(e) for e in examples[: self.example_count]], notes=notes, check=check,
             ))
             if not item.success and severity == SEVERITY_BLOCKING:
-                quarantine.extend(_rejected_rows(frame, details, expectation=config.type, column=column, check=check,
-                                                 reason=notes or config.type))
+                quarantine.extend(_rejected_rows(relation, item, expectation=configuration.type, column=column,
+                                                 check=check, reason=notes or configuration.type))
         return outcomes, quarantine
 
+    def _store(self, suite_name: str, relation: Relation, configurations: list, evaluated: list[checks.Evaluated]) -> None:
+        """Hand the results to GX in its own result types, so its stores and Data Docs show them."""
+        from great_expectations.core.expectation_validation_result import (
+            ExpectationSuiteValidationResult,
+            ExpectationValidationResult,
+        )
+        from great_expectations.core.run_identifier import RunIdentifier
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+            ValidationResultIdentifier,
+        )
 
-def _rejected_rows(frame: pd.DataFrame, details: dict, *, expectation: str, column: str | None, check: str, reason: str) -> list[dict]:
-    """The frame rows a failing expectation names, as JSON-ready dicts (all of them, not only examples)."""
-    indexes = details.get("unexpected_index_list") or []
-    lines = {entry.get("line_number") for entry in indexes if isinstance(entry, dict) and entry.get("line_number") is not None}
-    if lines and "line_number" in frame.columns:
-        rows = frame[frame["line_number"].isin(lines)]
-    elif not indexes:
+        results = [
+            ExpectationValidationResult(
+                success=item.success, expectation_config=configuration, result=_plain_result(item.result),
+                exception_info={"raised_exception": True, "exception_message": item.error, "exception_traceback": None}
+                if item.error else None)
+            for configuration, item in zip(configurations, evaluated)
+        ]
+        succeeded = sum(item.success for item in evaluated)
+        run_id = RunIdentifier(run_time=datetime.now(timezone.utc))
+        suite_result = ExpectationSuiteValidationResult(
+            success=succeeded == len(evaluated), results=results, suite_name=suite_name,
+            statistics={"evaluated_expectations": len(evaluated), "successful_expectations": succeeded,
+                        "unsuccessful_expectations": len(evaluated) - succeeded,
+                        "success_percent": 100 * succeeded / len(evaluated) if evaluated else None},
+            meta={"great_expectations_version": self._gx.__version__, "run_id": run_id, "validation_time": run_id.run_time,
+                  "batch_spec": {"data_asset_name": suite_name, "engine": "DuckDB SQL (warehouse/checks.py)"}},
+        )
+        suite_id = ExpectationSuiteIdentifier(name=suite_name)
+        self.context.validation_results_store.store_validation_results(
+            suite_validation_result=suite_result, expectation_suite_identifier=suite_id,
+            suite_validation_result_identifier=ValidationResultIdentifier(
+                expectation_suite_identifier=suite_id, run_id=run_id, batch_identifier=suite_name))
+
+
+def _rejected_rows(relation: Relation, item: checks.Evaluated, *, expectation: str, column: str | None, check: str,
+                   reason: str) -> list[dict]:
+    """The rows a failing expectation names, as JSON-ready dicts (all of them, not only examples).
+
+    A row of a raw file brings the other values of its line along (a classic table's line holds several).
+    """
+    if item.violating_rowids is None or item.error:
         # a table-level expectation (row count, columns): the table itself is rejected, no row to name
         return [{"check": check, "expectation": expectation, "column": column, "reason": reason, "line_number": None, "row": None}]
+    if "line_number" in relation.columns:
+        where = (f"line_number IN (SELECT line_number FROM {relation.name} WHERE rowid IN ({item.violating_rowids}))")
     else:
-        # rows without a line (an indicator's): found again by their index columns (ags, level, period)
-        entries = [entry for entry in indexes if isinstance(entry, dict)]
-        keys = [key for key in (entries[0] if entries else {}) if key in frame.columns and key != column]
-        rows = frame.merge(pd.DataFrame(entries)[keys].drop_duplicates(), on=keys) if keys else frame.head(0)
+        where = f"rowid IN ({item.violating_rowids})"
+    rows = relation.connection.execute(f"SELECT * FROM {relation.name} WHERE {where} ORDER BY rowid").df()
     return [
         {"check": check, "expectation": expectation, "column": column, "reason": reason,
          "line_number": int(row["line_number"]) if "line_number" in row and pd.notna(row["line_number"]) else None,
@@ -382,6 +503,11 @@ def _plain(example: Any) -> dict[str, Any]:
     if not isinstance(example, dict):
         return {"row": _plain_value(example)}
     return {k: _plain_value(v) for k, v in example.items()}
+
+
+def _plain_result(result: dict[str, Any]) -> dict[str, Any]:
+    """A result as GX stores it: JSON values only (dates and decimals as text)."""
+    return json.loads(json.dumps(result, default=str))
 
 
 # --- indicators, before they are published -------------------------------------------------------
@@ -422,13 +548,18 @@ def indicator_expectations(header: dict[str, Any], expected_regions: dict[str, i
 def audit_indicator(gate: QualityGate, connection, table: str, header: dict[str, Any],
                     expected_regions: dict[str, int]) -> ValidationReport:
     """Validate one built indicator table; a blocking failure keeps it out of the published snapshot."""
-    frame = connection.execute(f"""
+    audited = Relation(connection, _quoted("audited_indicator"))
+    connection.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {audited.name} AS
         SELECT *,
                numerator / nullif(denominator, 0) AS numerator_share_of_denominator,
                {", ".join(f"count(*) FILTER (WHERE level = '{level}') OVER (PARTITION BY period) AS regions_{level}"
                           for level in expected_regions) or "NULL AS no_level"}
         FROM {table}
-    """).df()
-    outcomes, quarantine = gate._run(frame, indicator_expectations(header, expected_regions),
-                                     suite_name=table, asset=table, check="indicator", index_columns=("ags", "level", "period"))
+    """)
+    try:
+        outcomes, quarantine = gate._run(audited, indicator_expectations(header, expected_regions),
+                                         suite_name=table, check="indicator", index_columns=("ags", "level", "period"))
+    finally:
+        connection.execute(f"DROP TABLE IF EXISTS {audited.name}")
     return ValidationReport(table_name=table, outcomes=outcomes, quarantine=quarantine)

@@ -50,17 +50,14 @@ class Register:
         if self._validity is not None:
             self._validity.close()
 
-    def invalid_at_reference_date(self, frame: pd.DataFrame) -> pd.Series:
-        """True for rows whose key the register knows, but not as valid on the row's reference day."""
-        invalid = pd.Series(False, index=frame.index)
-        needed = {"region_variable", "region_key", "reference_time"}
-        if self._validity is None or not needed <= set(frame.columns) or frame.empty:
-            return invalid
-        keys = frame[sorted(needed)].drop_duplicates()
+    def invalid_keys(self, keys: pd.DataFrame) -> pd.DataFrame:
+        """Of distinct (region_variable, region_key, reference_time), those the register knows but not as valid that day."""
+        if self._validity is None or keys.empty:
+            return keys.head(0)
         self._validity.register("row_keys", keys)
         try:
             # the same expressions as the staging models and the same test as the core models
-            found = self._validity.execute("""
+            return self._validity.execute("""
                 WITH row_keys AS (
                     SELECT region_variable, region_key, reference_time,
                            ags_from_key(region_variable, region_key) AS ags,
@@ -77,10 +74,6 @@ class Register:
             """).df()
         finally:
             self._validity.unregister("row_keys")
-        if found.empty:
-            return invalid
-        marked = frame[sorted(needed)].merge(found.assign(_invalid=True), how="left", on=sorted(needed))["_invalid"]
-        return pd.Series(marked.fillna(False).astype(bool).to_numpy(), index=frame.index)
 
 
 def _validity_database(connection: duckdb.DuckDBPyConnection, sql_dir: Path) -> duckdb.DuckDBPyConnection | None:

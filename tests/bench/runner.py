@@ -15,7 +15,7 @@
 4. prints a table and writes BENCHMARKS.md (machine, workload, numbers, targets, where the time goes).
 
 Every pipeline scenario times its phases from inside (the flow's own functions wrapped with a
-clock: parse, GX validation, load, build, audit, publish, and Prefect's own share), so every run
+clock: parse, stage, expectations, load, build, audit, publish, and Prefect's own share), so every run
 says where its time goes; with `--profile always` (or `auto`: when a target is missed) the full
 scenario is run once more under cProfile and its top functions are listed.
 
@@ -203,10 +203,11 @@ class PhaseClock:
         self.patch(flow, "_parse_files", "parse")
         self.patch(flow, "_read_register", "region keys")
         self.patch(quality, "annotate_region_keys", "region keys")
+        self.patch(quality, "stage_frame", "stage into DuckDB")
         self.patch(quality.QualityGate, "validate", "validate (python)")
-        self.patch(quality, "parts_against_totals", "derived checks (SQL)")
-        self.patch(quality, "year_over_year_changes", "derived checks (SQL)")
-        self.patch(quality.QualityGate, "_run", "GX validation")
+        self.patch(quality.QualityGate, "_run_derived", "derived checks (SQL)")
+        self.patch(quality.QualityGate, "_run", "expectations (SQL)")
+        self.patch(quality.QualityGate, "_store", "GX results")
         # Data Docs are built once per run (QualityGate.build_docs); GX itself is imported only when a
         # table or indicator is validated, so a run with nothing to do never pays its import
         self.patch(quality.QualityGate, "build_docs", "GX Data Docs")
@@ -757,37 +758,39 @@ REMEDIES = {
              "value) and unzipping. Reading ffcsv with DuckDB (read_csv into a typed relation, the slot mapping from the "
              "header, values and signs in SQL, as tests/bench/floor.py does) and validating that relation would close "
              "most of the gap.",
-    "GX validation": "Great Expectations validates pandas frames row by row per expectation (COMPLETE result format, with "
-                     "unexpected index lists). Expressing the same expectations as SQL over the loaded relation (GX's SQL "
-                     "engine does not work on DuckDB), or keeping GX for the suite but running it on DuckDB-computed "
-                     "aggregates for the wide checks, would cut this.",
+    "expectations (SQL)": "Each expectation of a table's suite is one DuckDB query over the staged table "
+                          "(warehouse/checks.py: counts of violations, up to five examples); one scan per expectation. "
+                          "Folding the expectations of a suite into one aggregate query would scan the table once.",
+    "GX results": "The SQL results are handed to GX as its result objects (suite check, results store) for the Data "
+                  "Docs; a fixed cost per table and indicator.",
+    "stage into DuckDB": "The parsed pandas frame (object columns) is copied into a temporary DuckDB table, which the "
+                         "checks and the load read; with parsing in DuckDB there is no frame to copy.",
     "GX Data Docs": "The Data Docs site is built once at the end of the run (QualityGate.build_docs) and renders every "
                     "validation of the run: one page per table and indicator. Rendering only the pages of this run's "
                     "validations into the existing site would cut it further.",
-    "derived checks (SQL)": "The parts-sum-to-total and year-over-year frames are one DuckDB query each over the "
-                            "parsed frame (warehouse/quality.py); what is left is DuckDB reading the frame's text "
-                            "columns, which parsing in DuckDB would leave out.",
+    "derived checks (SQL)": "The parts-sum-to-total and year-over-year comparisons are one DuckDB query each over "
+                            "the staged table (warehouse/quality.py), written to a temporary table that the "
+                            "expectations then check.",
     "region keys": "annotate_region_keys classifies every row's key with pandas string operations and checks the "
                    "keys' validity on each row's date in DuckDB; per distinct (key, date) instead of per row would be "
                    "enough.",
-    "load into DuckDB": "The parsed pandas frame (object columns) is copied into DuckDB; with parsing in DuckDB there is "
-                        "no frame to copy.",
+    "load into DuckDB": "raw.<table> is created from the validated staging table (CREATE TABLE AS, inside DuckDB) "
+                        "with its lineage rows, in one transaction.",
     "SQL models": "A run rebuilds the models downstream of the tables it loaded and every mart (one transaction); "
                   "the marts span all indicators, so an incremental run still rebuilds them: marts updated per "
                   "indicator would make it cost its share.",
     "copy snapshot": "Publishing copies the working file byte for byte and fsyncs the copy; its cost grows with the "
                      "warehouse, not with the change. A copy-on-write file copy (reflink) where the file system has it "
                      "would make it constant.",
-    "indicator checks": "Each indicator table is read into pandas and checked with a GX validation; as SQL assertions "
-                        "over the table it would cost milliseconds.",
+    "indicator checks": "Each built indicator is staged with its per-period region counts (one query) and its "
+                        "expectations run as SQL; a fixed cost of a few queries per indicator.",
     "open DuckDB": "A table whose files changed gets its own ingest task, which opens the warehouse file and closes "
                    "it (a checkpoint when it wrote); the unchanged ones are checked on one connection held by the "
                    "flow. Loading the changed tables on that connection too would leave one open per run.",
     "bookkeeping": "meta.* inserts (validation results, table loads) and fingerprints, one DuckDB statement each.",
-    "quarantine rows": "A rejected table's rows go into meta.quarantine with `executemany`, one INSERT per row (each row "
-                       "serialised to JSON in Python): tens of thousands of rows cost minutes. One bulk insert from a "
-                       "frame (or Arrow) would cost well under a second. A table rejected in one run is validated (and "
-                       "quarantined) again on every later run, because it has no loaded fingerprint.",
+    "quarantine rows": "A rejected table's rows go into meta.quarantine in one insert from a frame (each row "
+                       "serialised to JSON in Python). A table rejected in one run is validated (and quarantined) "
+                       "again on every later run, because it has no loaded fingerprint.",
 }
 
 
