@@ -20,6 +20,7 @@ from sources.errors import FetchError, NetworkError, NotDelivered, SourceError
 from offline.replay import client_for
 from sources.genesis import Download
 from sources.landing import LandedFile, land
+from sources.ffcsv_sql import stage_ffcsv
 from sources.parse import parse_table
 from flows.review import review_before_publish
 from warehouse import loading, models, quality, review
@@ -112,6 +113,17 @@ def _parse_files(spec: TableSpec, files: list[LandedFile], settings: Settings) -
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
+def _stage_files(spec: TableSpec, files: list[LandedFile], settings: Settings, connection) -> quality.Relation:
+    """The parsed table as a temporary DuckDB table: a plain GENESIS flat file is read by DuckDB itself
+    (sources/ffcsv_sql.py, no Python row); any other file, or several, by the Python parsers, then copied in."""
+    name = f"incoming_{spec.name}"
+    if spec.layout == "ffcsv" and len(files) == 1 and stage_ffcsv(
+            connection, files[0].path, table=spec.table, name=name, source_file=loading.relative_to(files[0].path, settings.landing_dir),
+            source_sha256=files[0].sha256):
+        return quality.Relation(connection, quality.quoted(name))
+    return quality.stage_frame(connection, _parse_files(spec, files, settings), name)
+
+
 def _read_register(settings: Settings) -> Register:
     connection = connect(settings.warehouse_path)
     try:
@@ -132,12 +144,10 @@ def ingest_table(spec: TableSpec, files: list[LandedFile], settings: Settings, r
     try:
         common = dict(run_id=run_id, table_name=spec.name, table_code=spec.table, source=spec.source)
         try:
-            frame = _parse_files(spec, files, settings)
+            staged = _stage_files(spec, files, settings, connection)
         except SourceError as error:
             loading.record_table_load(connection, status="rejected", files=raw_files, message=str(error), **common)
             return TableOutcome(spec.name, spec.label, "rejected", message=str(error))
-        staged = quality.stage_frame(connection, frame, f"incoming_{spec.name}")
-        del frame  # from here on the table lives in DuckDB only
         if spec.layout not in REFERENCE_LAYOUTS:
             quality.annotate_region_keys(staged, register)
         report = gate.validate(staged, quality.load_suite_document(settings.expectations_dir, spec.name),

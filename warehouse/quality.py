@@ -33,6 +33,7 @@ import duckdb
 import pandas as pd
 
 from warehouse import checks
+from warehouse.checks import quoted
 
 if TYPE_CHECKING:
     from warehouse.register import Register
@@ -147,7 +148,7 @@ def annotate_region_keys(data: Relation | pd.DataFrame, register: Register) -> R
     try:
         # the same precedence as the docstring, strongest first
         connection.execute(f"""
-            CREATE OR REPLACE TEMP TABLE {_quoted("annotated")} AS
+            CREATE OR REPLACE TEMP TABLE {quoted("annotated")} AS
             WITH keyed AS (
                 SELECT *, rowid AS position_,
                        region_key = 'DG' OR region_key IN (SELECT key FROM register_keys) AS in_register_,
@@ -173,7 +174,7 @@ def annotate_region_keys(data: Relation | pd.DataFrame, register: Register) -> R
         connection.unregister("register_keys")
         connection.unregister("invalid_keys")
     connection.execute(f"DROP TABLE {relation.name}")
-    connection.execute(f"ALTER TABLE {_quoted('annotated')} RENAME TO {relation.name}")
+    connection.execute(f"ALTER TABLE {quoted('annotated')} RENAME TO {relation.name}")
     return relation
 
 
@@ -196,10 +197,10 @@ def stage_frame(connection: duckdb.DuckDBPyConnection, frame: pd.DataFrame, name
     """Copy a parsed frame into a temporary DuckDB table (once: checks and load read it there)."""
     connection.register("parsed_frame", frame)
     try:
-        connection.execute(f"CREATE OR REPLACE TEMP TABLE {_quoted(name)} AS SELECT * FROM parsed_frame")
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE {quoted(name)} AS SELECT * FROM parsed_frame")
     finally:
         connection.unregister("parsed_frame")
-    return Relation(connection, _quoted(name))
+    return Relation(connection, quoted(name))
 
 
 # --- derived relations for the checks that compare rows ---------------------------------------------
@@ -227,7 +228,7 @@ def parts_against_totals_sql(columns: list[str], relation: str, parts: str, tota
         # says it did not exist (reported separately as not_valid_at_reference_date)
         conditions.append("region_key_status IN ('in_register', 'not_valid_at_reference_date')")
     categories = ["reference_time", "value_variable", *_category_columns(columns)]
-    group = [_quoted(c) for c in categories]
+    group = [quoted(c) for c in categories]
     levels = " ".join(f"WHEN length(key) = {length} THEN '{level}'" for length, level in LEVEL_OF_LENGTH.items())
     prefix = {"land": 2, "kreis": 5, "deutschland": 0}[total]
     # a 12-digit ARS starts with the Kreis key like the AGS does
@@ -260,7 +261,7 @@ def year_over_year_changes_sql(columns: list[str], relation: str, minimum_value:
         return None
     # a missing category is its own group ("∅"), and the rows come sorted by group and period
     categories = ["region_key", "value_variable", *_category_columns(columns)]
-    group = [f"coalesce(CAST({_quoted(c)} AS VARCHAR), '∅')" for c in categories]
+    group = [f"coalesce(CAST({quoted(c)} AS VARCHAR), '∅')" for c in categories]
     return f"""
         WITH ordered AS (
             SELECT line_number, {group[0]} AS region_key, reference_time, value, rowid AS frame_position,
@@ -294,10 +295,6 @@ def _over_frame(frame: pd.DataFrame, query, empty_columns: list[str]) -> pd.Data
         return connection.execute(*built).df() if built else pd.DataFrame(columns=empty_columns)
     finally:
         connection.close()
-
-
-def _quoted(column: str) -> str:
-    return '"' + column.replace('"', '""') + '"'
 
 
 # --- the gate ------------------------------------------------------------------------------------
@@ -399,7 +396,7 @@ class QualityGate:
         if query is None:  # no region or value column: nothing to compare, the suite itself says what is missing
             query = ("SELECT NULL::BIGINT AS line_number, NULL::VARCHAR AS region_key, NULL::DOUBLE AS difference_pct, "
                      "NULL::DOUBLE AS change_pct WHERE false", [])
-        derived = Relation(relation.connection, _quoted("derived_check"))
+        derived = Relation(relation.connection, quoted("derived_check"))
         relation.connection.execute(f"CREATE OR REPLACE TEMP TABLE {derived.name} AS {query[0]}", query[1])
         try:
             return self._run(derived, expectations, suite_name=suite_name, check=check)
@@ -548,7 +545,7 @@ def indicator_expectations(header: dict[str, Any], expected_regions: dict[str, i
 def audit_indicator(gate: QualityGate, connection, table: str, header: dict[str, Any],
                     expected_regions: dict[str, int]) -> ValidationReport:
     """Validate one built indicator table; a blocking failure keeps it out of the published snapshot."""
-    audited = Relation(connection, _quoted("audited_indicator"))
+    audited = Relation(connection, quoted("audited_indicator"))
     connection.execute(f"""
         CREATE OR REPLACE TEMP TABLE {audited.name} AS
         SELECT *,

@@ -1,0 +1,201 @@
+"""A plain current ffcsv file read by DuckDB straight into a table in the long format: no Python row ever.
+
+The same long format as sources/ffcsv.py (one row per value, the region slot found by its codes,
+one code/label pair per classifying variable, a special sign as NULL plus `value_flag`), built in
+SQL. Only the happy path is taken here: a file that is not plain (quotes, blank lines, a repeated
+or unknown column, not UTF-8) or that breaks any rule (wrong statistic, no single regional
+slot, a value that is neither number nor sign, a label with whitespace other than spaces at its
+ends) returns False, and the caller reads it with sources/ffcsv.py, which names the fault and its
+line. So both readers give the same rows, and every error message stays the Python reader's.
+"""
+
+from __future__ import annotations
+
+import mmap
+import shutil
+import tempfile
+import zipfile
+import zlib
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from sources.ffcsv import (
+    OPTIONAL_COLUMNS,
+    REGIONAL_VARIABLE,
+    REQUIRED_COLUMNS,
+    VARIABLE_COLUMN,
+    VARIABLE_PARTS,
+    expected_statistics_code,
+)
+from sources.long_format import GENESIS_SIGNS
+from sources.parse import UTF8_BOM, ZIP_MAGIC
+
+HEADER_START = b"statistics_code;"
+NUMBER = r"-?[0-9]+(?:[.,][0-9]+)?"  # GENESIS_NUMBER in RE2 (ASCII digits)
+
+
+def stage_ffcsv(connection: duckdb.DuckDBPyConnection, path: Path, *, table: str, name: str,
+                source_file: str, source_sha256: str) -> bool:
+    """Create the temporary table `name` from the ffcsv file at `path` (plain or zipped); False if it is not plain."""
+    with _unzipped(path) as text_path:
+        if text_path is None:
+            return False
+        header = _plain_header(text_path)
+        if header is None:
+            return False
+        rows = _quoted(f"{name}_lines")
+        columns = "{" + ", ".join(f"{_literal(column)}: 'VARCHAR'" for column in header) + "}"
+        try:
+            # a plain file: data line n is row n - 2 of the scan, which a table keeps in order (rowid)
+            connection.execute(f"""
+                CREATE OR REPLACE TEMP TABLE {rows} AS
+                SELECT {', '.join(f'coalesce({_quoted(c)}, {_literal("")}) AS {_quoted(c)}' for c in header)}
+                FROM read_csv({_literal(str(text_path))}, delim=';', quote='', escape='', header=true,
+                              auto_detect=false, strict_mode=true, encoding='utf-8', columns={columns})""")
+        except duckdb.Error:
+            return False  # wrong number of fields, not UTF-8, …: the Python reader says which line
+    try:
+        select = _long_select(connection, rows, header, table=table, source_file=source_file,
+                              source_sha256=source_sha256)
+        if select is None:
+            return False
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE {_quoted(name)} AS {select} ORDER BY line_number")
+        return True
+    finally:
+        connection.execute(f"DROP TABLE IF EXISTS {rows}")
+
+
+@contextmanager
+def _unzipped(path: Path) -> Iterator[Path | None]:
+    """The text file itself, or its one ZIP member unpacked to a temporary file (DuckDB cannot read inside a zip)."""
+    with open(path, "rb") as handle:
+        zipped = handle.read(len(ZIP_MAGIC)) == ZIP_MAGIC
+    if not zipped:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="imon-ffcsv-") as directory:
+        yield _unzip_single_member(path, Path(directory) / "member.csv")
+
+
+def _unzip_single_member(path: Path, target: Path) -> Path | None:
+    """Stream the archive's one member to `target`; None for anything else (the Python reader names the fault)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.namelist()
+            if len(members) != 1:
+                return None
+            with archive.open(members[0]) as member, open(target, "wb") as out:
+                shutil.copyfileobj(member, out, 1 << 20)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
+        return None
+    return target
+
+
+def _plain_header(path: Path) -> list[str] | None:
+    """The header of a plain current ffcsv file (no quotes, no blank lines, no BOM, unique known names), else None."""
+    if path.stat().st_size == 0:
+        return None
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as content:
+        start = len(UTF8_BOM) if content[: len(UTF8_BOM)] == UTF8_BOM else 0  # GENESIS writes one
+        if content[start: start + len(HEADER_START)] != HEADER_START:
+            return None
+        end = len(content)
+        while end and content[end - 1] in b"\r\n":
+            end -= 1
+        first_line_end = content.find(b"\n", 0, end)
+        if (first_line_end < 0 or content.find(b'"') >= 0 or content.find(b"\n\n", 0, end) >= 0
+                or content.find(b"\n\r\n", 0, end) >= 0):
+            return None
+        try:
+            header = content[start:first_line_end].decode("utf-8").rstrip("\r").split(";")
+        except UnicodeDecodeError:
+            return None
+    if len(set(header)) != len(header):
+        return None
+    slots = [match[1] for match in map(VARIABLE_COLUMN.fullmatch, header) if match]
+    expected = list(REQUIRED_COLUMNS) + [f"{slot}_{part}" for slot in slots for part in VARIABLE_PARTS]
+    if set(expected) - set(header) or set(header) - set(expected) - set(OPTIONAL_COLUMNS):
+        return None
+    return header
+
+
+def _long_select(connection, rows: str, header: list[str], *, table: str, source_file: str,
+                 source_sha256: str) -> str | None:
+    """The SELECT that turns the file's rows into the long format, or None when a rule is broken."""
+    expected = expected_statistics_code(table)
+    if expected and connection.execute(
+            f"SELECT count(*) FROM {rows} WHERE statistics_code <> ?", [expected]).fetchone()[0]:
+        return None
+    signs = ", ".join(_literal(sign) for sign in sorted(GENESIS_SIGNS))
+    if connection.execute(f"SELECT count(*) FROM {rows} WHERE value NOT IN ({signs}) "
+                          f"AND NOT regexp_full_match(value, '{NUMBER}')").fetchone()[0]:
+        return None
+    slots = sorted((match[1] for match in map(VARIABLE_COLUMN.fullmatch, header) if match), key=int)
+    codes = {slot: [row[0] for row in connection.execute(
+        f"SELECT DISTINCT {_quoted(f'{slot}_variable_code')} FROM {rows} ORDER BY 1").fetchall()] for slot in slots}
+    regional = []
+    for slot, found in codes.items():
+        matches = [bool(REGIONAL_VARIABLE.fullmatch(code)) for code in found]
+        if any(matches) and not all(matches):
+            return None
+        if all(matches):
+            regional.append(slot)
+    if len(regional) != 1:
+        return None
+    region = regional[0]
+    label_columns = [f"{slot}_variable_attribute_label" for slot in slots]
+    for column in label_columns:  # Python's str.strip() and SQL trim() agree on every label, or Python reads it
+        for (label,) in connection.execute(f"SELECT DISTINCT {_quoted(column)} FROM {rows}").fetchall():
+            if label.strip() != label.strip(" "):
+                return None
+
+    def slot_column(slot: str, part: str) -> str:
+        return _quoted(f"{slot}_{part}")
+
+    variables: dict[str, list[str]] = {}  # classifier name → the slots carrying it, in slot order
+    for slot in slots:
+        if slot != region:
+            for code in codes[slot]:
+                if code:
+                    variables.setdefault(code.lower(), []).append(slot)
+    classifiers = []
+    for name in sorted(variables):
+        applies = {slot: f"{slot_column(slot, 'variable_code')} = {_literal(_code(codes, slot, name))}"
+                   for slot in variables[name]}
+        code = " ".join(f"WHEN {condition} THEN nullif({slot_column(slot, 'variable_attribute_code')}, '')"
+                        for slot, condition in applies.items())
+        label = " ".join(f"WHEN {condition} THEN trim({slot_column(slot, 'variable_attribute_label')}, ' ')"
+                         for slot, condition in applies.items())
+        classifiers += [f"CASE {code} END AS {_quoted(name)}", f"CASE {label} END AS {_quoted(name + '_label')}"]
+    quality = "nullif(value_q, '')" if "value_q" in header else "NULL::VARCHAR"
+    return f"""
+        SELECT {_literal(table)} AS table_code, CAST(rowid + 2 AS BIGINT) AS line_number, time_code,
+               CASE WHEN regexp_full_match(time, '[0-9]{{2}}\\.[0-9]{{2}}\\.[0-9]{{4}}')
+                    THEN substr(time, 7, 4) || '-' || substr(time, 4, 2) || '-' || substr(time, 1, 2)
+                    ELSE time END AS reference_time,
+               {slot_column(region, 'variable_code')} AS region_variable,
+               {slot_column(region, 'variable_attribute_code')} AS region_key,
+               trim({slot_column(region, 'variable_attribute_label')}, ' ') AS region_label,
+               {''.join(c + ', ' for c in classifiers)}
+               value_variable_code AS value_variable, value_variable_label, value_unit,
+               CASE WHEN value IN ({signs}) THEN NULL ELSE CAST(replace(value, ',', '.') AS DOUBLE) END AS value,
+               CASE WHEN value IN ({signs}) THEN value END AS value_flag,
+               {quality} AS value_quality,
+               {_literal(source_file)} AS source_file, {_literal(source_sha256)} AS source_sha256
+        FROM {rows}"""
+
+
+def _code(codes: dict[str, list[str]], slot: str, name: str) -> str:
+    """The variable code (as written in the file) whose lower case is `name`."""
+    return next(code for code in codes[slot] if code.lower() == name)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
