@@ -45,11 +45,14 @@ def fingerprint(path: Path) -> dict[str, object]:
 
 def start(script: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)], cwd=PROJECT_ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
 
 def kill_when(process: subprocess.Popen, marker: str, timeout: float = 900) -> None:
-    """Read the child's output until `marker`, then SIGKILL it."""
+    """Read the child's output until `marker`, then SIGKILL it.
+
+    The child runs in its own session: once it is dead, what it left running (Prefect's temporary
+    server) is killed too, so it does not take the cores of the tests that follow."""
     deadline = time.monotonic() + timeout
     seen = []
     for line in process.stdout:
@@ -57,6 +60,10 @@ def kill_when(process: subprocess.Popen, marker: str, timeout: float = 900) -> N
         if marker in line:
             os.kill(process.pid, signal.SIGKILL)
             process.wait(timeout=30)
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             return
         assert time.monotonic() < deadline, "".join(seen)
     pytest.fail(f"child ended before {marker!r}:\n{''.join(seen)}")
@@ -237,6 +244,7 @@ def test_a_killed_run_is_marked_and_the_next_run_completes(tmp_path):
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("imon")), "run", "--warehouse", str(tmp_path / "imon.duckdb")],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**env, "COLUMNS": "200"}, cwd=tmp_path,
+        start_new_session=True,
     )
     kill_when(process, "protection_seekers")  # some tables loaded, others not yet
     summary = pipeline(warehouse=str(tmp_path / "imon.duckdb"))

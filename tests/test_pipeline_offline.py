@@ -73,6 +73,20 @@ def test_every_raw_row_traces_to_its_landed_file(built, warehouse):
         assert untraced == 0, table
 
 
+def test_a_raw_table_read_from_one_flat_file_keeps_the_file_order(warehouse):
+    # rows in the file's order: examples in messages and the quarantine come out in the order of the file
+    flat_files = [spec.name for spec in SPECS if spec.layout == "ffcsv"]
+    tables = [row[0] for row in warehouse.execute(
+        "SELECT table_name FROM meta.raw_file WHERE list_contains(?, table_name) GROUP BY table_name HAVING count(*) = 1",
+        [flat_files]).fetchall()]
+    assert len(tables) > 20
+    for table in tables:
+        inversions = warehouse.execute(
+            f"SELECT count(*) FROM (SELECT line_number, lag(line_number) OVER (ORDER BY rowid) AS previous "
+            f"FROM raw.{table}) WHERE previous >= line_number").fetchone()[0]
+        assert inversions == 0, table
+
+
 def test_a_special_sign_is_never_a_number(warehouse):
     for (table,) in warehouse.execute(
         "SELECT DISTINCT table_name FROM duckdb_columns() WHERE schema_name = 'raw' AND column_name = 'value_flag'"

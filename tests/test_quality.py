@@ -76,6 +76,9 @@ def test_a_critical_failure_blocks_and_names_the_lines(gate):
     [rejected] = report.quarantine
     assert rejected["line_number"] == 3 and '"value": -4.0' in rejected["row"]
     assert gate.build_docs() == gate.docs_index and gate.docs_index.exists()
+    # the result computed in SQL is GX's own in the Data Docs: the suite, the failed rule, the unexpected value
+    pages = [page.read_text(encoding="utf-8") for page in (gate.docs_dir / "validations" / "t").rglob("*.html")]
+    assert any("values must be greater than or equal to" in text and "-4.0" in text and "Failed" in text for text in pages)
 
 
 def test_a_warning_is_reported_but_does_not_block(gate):

@@ -61,7 +61,8 @@ def load_table(
     """Replace raw.<table_name> with the validated staging table `staged` and record its files, all or nothing."""
     connection.execute("BEGIN TRANSACTION")
     try:
-        connection.execute(f"CREATE OR REPLACE TABLE raw.{table_name} AS SELECT * FROM {staged} ORDER BY rowid")
+        # a plain scan keeps the rows in their order (DuckDB's preserve_insertion_order): the file's order
+        connection.execute(f"CREATE OR REPLACE TABLE raw.{table_name} AS SELECT * FROM {staged}")
         row_count = connection.execute(f"SELECT count(*) FROM raw.{table_name}").fetchone()[0]
         description = f"{title} ({source} {table_code}), as parsed from the raw files; one row per value. Lineage: source_file, line_number."
         connection.execute(f"COMMENT ON TABLE raw.{table_name} IS '{description.replace(chr(39), chr(39) * 2)}'")

@@ -116,7 +116,7 @@ def annotate_region_keys(data: Relation | pd.DataFrame, register: Register) -> R
     A known key carrying a number on a day it was not valid (`not_valid_at_reference_date`) is
     reported: the core layer leaves such rows out, so the warning says which ones.
 
-    A staged table is replaced by one with the column (in SQL); a frame gets it as a new column.
+    A staged table gets the column in place (SQL); a frame gets it as a new column.
     """
     if isinstance(data, pd.DataFrame):
         if "region_key" not in data.columns:
@@ -134,47 +134,46 @@ def annotate_region_keys(data: Relation | pd.DataFrame, register: Register) -> R
         return relation
     has_number = "value IS NOT NULL" if "value" in columns else "false"
     invalid = pd.DataFrame(columns=["region_variable", "region_key", "reference_time"], dtype=object)
-    invalid_on_day = "false"
     if {"region_variable", "reference_time"} <= set(columns):
         invalid = register.invalid_keys(connection.execute(
             f"SELECT DISTINCT region_variable, region_key, reference_time FROM {relation.name} "
             f"WHERE {has_number} AND region_key IS NOT NULL AND reference_time IS NOT NULL").df())
-        invalid_on_day = """EXISTS (
-            SELECT 1 FROM invalid_keys AS i WHERE i.region_key = keyed.region_key
-            AND i.region_variable IS NOT DISTINCT FROM keyed.region_variable AND i.reference_time = keyed.reference_time)"""
     known = pd.DataFrame({"key": register.keys})  # noqa: F841 (read by DuckDB)
     connection.register("register_keys", known)
     connection.register("invalid_keys", invalid.astype(object))
+    table = relation.name
     try:
-        # the same precedence as the docstring, strongest first
+        # the status is set in place (UPDATE), so the rows keep their order; per key first, strongest rule first
+        connection.execute(f"ALTER TABLE {table} ADD COLUMN region_key_status VARCHAR")
         connection.execute(f"""
-            CREATE OR REPLACE TEMP TABLE {quoted("annotated")} AS
-            WITH keyed AS (
-                SELECT *, rowid AS position_,
-                       region_key = 'DG' OR region_key IN (SELECT key FROM register_keys) AS in_register_,
-                       {has_number} AS has_number_,
-                       bool_or({has_number}) OVER (PARTITION BY region_key) AS key_has_numbers_
-                FROM {relation.name}
-            )
-            SELECT * EXCLUDE (position_, in_register_, has_number_, key_has_numbers_),
-                   CASE
-                       WHEN in_register_ AND has_number_ AND {invalid_on_day} THEN 'not_valid_at_reference_date'
-                       WHEN in_register_ THEN 'in_register'
-                       WHEN regexp_full_match(region_key, '110[0-9]{{5}}') AND region_key <> '11000000' THEN 'berlin_bezirk'
+            UPDATE {table} SET region_key_status = CASE
+                WHEN keyed.in_register THEN 'in_register'
+                WHEN keyed.berlin_bezirk THEN 'berlin_bezirk'
+                WHEN keyed.land_as_regierungsbezirk THEN 'land_as_regierungsbezirk'
+                WHEN NOT keyed.has_numbers THEN 'not_in_register_no_values'
+                WHEN length(keyed.region_key) >= 8 THEN 'gemeinde_not_in_register'
+                ELSE 'not_in_register' END
+            FROM (
+                SELECT region_key, bool_or({has_number}) AS has_numbers,
+                       region_key = 'DG' OR region_key IN (SELECT key FROM register_keys) AS in_register,
+                       regexp_full_match(region_key, '110[0-9]{{5}}') AND region_key <> '11000000' AS berlin_bezirk,
                        -- REGBEZ lists Länder without Regierungsbezirke as <Land>0 (160 = Thüringen)
-                       WHEN regexp_full_match(region_key, '[0-9]{{2}}0')
-                            AND left(region_key, 2) IN (SELECT key FROM register_keys) THEN 'land_as_regierungsbezirk'
-                       WHEN region_key IS NOT NULL AND NOT key_has_numbers_ THEN 'not_in_register_no_values'
-                       WHEN length(region_key) >= 8 THEN 'gemeinde_not_in_register'
-                       ELSE 'not_in_register'
-                   END AS region_key_status
-            FROM keyed ORDER BY position_
-        """)
+                       regexp_full_match(region_key, '[0-9]{{2}}0')
+                           AND left(region_key, 2) IN (SELECT key FROM register_keys) AS land_as_regierungsbezirk
+                FROM {table} WHERE region_key IS NOT NULL GROUP BY region_key
+            ) AS keyed
+            WHERE {table}.region_key = keyed.region_key""")
+        connection.execute(f"UPDATE {table} SET region_key_status = 'not_in_register' WHERE region_key IS NULL")
+        if not invalid.empty:
+            connection.execute(f"""
+                UPDATE {table} SET region_key_status = 'not_valid_at_reference_date'
+                FROM invalid_keys AS i
+                WHERE {table}.region_key_status = 'in_register' AND {table}.value IS NOT NULL
+                  AND i.region_key = {table}.region_key AND i.reference_time = {table}.reference_time
+                  AND i.region_variable IS NOT DISTINCT FROM {table}.region_variable""")
     finally:
         connection.unregister("register_keys")
         connection.unregister("invalid_keys")
-    connection.execute(f"DROP TABLE {relation.name}")
-    connection.execute(f"ALTER TABLE {quoted('annotated')} RENAME TO {relation.name}")
     return relation
 
 

@@ -200,7 +200,8 @@ class PhaseClock:
             except (AttributeError, TypeError):
                 pass
             setattr(flow, task_name, self.wrap(task, "prefect task engine", stage))
-        self.patch(flow, "_parse_files", "parse")
+        self.patch(flow, "_parse_files", "parse (Python)")
+        self.patch(flow, "stage_ffcsv", "parse (DuckDB)")
         self.patch(flow, "_read_register", "region keys")
         self.patch(quality, "annotate_region_keys", "region keys")
         self.patch(quality, "stage_frame", "stage into DuckDB")
@@ -753,11 +754,14 @@ REMEDIES = {
     "prefect teardown": "Prefect stops its temporary server and flushes its events after the flow: same remedy as start-up.",
     "imports": "Importing Prefect, pandas, Great Expectations and pyarrow is seconds of a run; GX could be imported only "
                "when a table changed (the gate is created before anything is known to have changed).",
-    "parse": "Plain ffcsv files are read by Arrow's CSV reader into dictionary-encoded columns (sources/ffcsv.py); what "
-             "is left is decoding the text, building the long frame in pandas (labels per distinct value, a regex per "
-             "value) and unzipping. Reading ffcsv with DuckDB (read_csv into a typed relation, the slot mapping from the "
-             "header, values and signs in SQL, as tests/bench/floor.py does) and validating that relation would close "
-             "most of the gap.",
+    "parse (DuckDB)": "A plain GENESIS flat file is read by DuckDB's read_csv into a table of its lines (unzipped "
+                      "to a temporary file first), checked (statistic, signs, region slot, labels) and turned into "
+                      "the long format by one CREATE TABLE AS (sources/ffcsv_sql.py): the floor's reading plus the "
+                      "checks' scans of the lines table.",
+    "parse (Python)": "Files that are not plain GENESIS flat files (the register, the classic download, BA exports, "
+                      "declared county files, several files for one table) are parsed in Python and copied into "
+                      "DuckDB; reading those layouts with read_csv too (as tests/bench/floor.py does) would leave "
+                      "no frame.",
     "expectations (SQL)": "Each expectation of a table's suite is one DuckDB query over the staged table "
                           "(warehouse/checks.py: counts of violations, up to five examples); one scan per expectation. "
                           "Folding the expectations of a suite into one aggregate query would scan the table once.",
