@@ -171,9 +171,10 @@ def legacy_column_name(name: str) -> str:
 
 def to_long_format(frame: pd.DataFrame, *, source: str, table: str) -> pd.DataFrame:
     """Turn ffcsv rows (current column names) into the long format of sources/README.md."""
-    slots = variable_slots(frame, source=source, table=table)
+    slots = variable_slots(list(frame.columns), source=source, table=table)
     check_statistics_code(frame, source=source, table=table)
-    region_slot = find_region_slot(frame, slots, source=source, table=table)
+    region_slot = find_region_slot({slot: frame[f"{slot}_variable_code"].unique() for slot in slots},
+                                   source=source, table=table)
     values, flags = numbers_and_flags(
         frame["value"], frame["line_number"],
         number_pattern=GENESIS_NUMBER, signs=GENESIS_SIGNS, source=source, table=table,
@@ -199,16 +200,16 @@ def to_long_format(frame: pd.DataFrame, *, source: str, table: str) -> pd.DataFr
     return ordered(long)
 
 
-def variable_slots(frame: pd.DataFrame, *, source: str, table: str) -> list[str]:
-    """Numbers n of the `n_variable_*` column groups; every required column must be there."""
-    slots = sorted((match[1] for match in map(VARIABLE_COLUMN.fullmatch, frame.columns) if match), key=int)
+def variable_slots(columns: list[str], *, source: str, table: str) -> list[str]:
+    """Numbers n of the `n_variable_*` column groups of a header; every required column must be there."""
+    slots = sorted((match[1] for match in map(VARIABLE_COLUMN.fullmatch, columns) if match), key=int)
     expected = list(REQUIRED_COLUMNS) + [f"{slot}_{part}" for slot in slots for part in VARIABLE_PARTS]
-    missing = [column for column in expected if column not in frame.columns]
+    missing = [column for column in expected if column not in columns]
     if missing:
         raise ParseError(f"missing column(s) {', '.join(missing)}", source=source, table=table, line=1)
     # an unknown column means the layout changed: refuse rather than silently drop it
     known = set(expected) | set(OPTIONAL_COLUMNS)
-    unknown = [column for column in frame.columns if column not in known]
+    unknown = [column for column in columns if column not in known]
     if unknown:
         raise ParseError(f"unknown column(s) {', '.join(unknown)} in the header", source=source, table=table, line=1)
     return slots
@@ -232,23 +233,22 @@ def check_statistics_code(frame: pd.DataFrame, *, source: str, table: str) -> No
         )
 
 
-def find_region_slot(frame: pd.DataFrame, slots: list[str], *, source: str, table: str) -> str:
-    """The one variable group whose codes are all regional variables."""
+def find_region_slot(codes: dict[str, list[str]], *, source: str, table: str) -> str:
+    """The one variable group whose codes (slot → its distinct variable codes) are all regional variables."""
     regional = []
-    for slot in slots:
-        codes = set(frame[f"{slot}_variable_code"].unique())
-        is_regional = {code: bool(REGIONAL_VARIABLE.fullmatch(code)) for code in codes}
+    for slot, found in codes.items():
+        is_regional = {code: bool(REGIONAL_VARIABLE.fullmatch(code)) for code in found}
         if any(is_regional.values()) and not all(is_regional.values()):
             raise ParseError(
-                f"variable column {slot} mixes regional and other variables: {sorted(codes)}",
+                f"variable column {slot} mixes regional and other variables: {sorted(found)}",
                 source=source, table=table, line=1,
             )
         if all(is_regional.values()):
             regional.append(slot)
     if len(regional) != 1:
-        found = sorted({code for slot in slots for code in frame[f"{slot}_variable_code"].unique()})
+        everything = sorted({code for found in codes.values() for code in found})
         raise ParseError(
-            f"expected exactly one regional variable, found {len(regional)} among {found}",
+            f"expected exactly one regional variable, found {len(regional)} among {everything}",
             source=source, table=table, line=1,
         )
     return regional[0]

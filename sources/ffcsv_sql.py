@@ -22,14 +22,8 @@ from typing import Iterator
 
 import duckdb
 
-from sources.ffcsv import (
-    OPTIONAL_COLUMNS,
-    REGIONAL_VARIABLE,
-    REQUIRED_COLUMNS,
-    VARIABLE_COLUMN,
-    VARIABLE_PARTS,
-    expected_statistics_code,
-)
+from sources.errors import ParseError
+from sources.ffcsv import expected_statistics_code, find_region_slot, variable_slots
 from sources.long_format import GENESIS_SIGNS
 from sources.parse import UTF8_BOM, ZIP_MAGIC
 
@@ -43,9 +37,10 @@ def stage_ffcsv(connection: duckdb.DuckDBPyConnection, path: Path, *, table: str
     with _unzipped(path) as text_path:
         if text_path is None:
             return False
-        header = _plain_header(text_path)
-        if header is None:
+        plain = _plain_header(text_path)
+        if plain is None:
             return False
+        header, slots = plain
         rows = _quoted(f"{name}_lines")
         columns = "{" + ", ".join(f"{_literal(column)}: 'VARCHAR'" for column in header) + "}"
         try:
@@ -58,7 +53,7 @@ def stage_ffcsv(connection: duckdb.DuckDBPyConnection, path: Path, *, table: str
         except duckdb.Error:
             return False  # wrong number of fields, not UTF-8, …: the Python reader says which line
     try:
-        select = _long_select(connection, rows, header, table=table, source_file=source_file,
+        select = _long_select(connection, rows, header, slots, table=table, source_file=source_file,
                               source_sha256=source_sha256)
         if select is None:
             return False
@@ -95,8 +90,8 @@ def _unzip_single_member(path: Path, target: Path) -> Path | None:
     return target
 
 
-def _plain_header(path: Path) -> list[str] | None:
-    """The header of a plain current ffcsv file (no quotes, no blank lines, no BOM, unique known names), else None."""
+def _plain_header(path: Path) -> tuple[list[str], list[str]] | None:
+    """Header and variable slots of a plain current ffcsv file (no quotes, no blank lines, unique known names), else None."""
     if path.stat().st_size == 0:
         return None
     with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as content:
@@ -116,14 +111,13 @@ def _plain_header(path: Path) -> list[str] | None:
             return None
     if len(set(header)) != len(header):
         return None
-    slots = [match[1] for match in map(VARIABLE_COLUMN.fullmatch, header) if match]
-    expected = list(REQUIRED_COLUMNS) + [f"{slot}_{part}" for slot in slots for part in VARIABLE_PARTS]
-    if set(expected) - set(header) or set(header) - set(expected) - set(OPTIONAL_COLUMNS):
+    try:
+        return header, variable_slots(header, source="", table="")  # the Python reader names the column
+    except ParseError:
         return None
-    return header
 
 
-def _long_select(connection, rows: str, header: list[str], *, table: str, source_file: str,
+def _long_select(connection, rows: str, header: list[str], slots: list[str], *, table: str, source_file: str,
                  source_sha256: str) -> str | None:
     """The SELECT that turns the file's rows into the long format, or None when a rule is broken."""
     expected = expected_statistics_code(table)
@@ -134,19 +128,12 @@ def _long_select(connection, rows: str, header: list[str], *, table: str, source
     if connection.execute(f"SELECT count(*) FROM {rows} WHERE value NOT IN ({signs}) "
                           f"AND NOT regexp_full_match(value, '{NUMBER}')").fetchone()[0]:
         return None
-    slots = sorted((match[1] for match in map(VARIABLE_COLUMN.fullmatch, header) if match), key=int)
     codes = {slot: [row[0] for row in connection.execute(
         f"SELECT DISTINCT {_quoted(f'{slot}_variable_code')} FROM {rows} ORDER BY 1").fetchall()] for slot in slots}
-    regional = []
-    for slot, found in codes.items():
-        matches = [bool(REGIONAL_VARIABLE.fullmatch(code)) for code in found]
-        if any(matches) and not all(matches):
-            return None
-        if all(matches):
-            regional.append(slot)
-    if len(regional) != 1:
+    try:
+        region = find_region_slot(codes, source="", table=table)  # the Python reader says why
+    except ParseError:
         return None
-    region = regional[0]
     label_columns = [f"{slot}_variable_attribute_label" for slot in slots]
     for column in label_columns:  # Python's str.strip() and SQL trim() agree on every label, or Python reads it
         for (label,) in connection.execute(f"SELECT DISTINCT {_quoted(column)} FROM {rows}").fetchall():
@@ -156,16 +143,15 @@ def _long_select(connection, rows: str, header: list[str], *, table: str, source
     def slot_column(slot: str, part: str) -> str:
         return _quoted(f"{slot}_{part}")
 
-    variables: dict[str, list[str]] = {}  # classifier name → the slots carrying it, in slot order
+    variables: dict[str, list[tuple[str, str]]] = {}  # classifier name → (slot, code as written), in slot order
     for slot in slots:
         if slot != region:
             for code in codes[slot]:
                 if code:
-                    variables.setdefault(code.lower(), []).append(slot)
+                    variables.setdefault(code.lower(), []).append((slot, code))
     classifiers = []
     for name in sorted(variables):
-        applies = {slot: f"{slot_column(slot, 'variable_code')} = {_literal(_code(codes, slot, name))}"
-                   for slot in variables[name]}
+        applies = {slot: f"{slot_column(slot, 'variable_code')} = {_literal(code)}" for slot, code in variables[name]}
         code = " ".join(f"WHEN {condition} THEN nullif({slot_column(slot, 'variable_attribute_code')}, '')"
                         for slot, condition in applies.items())
         label = " ".join(f"WHEN {condition} THEN trim({slot_column(slot, 'variable_attribute_label')}, ' ')"
@@ -187,11 +173,6 @@ def _long_select(connection, rows: str, header: list[str], *, table: str, source
                {quality} AS value_quality,
                {_literal(source_file)} AS source_file, {_literal(source_sha256)} AS source_sha256
         FROM {rows}"""
-
-
-def _code(codes: dict[str, list[str]], slot: str, name: str) -> str:
-    """The variable code (as written in the file) whose lower case is `name`."""
-    return next(code for code in codes[slot] if code.lower() == name)
 
 
 def _quoted(name: str) -> str:

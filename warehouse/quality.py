@@ -24,10 +24,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import duckdb
 import pandas as pd
@@ -121,12 +122,9 @@ def annotate_region_keys(data: Relation | pd.DataFrame, register: Register) -> R
     if isinstance(data, pd.DataFrame):
         if "region_key" not in data.columns:
             return data
-        connection = duckdb.connect()
-        try:
-            annotated = annotate_region_keys(stage_frame(connection, data, "frame"), register)
-            status = connection.execute(f"SELECT region_key_status FROM {annotated.name} ORDER BY rowid").fetchnumpy()
-        finally:
-            connection.close()
+        with staged_in_memory(data) as relation:
+            annotate_region_keys(relation, register)
+            status = relation.connection.execute(f"SELECT region_key_status FROM {relation.name} ORDER BY rowid").fetchnumpy()
         return data.assign(region_key_status=pd.Series(status["region_key_status"], index=data.index, dtype="string"))
     relation, connection = data, data.connection
     columns = relation.columns
@@ -138,8 +136,7 @@ def annotate_region_keys(data: Relation | pd.DataFrame, register: Register) -> R
         invalid = register.invalid_keys(connection.execute(
             f"SELECT DISTINCT region_variable, region_key, reference_time FROM {relation.name} "
             f"WHERE {has_number} AND region_key IS NOT NULL AND reference_time IS NOT NULL").df())
-    known = pd.DataFrame({"key": register.keys})  # noqa: F841 (read by DuckDB)
-    connection.register("register_keys", known)
+    connection.register("register_keys", pd.DataFrame({"key": register.keys}))
     connection.register("invalid_keys", invalid.astype(object))
     table = relation.name
     try:
@@ -200,6 +197,16 @@ def stage_frame(connection: duckdb.DuckDBPyConnection, frame: pd.DataFrame, name
     finally:
         connection.unregister("parsed_frame")
     return Relation(connection, quoted(name))
+
+
+@contextmanager
+def staged_in_memory(frame: pd.DataFrame) -> Iterator[Relation]:
+    """A frame staged in a DuckDB of its own (for frames outside a run: uploads, tests), closed afterwards."""
+    connection = duckdb.connect()
+    try:
+        yield stage_frame(connection, frame, "frame")
+    finally:
+        connection.close()
 
 
 # --- derived relations for the checks that compare rows ---------------------------------------------
@@ -287,13 +294,9 @@ def year_over_year_changes(frame: pd.DataFrame, minimum_value: float = 100) -> p
 
 
 def _over_frame(frame: pd.DataFrame, query, empty_columns: list[str]) -> pd.DataFrame:
-    connection = duckdb.connect()
-    try:
-        relation = stage_frame(connection, frame, "frame")
+    with staged_in_memory(frame) as relation:
         built = query(relation.columns, relation.name)
-        return connection.execute(*built).df() if built else pd.DataFrame(columns=empty_columns)
-    finally:
-        connection.close()
+        return relation.connection.execute(*built).df() if built else pd.DataFrame(columns=empty_columns)
 
 
 # --- the gate ------------------------------------------------------------------------------------
@@ -346,12 +349,8 @@ class QualityGate:
         `data` is a staged table (the pipeline's way) or a frame, which is staged in a DuckDB of its own.
         """
         if isinstance(data, pd.DataFrame):
-            connection = duckdb.connect()
-            try:
-                return self.validate(stage_frame(connection, data, "frame"), document, table_name=table_name,
-                                     previous_row_count=previous_row_count)
-            finally:
-                connection.close()
+            with staged_in_memory(data) as relation:
+                return self.validate(relation, document, table_name=table_name, previous_row_count=previous_row_count)
         relation = data
         declared = (document.get("meta") or {}).get("checks") or {}
         expectations = list(document.get("expectations") or [])
