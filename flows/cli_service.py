@@ -38,7 +38,8 @@ def serve(
                      "`imon run` passes the quality gate or `imon publish` publishes the working warehouse")
     logging.getLogger("imon.service").setLevel(logging.INFO)
     logging.getLogger("imon.service").addHandler(logging.StreamHandler())
-    errors.print(f"serving {settings.published_dir} on http://{host}:{port}/ (API docs: /docs, profiles: /profile); "
+    errors.print(f"serving {settings.published_dir} on http://{host}:{port}/ (API docs: /docs, profiles: /profile, "
+                 "readiness: /health); "
                  f"requests are logged to {settings.service_dir / 'requests.log'}")
     uvicorn.run(create_app(settings), host=host, port=port, access_log=False, log_level="warning")
 

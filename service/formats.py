@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
+import gzip
 import io
 import math
 import re
@@ -91,13 +92,44 @@ class Answer:
     body: bytes
     media_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+    gzipped: bool = False  # body holds the answer gzip-compressed (see `compressed`)
+
+    @classmethod
+    def compressed(cls, body: bytes, media_type: str = "application/json",
+                   headers: dict[str, str] | None = None) -> "Answer":
+        """An answer kept gzip-compressed: for large answers of bounded size that many ask (a profile is ~0.6 MB of
+        JSON, ~0.09 MB compressed); sent as it is kept to clients that accept gzip, unpacked for the others."""
+        return cls(gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0), media_type, dict(headers or {}), gzipped=True)
 
     @property
     def nbytes(self) -> int:
         return len(self.body)
 
-    def response(self) -> Response:
-        return Response(content=self.body, media_type=self.media_type, headers=dict(self.headers))
+    def response(self, accept_encoding: str | None = None) -> Response:
+        """The answer; a compressed one goes out compressed if `accept_encoding` (the request's header) allows gzip."""
+        headers = dict(self.headers)
+        if not self.gzipped:
+            return Response(content=self.body, media_type=self.media_type, headers=headers)
+        headers["Vary"] = "Accept-Encoding"
+        if accepts_gzip(accept_encoding):
+            headers["Content-Encoding"] = "gzip"
+            return Response(content=self.body, media_type=self.media_type, headers=headers)
+        return Response(content=gzip.decompress(self.body), media_type=self.media_type, headers=headers)
+
+
+GZIP_LEVEL = 5  # on the sample's 417 profiles: 36 MB instead of 239 MB, 7.6 ms each (level 1: 46 MB, 4.0 ms)
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether an Accept-Encoding header allows gzip (RFC 9110: `gzip` or `*`, unless its q is 0)."""
+    allowed: dict[str, bool] = {}
+    for part in (accept_encoding or "").split(","):
+        name, _, parameters = part.partition(";")
+        name = name.strip().lower()
+        quality = parameters.strip().lower()
+        if name:
+            allowed[name] = not re.fullmatch(r"q\s*=\s*0(\.0{0,3})?", quality)
+    return allowed.get("gzip", allowed.get("x-gzip", allowed.get("*", False)))
 
 
 def tabular_answer(table: pa.Table, fmt: Format, *, name: str, document: dict[str, Any] | None = None,

@@ -935,7 +935,7 @@ def get_locator(request: Request, region: str):
 
 
 @api.get("/{indicator}", summary="An indicator map's data")
-def get_map(request: Request, indicator: str, level: LevelQuery = "kreis", period: PeriodQuery = None):
+async def get_map(request: Request, indicator: str, level: LevelQuery = "kreis", period: PeriodQuery = None):
     """Every region's value, class, rank in its Land and change against five years before; the legend's classes.
 
     Regions with a value but no boundary are listed in `without_geometry`, boundaries without a value in
@@ -944,9 +944,9 @@ def get_map(request: Request, indicator: str, level: LevelQuery = "kreis", perio
     from service.formats import Answer, json_bytes
 
     with request.app.state.readers.reading() as read:
-        return read.memo(("map json", indicator.upper(), level, period), lambda: Answer(
-            json_bytes(_service_map(read, indicator, level, period).document()), headers={SNAPSHOT_HEADER: read.label})
-        ).response()
+        answer = await read.remembered(("map json", indicator.upper(), level, period), lambda: Answer(
+            json_bytes(_service_map(read, indicator, level, period).document()), headers={SNAPSHOT_HEADER: read.label}))
+    return answer.response()
 
 
 @api.get("/{indicator}/svg", summary="An indicator map as SVG")

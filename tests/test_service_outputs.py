@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import statistics
+import time
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -176,7 +177,39 @@ def test_nothing_published_is_a_503(tmp_path, built):
     key = create_keys(settings)["state"]
     with ThreadedService(settings) as running:
         response = httpx.get(f"{running.url}/api/catalog", headers={"Authorization": f"Bearer {key}"})
+        health = httpx.get(f"{running.url}/health")
     assert response.status_code == 503 and "imon run" in response.json()["detail"]
+    assert health.status_code == 503 and health.json() == {"snapshot_published": False, "warmed": False}
+
+
+def test_health_says_when_the_snapshot_is_warm(service):
+    """No key needed; the warm-up (every Kreis's, Land's and Germany's profile) starts with the service."""
+    import httpx
+
+    deadline = time.monotonic() + 120
+    while not (health := httpx.get(f"{service.url}/health")).json()["warmed"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert health.status_code == 200 and health.json() == {"snapshot_published": True, "warmed": True}
+    assert health.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("accept", ["gzip, deflate", "br;q=1.0, gzip;q=0.5", "*"])
+def test_a_profile_goes_out_compressed_to_clients_that_accept_gzip(service, accept):
+    plain = service.county.get("/api/regions/09162/profile", headers={"Accept-Encoding": "identity"})
+    packed = service.county.get("/api/regions/09162/profile", headers={"Accept-Encoding": accept})
+    assert plain.status_code == packed.status_code == 200
+    assert "content-encoding" not in plain.headers and packed.headers["content-encoding"] == "gzip"
+    assert plain.headers["vary"] == packed.headers["vary"] == "Accept-Encoding"
+    assert int(packed.headers["content-length"]) * 4 < int(plain.headers["content-length"]) == len(plain.content)
+    assert packed.content == plain.content and packed.json()["region"]["ags"] == "09162000"
+
+
+@pytest.mark.parametrize("accept", ["identity", "gzip;q=0", "gzip;q=0.000, identity", "*;q=0", "deflate, br", ""])
+def test_a_profile_goes_out_plain_to_clients_that_refuse_gzip(service, accept):
+    response = service.county.get("/api/regions/09162/profile", headers={"Accept-Encoding": accept})
+    assert response.status_code == 200 and "content-encoding" not in response.headers
+    assert int(response.headers["content-length"]) == len(response.content)
+    assert response.json()["region"]["ags"] == "09162000"
 
 
 def test_filter_values_are_quoted_never_run_as_sql(service):

@@ -110,3 +110,48 @@ def test_a_shutdown_during_a_warm_up_stops_it_quietly(tmp_path, caplog):
         assert finished.wait(10)
         time.sleep(0.2)  # the warm-up thread's handler runs after `finished`
     assert [r.getMessage() for r in caplog.records if r.name == "imon.service"] == []
+
+
+def test_readiness_follows_the_warm_up_of_the_current_snapshot(tmp_path):
+    import threading
+
+    release = threading.Event()
+    served = SnapshotReaders(tmp_path / "published", warm=lambda read: release.wait(10))
+    served.open_current()  # nothing published: nothing opened, no error
+    assert served.readiness() == {"snapshot_published": False, "warmed": False}
+    published(tmp_path, 1)
+    assert served.readiness() == {"snapshot_published": True, "warmed": False}  # published, not opened yet
+    served.open_current()
+    assert served.readiness() == {"snapshot_published": True, "warmed": False}  # opened, warming
+    release.set()
+    deadline = time.monotonic() + 10
+    while not served.readiness()["warmed"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert served.readiness() == {"snapshot_published": True, "warmed": True}
+    published(tmp_path, 2)  # a publish: the new snapshot is warmed at its first request
+    assert served.readiness() == {"snapshot_published": True, "warmed": False}
+    served.close()
+
+
+def test_a_kept_answer_is_given_on_the_event_loop_a_new_one_computed_in_a_worker_thread(tmp_path):
+    import asyncio
+    import threading
+
+    published(tmp_path, 1)
+    served = SnapshotReaders(tmp_path / "published")
+    threads = []
+
+    def compute():
+        threads.append(threading.current_thread())
+        return Answer(b"computed")
+
+    async def ask():
+        with served.reading() as read:
+            first = await read.remembered("question", compute)
+            again = await read.remembered("question", compute)
+        return first, again, threading.current_thread()
+
+    first, again, loop_thread = asyncio.run(ask())
+    served.close()
+    assert first is again and first.body == b"computed"
+    assert len(threads) == 1 and threads[0] is not loop_thread, "computed once, not on the event loop"

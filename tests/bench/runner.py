@@ -1153,8 +1153,9 @@ def _service_remedy(results: dict[str, Any]) -> str:
     first = kinds.get("profile (first ask)")
     text = ("A profile is assembled in Python from parts read once per snapshot (regions, catalogue, Land and Germany "
             "values, the values of a level, comparisons, peer groups; service/profile.py), encoded as JSON "
-            "(orjson) and kept; the profiles of every Kreis, Land and Germany are computed in a thread when the "
-            "snapshot is first opened")
+            "(orjson) and kept gzip-compressed; the profiles of every Kreis, Land and Germany are computed in a thread "
+            "from the service's start (`/health` says when they are done; the load begins then), and a kept answer is "
+            "sent from the event loop without a worker thread")
     if baseline:
         text += (f"; alone (one request at a time) it takes {baseline['p50_ms']:.0f} ms (p50, max {baseline['max_ms']:.0f} ms)"
                  + (", already above the target" if baseline["p50_ms"] >= TARGET_PROFILE_P95_MS else ""))
@@ -1172,8 +1173,9 @@ def _service_remedy(results: dict[str, Any]) -> str:
                  f"{TARGET_PROFILE_P95_MS:g} ms needs roughly {needed:.0f}+ requests/s, i.e. a few milliseconds of the 2 cores "
                  f"per request instead of the ~{2000 / throughput:.0f} ms now (clients included)")
     return (text + ". What is left per request is the web stack (FastAPI, the key check, the request log) and sending "
-            "the document, in one Python process: serving with one worker process per core, and measuring with the "
-            "clients on another machine (they share the 2 cores here), would each take a share of it.")
+            "the document, in one Python process, beside the slices and maps not asked before (computed in worker "
+            "threads). The clients (http.client, reading the answer as sent) share the 2 cores: serving with one "
+            "worker process per core, and measuring with the clients on another machine, would each take a share.")
 
 
 def _service_section(results: dict[str, Any]) -> list[str]:
@@ -1182,8 +1184,9 @@ def _service_section(results: dict[str, Any]) -> list[str]:
     if not service.get("available"):
         out.append(f"Service not available: {service.get('reason', 'not run')}. No numbers.")
         return out
-    out.append(f"`imon serve` on 127.0.0.1 (started in {_fmt_s(service.get('start_up_s'))}) on the snapshot the incremental "
-               f"run published; {service['clients']} client threads with one keep-alive connection each, up to "
+    out.append(f"`imon serve` on 127.0.0.1 (started in {_fmt_s(service.get('start_up_s'))}, its warm-up of every Kreis's, "
+               f"Land's and Germany's profile and the Kreis maps done {_fmt_s(service.get('warm_up_s'))} later; the load "
+               f"begins then) on the snapshot the incremental run published; {service['clients']} client threads with one keep-alive connection each, up to "
                f"{service['requests_per_client']} requests each or {service['max_seconds']:g} s: a random Kreis's profile "
                "an indicator slice (one indicator, every Kreis, one year) and an indicator map's data (`/api/maps/<id>`, "
                "what the map page asks) in turn. The clients run on the same 2 cores "
