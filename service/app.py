@@ -324,8 +324,10 @@ def health(request: Request):
     """For operators and load balancers, no key needed: 200 once a snapshot is published, 503 before.
 
     `warmed` says whether the current snapshot's profiles and maps are computed yet (a few seconds
-    after start or publish); until then the service answers too, computing what is asked.
+    after start or publish); until then the service answers too, computing what is asked. Asking opens
+    a newly published snapshot, so its warm-up starts before a user's first request.
     """
+    request.app.state.readers.open_current()
     state = request.app.state.readers.readiness()
     return JSONResponse(state, status_code=200 if state["snapshot_published"] else 503,
                         headers={"Cache-Control": "no-store"})

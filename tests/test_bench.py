@@ -76,6 +76,18 @@ def test_tiny_benchmark_produces_every_number_and_the_report(tmp_path):
     assert "full pipeline / floor" in done.stdout and "peak RSS" in done.stdout
     assert not (PROJECT_ROOT / "BENCHMARKS.md").exists() or (PROJECT_ROOT / "BENCHMARKS.md").stat().st_mtime < output.stat().st_mtime
 
+    # the report of this run beside another span of years (here: the same numbers, said to be of 25 years)
+    longer = json.loads(numbers.read_text())
+    longer["options"]["years"] = 25
+    (tmp_path / "longer.json").write_text(json.dumps(longer))
+    assert runner.main(["--from-json", str(numbers), "--beside", str(tmp_path / "longer.json"),
+                        "--output", str(tmp_path / "growth.md")]) == 0
+    growth = (tmp_path / "growth.md").read_text().split("## Growth with data", 1)[1].split("\n## ", 1)[0]
+    mine = runner.growth(results)
+    assert f"| | {results['options']['years']} years | 25 years |" in growth
+    assert f"| full run (wall) | {runner._fmt_s(mine['full_s'])} | {runner._fmt_s(mine['full_s'])} |" in growth
+    assert f"| raw rows (full run) | {mine['raw_rows']:,} | {mine['raw_rows']:,} |" in growth and mine["raw_rows"] > 0
+
 
 def test_floor_reads_every_landed_table_as_the_parsers_do(built, tmp_path):
     """Bare DuckDB reads the offline sample's landing zone into the same rows the parsers load, and builds the same indicators."""

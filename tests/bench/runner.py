@@ -1009,6 +1009,7 @@ def markdown(results: dict[str, Any]) -> str:
         out.append("")
         out.append(f"In-process only (flow body against the floor's own reading and building, no interpreter or Prefect "
                    f"start-up on either side): {full['result']['body_s'] / floor['total_s']:.1f}×.")
+    out += _growth_section(results)
     out += _where_time_goes(results)
     out += _service_section(results)
     out += _lake_section(results)
@@ -1031,6 +1032,8 @@ def markdown(results: dict[str, Any]) -> str:
             ".venv/bin/python -m tests.bench --scale tiny --skip-service --output /tmp/bench.md  # what CI runs (minutes)",
             ".venv/bin/python -m tests.bench --years 3 --keep --json /tmp/bench.json   # keep logs and databases, all numbers",
             ".venv/bin/python -m tests.bench --from-json /tmp/bench.json   # only write the report again from those numbers",
+            "make bench BENCH=\"--years 3 --json /tmp/bench-3.json\" && make bench BENCH=\"--beside /tmp/bench-3.json\""
+            "   # 25 years, with 3 beside",
             "```", "",
             "Every pipeline scenario times its phases; `--profile always` (or `auto`: only when a target is missed) also runs "
             "the full scenario once more under cProfile and lists its top functions (it costs another full run). "
@@ -1178,6 +1181,59 @@ def _service_remedy(results: dict[str, Any]) -> str:
             "worker process per core, and measuring with the clients on another machine, would each take a share.")
 
 
+def growth(results: dict[str, Any]) -> dict[str, Any]:
+    """The numbers of one run that show how cost grows with data (for the report of another run: `--beside`)."""
+    full, floor = _scenario(results, "full"), _scenario(results, "floor")
+    incremental, rerun = _scenario(results, "incremental"), _scenario(results, "no-change re-run")
+    profile = ((results.get("service") or {}).get("kinds") or {}).get("profile")
+    tables = ((full or {}).get("result") or {}).get("tables") or []
+    return {
+        "years": results["options"]["years"], "commit": results["machine"].get("commit"),
+        "started_at": results.get("started_at"),
+        "raw_rows": sum(t.get("rows") or 0 for t in tables) if tables else None,
+        "landed_bytes": (results.get("workload") or {}).get("bytes"),
+        "full_s": full["wall_s"] if full else None, "floor_s": floor["wall_s"] if floor else None,
+        "peak_rss": max((s["peak_rss"] for s in (full, incremental, rerun) if s), default=None),
+        "incremental_s": incremental["wall_s"] if incremental else None,
+        "rerun_s": rerun["wall_s"] if rerun else None,
+        "profile_p95_ms": profile["p95_ms"] if profile else None,
+    }
+
+
+def _growth_section(results: dict[str, Any]) -> list[str]:
+    """This run beside the runs given with `--beside` (other spans of years): how cost grows with data."""
+    beside = results.get("beside") or []
+    if not beside:
+        return []
+    runs = sorted([growth(results), *beside], key=lambda run: int(run["years"]))
+    out = ["", "## Growth with data", "",
+           "This run beside " + ", ".join(f"the {run['years']}-year run of {str(run['started_at'])[:16].replace('T', ' ')} UTC "
+                                          f"(commit `{run['commit']}`)" for run in beside)
+           + " (`--beside FILE`: that run's `--json`), on the same machine; the targets hold for each span.", "",
+           "| | " + " | ".join(f"{run['years']} years" for run in runs) + " |", "|---|" + "---:|" * len(runs)]
+
+    def ratio(run: dict[str, Any], part: str, whole: str, text: str) -> str:
+        return text.format(run[part] / run[whole]) if run.get(part) and run.get(whole) else "–"
+
+    rows = [
+        ("raw rows (full run)", lambda run: _fmt_int(run["raw_rows"])),
+        ("landed files", lambda run: _fmt_bytes(run["landed_bytes"])),
+        ("full run (wall)", lambda run: _fmt_s(run["full_s"])),
+        ("floor (wall)", lambda run: _fmt_s(run["floor_s"])),
+        (f"full / floor (goal ≤ {TARGET_FLOOR_RATIO:g}×)", lambda run: ratio(run, "full_s", "floor_s", "{:.1f}×")),
+        (f"peak RSS of a pipeline run (goal < {TARGET_PEAK_RSS / GB:g} GB)", lambda run: _fmt_bytes(run["peak_rss"])),
+        ("incremental run (wall)", lambda run: _fmt_s(run["incremental_s"])),
+        (f"incremental / full (goal < {TARGET_INCREMENTAL_SHARE:.0%})",
+         lambda run: ratio(run, "incremental_s", "full_s", "{:.0%}")),
+        (f"no-change re-run (goal < {TARGET_RERUN_S:g} s)", lambda run: _fmt_s(run["rerun_s"])),
+        (f"profile p95 at 20 clients (goal < {TARGET_PROFILE_P95_MS:g} ms)",
+         lambda run: f"{run['profile_p95_ms']:.0f} ms" if run.get("profile_p95_ms") is not None else "–"),
+    ]
+    for label, shown in rows:
+        out.append(f"| {label} | " + " | ".join(shown(run) for run in runs) + " |")
+    return out
+
+
 def _service_section(results: dict[str, Any]) -> list[str]:
     service = results.get("service") or {}
     out = ["", "## Query service under load", ""]
@@ -1255,6 +1311,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
                         help="run the full scenario once more under cProfile (auto: when a target is missed)")
     parser.add_argument("--incremental-table", default=DEFAULT_INCREMENTAL_TABLE)
     parser.add_argument("--note", action="append", default=[], help="a paragraph for the report (repeatable)")
+    parser.add_argument("--beside", type=Path, action="append", default=[],
+                        help="the --json of a run over other years, shown beside this one (growth with data; repeatable)")
     parser.add_argument("--from-json", type=Path, help="only write the report again from the --json of an earlier run")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests-per-client", type=int, default=50)
@@ -1275,6 +1333,8 @@ def main(argv: list[str] | None = None) -> int:
         results = json.loads(args.from_json.read_text(encoding="utf-8"))
         if args.note:
             results["notes"] = list(args.note)
+        if args.beside:
+            results["beside"] = [growth(json.loads(path.read_text(encoding="utf-8"))) for path in args.beside]
         results["targets"] = evaluate(results)
         args.output.write_text(markdown(results), encoding="utf-8")
         print(terminal_table(results))
@@ -1292,6 +1352,10 @@ def main(argv: list[str] | None = None) -> int:
                       clients=args.clients, requests_per_client=args.requests_per_client, max_seconds=args.max_seconds,
                       notes=args.note)
     results = run_benchmark(options)
+    if args.beside:  # read after the run: the other run may be the one written just before
+        results["beside"] = [growth(json.loads(path.read_text(encoding="utf-8"))) for path in args.beside]
+        if options.output:
+            options.output.write_text(markdown(results), encoding="utf-8")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
     print(terminal_table(results))
