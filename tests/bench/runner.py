@@ -687,32 +687,50 @@ def _reports_measured(reports: dict[str, Any]) -> str:
     return measured
 
 
+def growth(results: dict[str, Any]) -> dict[str, Any]:
+    """The numbers of one run that show how cost grows with data (for the report of another run: `--beside`)."""
+    full, floor = _scenario(results, "full"), _scenario(results, "floor")
+    incremental, rerun = _scenario(results, "incremental"), _scenario(results, "no-change re-run")
+    profile = ((results.get("service") or {}).get("kinds") or {}).get("profile")
+    tables = ((full or {}).get("result") or {}).get("tables") or []
+    return {
+        "years": (results.get("options") or {}).get("years"), "commit": (results.get("machine") or {}).get("commit"),
+        "started_at": results.get("started_at"),
+        "raw_rows": sum(t.get("rows") or 0 for t in tables) if tables else None,
+        "landed_bytes": (results.get("workload") or {}).get("bytes"),
+        "full_s": full["wall_s"] if full else None, "floor_s": floor["wall_s"] if floor else None,
+        "peak_rss": max((s["peak_rss"] for s in (full, incremental, rerun) if s), default=None),
+        "incremental_s": incremental["wall_s"] if incremental else None,
+        "rerun_s": rerun["wall_s"] if rerun else None,
+        "profile_p95_ms": profile["p95_ms"] if profile else None,
+    }
+
+
 def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
     """The issue's targets against what was measured; `met` is None when it could not be measured."""
-    full, rerun = _scenario(results, "full"), _scenario(results, "no-change re-run")
-    incremental, floor = _scenario(results, "incremental"), _scenario(results, "floor")
+    numbers = growth(results)
+    full_s, floor_s, incremental_s = numbers["full_s"], numbers["floor_s"], numbers["incremental_s"]
+    rerun_s, peak = numbers["rerun_s"], numbers["peak_rss"]
     targets = []
 
     def target(name: str, goal: str, measured: str | None, met: bool | None, key: str) -> None:
         targets.append({"key": key, "target": name, "goal": goal, "measured": measured or "not measured", "met": met})
 
-    if full and floor:
-        ratio = full["wall_s"] / floor["wall_s"]
+    if full_s and floor_s:
+        ratio = full_s / floor_s
         target("full pipeline / floor (wall time)", f"≤ {TARGET_FLOOR_RATIO:g}×", f"{ratio:.1f}×", ratio <= TARGET_FLOOR_RATIO,
                "floor_ratio")
     else:
         target("full pipeline / floor (wall time)", f"≤ {TARGET_FLOOR_RATIO:g}×", None, None, "floor_ratio")
-    target("no-change re-run", f"< {TARGET_RERUN_S:g} s", f"{rerun['wall_s']:.1f} s" if rerun else None,
-           rerun["wall_s"] < TARGET_RERUN_S if rerun else None, "rerun")
-    if full and incremental:
-        share = incremental["wall_s"] / full["wall_s"]
+    target("no-change re-run", f"< {TARGET_RERUN_S:g} s", f"{rerun_s:.1f} s" if rerun_s is not None else None,
+           rerun_s < TARGET_RERUN_S if rerun_s is not None else None, "rerun")
+    if full_s and incremental_s:
+        share = incremental_s / full_s
         target("incremental / full (wall time)", f"< {TARGET_INCREMENTAL_SHARE:.0%}", f"{share:.0%}",
                share < TARGET_INCREMENTAL_SHARE, "incremental")
     else:
         target("incremental / full (wall time)", f"< {TARGET_INCREMENTAL_SHARE:.0%}", None, None, "incremental")
-    pipeline_runs = [s for s in (full, rerun, incremental) if s]
-    if pipeline_runs:
-        peak = max(s["peak_rss"] for s in pipeline_runs)
+    if peak is not None:
         target("peak RSS of a pipeline run (process tree)", f"< {TARGET_PEAK_RSS / GB:g} GB", f"{peak / GB:.2f} GB",
                peak < TARGET_PEAK_RSS, "rss")
     else:
@@ -1188,25 +1206,6 @@ def _service_remedy(results: dict[str, Any]) -> str:
             "the document, in one Python process, beside the slices and maps not asked before (computed in worker "
             "threads). The clients (http.client, reading the answer as sent) share the 2 cores: serving with one "
             "worker process per core, and measuring with the clients on another machine, would each take a share.")
-
-
-def growth(results: dict[str, Any]) -> dict[str, Any]:
-    """The numbers of one run that show how cost grows with data (for the report of another run: `--beside`)."""
-    full, floor = _scenario(results, "full"), _scenario(results, "floor")
-    incremental, rerun = _scenario(results, "incremental"), _scenario(results, "no-change re-run")
-    profile = ((results.get("service") or {}).get("kinds") or {}).get("profile")
-    tables = ((full or {}).get("result") or {}).get("tables") or []
-    return {
-        "years": results["options"]["years"], "commit": results["machine"].get("commit"),
-        "started_at": results.get("started_at"),
-        "raw_rows": sum(t.get("rows") or 0 for t in tables) if tables else None,
-        "landed_bytes": (results.get("workload") or {}).get("bytes"),
-        "full_s": full["wall_s"] if full else None, "floor_s": floor["wall_s"] if floor else None,
-        "peak_rss": max((s["peak_rss"] for s in (full, incremental, rerun) if s), default=None),
-        "incremental_s": incremental["wall_s"] if incremental else None,
-        "rerun_s": rerun["wall_s"] if rerun else None,
-        "profile_p95_ms": profile["p95_ms"] if profile else None,
-    }
 
 
 def _growth_section(results: dict[str, Any]) -> list[str]:

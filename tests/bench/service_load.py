@@ -243,22 +243,23 @@ def run_load(url: str, key: str, *, clients: int = 20, requests_per_client: int 
     lock = threading.Lock()
     # the baseline: one client, one request at a time (profiles of Kreise not asked before, slices)
     chooser = random.Random(seed)
-    with httpx.Client(base_url=url, headers=headers, timeout=60) as alone:
+    asking = {**headers, "Accept-Encoding": "gzip"}  # as a browser asks
+    with LightClient(url, asking, timeout=60) as alone:  # the same client as the load's, so the two compare
         for kreis in chooser.sample(kreise, min(10, len(kreise))):
             seen.add(kreis)
             began = time.perf_counter()
-            status = alone.get(f"/api/regions/{kreis}/profile").status_code
+            status = alone.get(f"/api/regions/{kreis}/profile")
             result.baseline.append(Sample("profile", time.perf_counter() - began, status, True))
         for _ in range(10):
             year = chooser.choice(years)
             params = {"indicator": chooser.choice(indicators), "level": "kreis", "period_from": year, "period_to": year}
             began = time.perf_counter()
-            status = alone.get("/api/values", params=params).status_code
+            status = alone.get("/api/values", params)
             result.baseline.append(Sample("slice", time.perf_counter() - began, status))
         for _ in range(10):
             params = {"level": "kreis", "period": chooser.choice(years)}
             began = time.perf_counter()
-            status = alone.get(f"/api/maps/{chooser.choice(indicators)}", params=params).status_code
+            status = alone.get(f"/api/maps/{chooser.choice(indicators)}", params)
             result.baseline.append(Sample("map", time.perf_counter() - began, 200 if status == 404 else status))
     offset = request_log.stat().st_size if request_log and request_log.exists() else 0
     deadline = time.monotonic() + max_seconds
@@ -267,7 +268,7 @@ def run_load(url: str, key: str, *, clients: int = 20, requests_per_client: int 
     def client(number: int) -> None:
         chooser = random.Random(seed * 1000 + number)
         samples: list[Sample] = []
-        with LightClient(url, {**headers, "Accept-Encoding": "gzip"}, timeout=30) as session:
+        with LightClient(url, asking, timeout=30) as session:
             start.wait()
             for request_number in range(requests_per_client):
                 if time.monotonic() > deadline:
