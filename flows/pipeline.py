@@ -115,9 +115,11 @@ def _parse_files(spec: TableSpec, files: list[LandedFile], settings: Settings) -
 
 def _stage_files(spec: TableSpec, files: list[LandedFile], settings: Settings, connection) -> quality.Relation:
     """The parsed table as a temporary DuckDB table: a plain GENESIS flat file is read by DuckDB itself
-    (sources/ffcsv_sql.py, no Python row); any other file, or several, by the Python parsers, then copied in."""
+    (sources/ffcsv_sql.py, no Python row); any other file, or several, by the Python parsers, then copied in.
+    A table declared `classic` may be delivered as a flat file too (sources/parse.py reads what it finds): DuckDB
+    tries it, and leaves a classic file, which does not start with the flat file's header, to Python."""
     name = f"incoming_{spec.name}"
-    if spec.layout == "ffcsv" and len(files) == 1 and stage_ffcsv(
+    if spec.layout in ("ffcsv", "classic") and len(files) == 1 and stage_ffcsv(
             connection, files[0].path, table=spec.table, name=name, source_file=loading.relative_to(files[0].path, settings.landing_dir),
             source_sha256=files[0].sha256):
         return quality.Relation(connection, quality.quoted(name))
@@ -125,7 +127,7 @@ def _stage_files(spec: TableSpec, files: list[LandedFile], settings: Settings, c
 
 
 def _read_register(settings: Settings) -> Register:
-    connection = connect(settings.warehouse_path)
+    connection = connect(settings.warehouse_path, memory_limit=settings.warehouse_memory_limit)
     try:
         return Register.load(connection, settings.sql_dir)
     finally:
@@ -140,7 +142,7 @@ def ingest_table(spec: TableSpec, files: list[LandedFile], settings: Settings, r
     `register` checks the regional keys; None only for the reference tables, which are loaded first.
     """
     raw_files = _raw_files(files, settings)
-    connection = connect(settings.warehouse_path)
+    connection = connect(settings.warehouse_path, memory_limit=settings.warehouse_memory_limit)
     try:
         common = dict(run_id=run_id, table_name=spec.name, table_code=spec.table, source=spec.source)
         try:
@@ -183,7 +185,7 @@ def build_warehouse(settings: Settings, run_id: str, changed_tables: list[str]) 
     (loaded in this run, or in a run that ended before its build), the others kept as they are.
     Raises ModelError naming the SQL file when a model fails; the previous build stays.
     """
-    connection = connect(settings.warehouse_path)
+    connection = connect(settings.warehouse_path, memory_limit=settings.warehouse_memory_limit)
     try:
         stale = models.out_of_step(connection, settings.sql_dir, settings.model_variables())
         rebuild = None
@@ -208,7 +210,7 @@ def audit_indicators(settings: Settings, run_id: str, gate: quality.QualityGate,
 
     Returns the names of those withheld. An indicator not rebuilt keeps the outcome of its last audit.
     """
-    connection = connect(settings.warehouse_path)
+    connection = connect(settings.warehouse_path, memory_limit=settings.warehouse_memory_limit)
     try:
         if not table_exists(connection, "core", "region"):
             return []  # no register loaded yet: no indicator was built either
@@ -259,7 +261,7 @@ def _report_model(model: str, rows: int | None) -> None:
 
 def loading_has_models(settings: Settings) -> bool:
     """Is there a built warehouse worth publishing?"""
-    connection = connect(settings.warehouse_path)
+    connection = connect(settings.warehouse_path, memory_limit=settings.warehouse_memory_limit)
     try:
         return table_exists(connection, "marts", "indicator_value")
     finally:
@@ -293,7 +295,7 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
     specs = _selected_specs(settings, tables, reference_year)
     run_id = _new_run_id()
     mode = run_mode(settings)
-    connection = connect(settings.warehouse_path)
+    connection = connect(settings.warehouse_path, memory_limit=settings.warehouse_memory_limit)
     loading.start_run(connection, run_id=run_id, mode=mode)
     connection.close()
 
@@ -312,7 +314,7 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
     register: Register | None = None  # read once, after the reference tables are loaded
     # one connection for the bookkeeping of every table, held through the loop: a table whose files
     # are unchanged is recorded here and never becomes a task (opening the file per table costs more)
-    bookkeeping = connect(settings.warehouse_path)
+    bookkeeping = connect(settings.warehouse_path, memory_limit=settings.warehouse_memory_limit)
     try:
         for spec in sorted(specs, key=lambda s: (s.name != REGISTER_TABLE, s.layout not in REFERENCE_LAYOUTS)):
             try:
@@ -381,7 +383,7 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
     if not_published:
         outcome = "rejected" if outcome == "success" else outcome
         messages.append(not_published)
-    connection = connect(settings.warehouse_path)
+    connection = connect(settings.warehouse_path, memory_limit=settings.warehouse_memory_limit)
     loading.finish_run(connection, run_id=run_id, outcome=outcome, message="; ".join(messages) or None)
     connection.close()
     return RunSummary(run_id=run_id, mode=mode, warehouse_path=settings.warehouse_path, tables=outcomes,

@@ -33,6 +33,7 @@ class Settings:
     sql_time_limit_seconds: float = 10.0
     sql_row_limit: int = 10_000
     sql_memory_limit: str = "512MB"
+    warehouse_memory_limit: str = "512MB"  # DuckDB memory of a pipeline run; beyond it DuckDB spills to disk
     # --- query service limits (service hardening) ---
     sql_statement_max_bytes: int = 100_000  # a longer /api/sql statement is refused (413) before it is parsed
     sql_workers: int = 4  # /api/sql worker processes, each one query at a time
@@ -114,6 +115,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, warehouse: str | 
         sql_time_limit_seconds=float(env.get("IMON_SQL_TIME_LIMIT") or 10),
         sql_row_limit=int(env.get("IMON_SQL_ROW_LIMIT") or 10_000),
         sql_memory_limit=env.get("IMON_SQL_MEMORY_LIMIT") or "512MB",
+        warehouse_memory_limit=env.get("IMON_WAREHOUSE_MEMORY_LIMIT") or "512MB",
         regionalatlas_url=env.get("IMON_REGIONALATLAS_URL") or "",
         lake=env.get("IMON_LAKE") or None,
         lake_data_path=env.get("IMON_LAKE_DATA_PATH") or None,

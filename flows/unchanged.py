@@ -90,7 +90,7 @@ def _raw_files(files: list[LandedFile], settings: Settings) -> list[loading.RawF
 
 
 def _indicator_coverage(settings: Settings) -> list[tuple[str, str, int]]:
-    connection = connect(settings.warehouse_path)
+    connection = connect(settings.warehouse_path, memory_limit=settings.warehouse_memory_limit)
     try:
         if not table_exists(connection, "marts", "indicator_value"):
             return []
@@ -138,7 +138,7 @@ def unchanged_run(warehouse: str | None, tables: list[str] | None, build: bool) 
     if not settings.warehouse_path.exists() or current_snapshot(settings.published_dir) is None:
         return None
     specs = _selected_specs(settings, tables)
-    connection = connect(settings.warehouse_path)
+    connection = connect(settings.warehouse_path, memory_limit=settings.warehouse_memory_limit)
     try:
         landed: dict[str, list[loading.RawFile]] = {}
         outcomes = []

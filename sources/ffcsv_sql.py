@@ -11,7 +11,6 @@ line. So both readers give the same rows, and every error message stays the Pyth
 
 from __future__ import annotations
 
-import mmap
 import shutil
 import tempfile
 import zipfile
@@ -28,6 +27,7 @@ from sources.long_format import GENESIS_SIGNS
 from sources.parse import UTF8_BOM, ZIP_MAGIC
 
 HEADER_START = b"statistics_code;"
+SCAN_CHUNK = 1 << 22  # bytes read at a time when checking that a file is plain
 NUMBER = r"-?[0-9]+(?:[.,][0-9]+)?"  # GENESIS_NUMBER in RE2 (ASCII digits)
 
 
@@ -91,22 +91,23 @@ def _unzip_single_member(path: Path, target: Path) -> Path | None:
 
 
 def _plain_header(path: Path) -> tuple[list[str], list[str]] | None:
-    """Header and variable slots of a plain current ffcsv file (no quotes, no blank lines, unique known names), else None."""
+    """Header and variable slots of a plain current ffcsv file (no quotes, no blank lines, unique known names), else None.
+
+    The file is scanned in chunks, not mapped: a mapped 1 GB file counts 1 GB towards the run's memory.
+    """
     if path.stat().st_size == 0:
         return None
-    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as content:
-        start = len(UTF8_BOM) if content[: len(UTF8_BOM)] == UTF8_BOM else 0  # GENESIS writes one
-        if content[start: start + len(HEADER_START)] != HEADER_START:
+    with open(path, "rb") as handle:
+        first = handle.read(SCAN_CHUNK)
+        start = len(UTF8_BOM) if first[: len(UTF8_BOM)] == UTF8_BOM else 0  # GENESIS writes one
+        if first[start: start + len(HEADER_START)] != HEADER_START:
             return None
-        end = len(content)
-        while end and content[end - 1] in b"\r\n":
-            end -= 1
-        first_line_end = content.find(b"\n", 0, end)
-        if (first_line_end < 0 or content.find(b'"') >= 0 or content.find(b"\n\n", 0, end) >= 0
-                or content.find(b"\n\r\n", 0, end) >= 0):
+        end = _content_end(handle, path.stat().st_size)  # trailing line breaks are not blank lines
+        first_line_end = first.find(b"\n", 0, end)  # a header longer than a chunk is not plain either
+        if first_line_end < 0 or not _no_quotes_or_blank_lines(handle, end):
             return None
         try:
-            header = content[start:first_line_end].decode("utf-8").rstrip("\r").split(";")
+            header = first[start:first_line_end].decode("utf-8").rstrip("\r").split(";")
         except UnicodeDecodeError:
             return None
     if len(set(header)) != len(header):
@@ -115,6 +116,37 @@ def _plain_header(path: Path) -> tuple[list[str], list[str]] | None:
         return header, variable_slots(header, source="", table="")  # the Python reader names the column
     except ParseError:
         return None
+
+
+def _content_end(handle, size: int) -> int:
+    """Offset after the file's last byte that is not a line break."""
+    position = size
+    while position > 0:
+        length = min(SCAN_CHUNK, position)
+        handle.seek(position - length)
+        block = handle.read(length)
+        kept = block.rstrip(b"\r\n")
+        if kept:
+            return position - length + len(kept)
+        position -= length
+    return 0
+
+
+def _no_quotes_or_blank_lines(handle, end: int) -> bool:
+    """No `"` anywhere, and no blank line (`\\n\\n`, `\\n\\r\\n`) before `end`."""
+    handle.seek(0)
+    carry, offset = b"", 0  # the last bytes of the previous chunk: a blank line can span two chunks
+    while chunk := handle.read(SCAN_CHUNK):
+        window = carry + chunk
+        base = offset - len(carry)
+        if window.find(b'"') >= 0:
+            return False
+        for blank in (b"\n\n", b"\n\r\n"):
+            found = window.find(blank)
+            if found >= 0 and base + found + len(blank) <= end:
+                return False
+        carry, offset = window[-2:], offset + len(chunk)
+    return True
 
 
 def _long_select(connection, rows: str, header: list[str], slots: list[str], *, table: str, source_file: str,

@@ -109,3 +109,28 @@ def test_anything_but_a_plain_file_is_left_to_the_python_reader(tmp_path, body):
     assert not stage_ffcsv(connection, path, table="12411-01-01-4", name="incoming", source_file="f", source_sha256="s")
     tables = connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
     assert tables == [], "a declined file leaves no table behind"
+
+
+
+def test_the_plainness_scan_sees_across_chunk_boundaries(tmp_path, monkeypatch):
+    """The file is checked chunk by chunk (not mapped into memory): a blank line or a quote split between two
+    chunks is still seen at every chunk size, and line breaks at the end of the file are still no blank line."""
+    import sources.ffcsv_sql as ffcsv_sql
+
+    bodies = {
+        "trailing line breaks": (HEADER + "\n" + line() + "\r\n\r\n\n").encode(),
+        "blank line": (HEADER + "\n" + line() + "\n\n" + line() + "\n").encode(),
+        "blank line with a carriage return": (HEADER + "\r\n" + line() + "\n\r\n" + line() + "\r\n").encode(),
+        "quote": (HEADER + "\n" + line(label='"München"') + "\n").encode(),
+    }
+    paths = {}
+    for number, (name, body) in enumerate(bodies.items()):
+        paths[name] = tmp_path / f"table{number}.csv"
+        paths[name].write_bytes(body)
+    for chunk in range(len(HEADER) + 2, len(HEADER) + len(line()) + 12):  # every split of the body's first line break
+        monkeypatch.setattr(ffcsv_sql, "SCAN_CHUNK", chunk)
+        plain = {name: ffcsv_sql._plain_header(path) is not None for name, path in paths.items()}
+        assert plain == {"trailing line breaks": True, "blank line": False, "blank line with a carriage return": False,
+                         "quote": False}, chunk
+    monkeypatch.setattr(ffcsv_sql, "SCAN_CHUNK", 64)  # the header line does not fit the first chunk: not plain
+    assert ffcsv_sql._plain_header(paths["trailing line breaks"]) is None

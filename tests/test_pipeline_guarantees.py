@@ -120,3 +120,21 @@ def test_a_pipeline_run_writes_its_data_docs(built):
     # one validation per delivered table, each named by its suite
     for table in ("population_by_sex", "protection_seekers", "ba_unemployed_foreigners_by_sex"):
         assert table in page, table
+
+
+def test_every_connection_of_a_run_carries_imon_warehouse_memory_limit(built_copy, monkeypatch):
+    """DuckDB's memory in a run is capped (beyond it, temporary tables and sorts spill to disk): every
+    connection the flow opens has the limit of IMON_WAREHOUSE_MEMORY_LIMIT."""
+    limits = []
+    opened = flow.connect
+
+    def connect(*args, **kwargs):
+        connection = opened(*args, **kwargs)
+        limits.append(connection.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+        return connection
+
+    monkeypatch.setattr(flow, "connect", connect)
+    monkeypatch.setenv("IMON_WAREHOUSE_MEMORY_LIMIT", "300MB")
+    summary = pipeline(warehouse=str(built_copy), pull=False)
+    assert summary.exit_code == 0
+    assert len(limits) >= 3 and set(limits) == {"286.1 MiB"}  # DuckDB's own spelling of 300 MB

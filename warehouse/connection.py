@@ -14,8 +14,12 @@ class WarehouseBusyError(RuntimeError):
     """Another process holds the warehouse file for writing."""
 
 
-def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse; a writer also makes sure the bookkeeping tables exist."""
+def connect(path: Path | str, *, read_only: bool = False, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; a writer also makes sure the bookkeeping tables exist.
+
+    `memory_limit` (e.g. "1GB") caps DuckDB's own memory: beyond it, the parsed temporary tables, sorts and joins
+    spill to `<warehouse>.tmp/` on disk instead of growing the process (DuckDB's default is 80 % of the RAM).
+    """
     path = Path(path)
     if read_only and not path.exists():
         raise FileNotFoundError(f"no warehouse at {path}: run `imon run` first")
@@ -29,6 +33,8 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
                 "wait for that run to finish, or read a published snapshot"
             ) from error
         raise
+    if memory_limit:
+        connection.execute("SET memory_limit = ?", [memory_limit])
     if not read_only:
         _ensure_meta(connection)
     return connection

@@ -21,44 +21,39 @@ WITH values_with_catalog AS (
     FROM marts.indicator_value AS v
     JOIN marts.indicator_catalog AS c USING (indicator_id)
 ),
-three_years AS (
+-- one sorted pass per region series instead of three self-joins: a RANGE frame of exactly one period
+-- finds the value of period - 1 (or - 5), NULL when that year is missing, as the joins did
+with_earlier_years AS (
     SELECT
-        indicator_id,
-        ags,
-        level,
-        period,
-        sum(numerator) OVER w AS numerator_3y,
-        sum(denominator) OVER w AS denominator_3y,
-        count(numerator) OVER w AS numerators_3y,
-        count(denominator) OVER w AS denominators_3y
-    FROM marts.indicator_value
-    WINDOW w AS (PARTITION BY indicator_id, ags, level ORDER BY period RANGE BETWEEN 2 PRECEDING AND CURRENT ROW)
+        *,
+        first_value(value) OVER (series RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING) AS value_previous_year,
+        first_value(value) OVER (series RANGE BETWEEN 5 PRECEDING AND 5 PRECEDING) AS value_five_years_before,
+        sum(numerator) OVER (series RANGE BETWEEN 2 PRECEDING AND CURRENT ROW) AS numerator_3y,
+        sum(denominator) OVER (series RANGE BETWEEN 2 PRECEDING AND CURRENT ROW) AS denominator_3y,
+        count(numerator) OVER (series RANGE BETWEEN 2 PRECEDING AND CURRENT ROW) AS numerators_3y,
+        count(denominator) OVER (series RANGE BETWEEN 2 PRECEDING AND CURRENT ROW) AS denominators_3y
+    FROM values_with_catalog
+    WINDOW series AS (PARTITION BY indicator_id, ags, level ORDER BY period)
 )
 SELECT
-    v.indicator_id,
-    v.ags,
-    v.level,
-    v.period,
-    v.value,
-    previous.value AS value_previous_year,
-    v.value - previous.value AS change_1y,
-    five_before.value AS value_five_years_before,
-    v.value - five_before.value AS change_5y,
+    indicator_id,
+    ags,
+    level,
+    period,
+    value,
+    value_previous_year,
+    value - value_previous_year AS change_1y,
+    value_five_years_before,
+    value - value_five_years_before AS change_5y,
     CASE
-        WHEN v.small_counts AND t.numerators_3y = 3 AND t.denominators_3y = 3 AND t.denominator_3y > 0
-            THEN v.scale * t.numerator_3y / t.denominator_3y
+        WHEN small_counts AND numerators_3y = 3 AND denominators_3y = 3 AND denominator_3y > 0
+            THEN scale * numerator_3y / denominator_3y
     END AS moving_average_3y,
-    len(list_filter(v.breaks, b -> b.year > v.period - 1 AND b.year <= v.period)) > 0 AS series_break_1y,
-    len(list_filter(v.breaks, b -> b.year > v.period - 5 AND b.year <= v.period)) > 0 AS series_break_5y,
-    array_to_string(list_transform(list_filter(v.breaks, b -> b.year > v.period - 5 AND b.year <= v.period),
+    len(list_filter(breaks, b -> b.year > period - 1 AND b.year <= period)) > 0 AS series_break_1y,
+    len(list_filter(breaks, b -> b.year > period - 5 AND b.year <= period)) > 0 AS series_break_5y,
+    array_to_string(list_transform(list_filter(breaks, b -> b.year > period - 5 AND b.year <= period),
                                    b -> b.year || ': ' || b.reason), '; ') AS series_break_reasons,
-    v.flag,
-    v.territorial_date,
-    v.is_synthetic
-FROM values_with_catalog AS v
-LEFT JOIN marts.indicator_value AS previous
-    ON previous.indicator_id = v.indicator_id AND previous.ags = v.ags AND previous.level = v.level AND previous.period = v.period - 1
-LEFT JOIN marts.indicator_value AS five_before
-    ON five_before.indicator_id = v.indicator_id AND five_before.ags = v.ags AND five_before.level = v.level AND five_before.period = v.period - 5
-LEFT JOIN three_years AS t
-    ON t.indicator_id = v.indicator_id AND t.ags = v.ags AND t.level = v.level AND t.period = v.period
+    flag,
+    territorial_date,
+    is_synthetic
+FROM with_earlier_years
