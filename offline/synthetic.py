@@ -14,6 +14,7 @@ import logging
 import zipfile
 import zlib
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, NamedTuple
@@ -70,18 +71,24 @@ KNOWN_KEYS = {
 # --- public functions ---------------------------------------------------------------------------
 
 def generate_table(spec: TableSpec, register: pd.DataFrame, *, seed: int | None = None,
-                   years: list[int] | None = None, specs: Iterable[TableSpec] = ()) -> bytes:
-    """The table as a GENESIS ffcsv body (UTF-8 with BOM, `;`, LF), generated for every region of the register."""
+                   years: list[int] | None = None, specs: Iterable[TableSpec] = (),
+                   kreis_history: "KreisHistory | None" = None) -> bytes:
+    """The table as a GENESIS ffcsv body (UTF-8 with BOM, `;`, LF), generated for every region of the register.
+
+    With `kreis_history`, each year's file carries the Kreise of its reference day (as a real file does), not
+    today's: a Kreis formed later is written as the Kreise it was formed from.
+    """
     plan = make_plan(spec, years=years, seed=seed)
-    table = _Table(spec, plan, register, {s.name: s for s in specs})
+    table = _Table(spec, plan, register, {s.name: s for s in specs}, kreis_history)
     return table.ffcsv()
 
 
 def generate_declared_file(spec: TableSpec, register: pd.DataFrame, *, seed: int | None = None,
-                           years: list[int] | None = None, specs: Iterable[TableSpec] = ()) -> bytes:
+                           years: list[int] | None = None, specs: Iterable[TableSpec] = (),
+                           kreis_history: "KreisHistory | None" = None) -> bytes:
     """A county's CSV in the layout its `declaration` describes (one row per Kreis and period, one column per value)."""
     plan = make_plan(spec, years=years, seed=seed)
-    table = _Table(spec, plan, register, {s.name: s for s in specs})
+    table = _Table(spec, plan, register, {s.name: s for s in specs}, kreis_history)
     return table.declared_csv()
 
 
@@ -115,6 +122,60 @@ def load_register(path: Path = REGISTER_FILE) -> pd.DataFrame:
 def table_seed(spec: TableSpec) -> int:
     """The seed a table is generated with: its `synthetic.seed`, else the default."""
     return int((spec.synthetic or {}).get("seed", DEFAULT_SEED))
+
+
+# --- Kreise as they were: the change list -------------------------------------------------------
+
+@dataclass(frozen=True)
+class KreisChange:
+    day: date
+    kind: str  # formation (a new unit, valid from `day`) or merger (into a unit that goes on)
+    old: str  # 5-digit Kreis keys
+    new: str
+
+
+class KreisHistory:
+    """Which Kreis keys a file of a given reference day carries for today's Kreise (the curated change list,
+    sources/curated/territorial_changes.csv, read by the same rules as core.region_history)."""
+
+    def __init__(self, changes: Iterable[KreisChange]):
+        self.changes = tuple(changes)
+        self._into: dict[str, list[KreisChange]] = {}
+        for change in self.changes:
+            self._into.setdefault(change.new, []).append(change)
+
+    @classmethod
+    def from_csv(cls, path: Path) -> "KreisHistory":
+        frame = pd.read_csv(path, dtype=str)
+        return cls(KreisChange(date.fromisoformat(row.change_date), row.kind, row.old_ags[:5], row.new_ags[:5])
+                   for row in frame.itertuples() if row.level == "kreis")
+
+    def keys_on(self, key: str, day: date) -> list[str]:
+        """The keys valid on `day` whose area is today's Kreis `key`: itself if it existed, and every Kreis
+        formed into it or merged with it after `day` (recursively)."""
+        into = self._into.get(key, [])
+        formed = [c.day for c in into if c.kind == "formation"]
+        itself = [key] if not formed or min(formed) <= day else []
+        return itself + [old for c in into if c.day > day for old in self.keys_on(c.old, day)]
+
+    @staticmethod
+    def split(values: list[bytes], keys: list[str]) -> list[list[bytes]]:
+        """A Kreis row's values as the rows of `keys`: counts divided (the parts sum to the whole, so Land
+        totals stay), rates and signs repeated."""
+        weights = [100 + zlib.crc32(key.encode()) % 100 for key in keys]
+        total = sum(weights)
+        rows: list[list[bytes]] = [[] for _ in keys]
+        for value in values:
+            if not value.isdigit():  # `-`, `.`, a rate with a decimal comma
+                for row in rows:
+                    row.append(value)
+                continue
+            whole = int(value)
+            parts = [whole * weight // total for weight in weights]
+            parts[0] += whole - sum(parts)
+            for row, part in zip(rows, parts):
+                row.append(str(part).encode() if part else b"-")
+        return rows
 
 
 # --- the plan: the synthetic block with its defaults ---------------------------------------------
@@ -441,8 +502,10 @@ class _Block(NamedTuple):
 class _Table:
     """One table generated at its finest level, summed up to the coarser ones, written as ffcsv."""
 
-    def __init__(self, spec: TableSpec, plan: Plan, register: pd.DataFrame, specs: dict[str, TableSpec]):
+    def __init__(self, spec: TableSpec, plan: Plan, register: pd.DataFrame, specs: dict[str, TableSpec],
+                 kreis_history: KreisHistory | None = None):
         self.spec, self.plan, self.register, self.specs = spec, plan, register, specs
+        self.kreis_history = kreis_history
         self.finest = plan.levels[-1]
         self.units = region_table(register, self.finest)
         self.draws = _Draws(plan.seed, spec.name, self.units["key"], _urban(self.units), plan.years)
@@ -633,23 +696,41 @@ class _Table:
         templates = {level: self._template(blocks[level]) for level in plan.levels}
         values = {level: np.concatenate([block.text for block in blocks[level]], axis=2).transpose(1, 0, 2).tolist()
                   for level in plan.levels if blocks[level]}
-        regions = {}
+        regions, named = {}, {}
         for level in values:
             variable_code, variable_label = plan.regions.get(level, GENESIS_REGIONS[level])
             keys = self._keys(per_level[level], level, variable_code)
+            named[level] = list(zip(keys, per_level[level]["name"]))
             regions[level] = [_clean_join(variable_code, variable_label, key, name, "").encode("utf-8")
-                              for key, name in zip(keys, per_level[level]["name"])]
+                              for key, name in named[level]]
         for year_index, year in enumerate(plan.years):
             time = f"{year}-{plan.day}" if plan.day else str(year)
             head = _clean_join(statistic, label, plan.time_code, time_label, time, "").encode("utf-8")
             for level in (level for level in plan.levels if level in values):
                 template, width = templates[level]
                 args: list[bytes] = [b""] * (2 * width)
-                for row, region in enumerate(regions[level]):
+                rows = zip(regions[level], values[level][year_index])
+                if level == "kreis" and self.kreis_history is not None:
+                    variable_code, variable_label = plan.regions.get(level, GENESIS_REGIONS[level])
+                    rows = ((_clean_join(variable_code, variable_label, key, name, "").encode("utf-8"), row)
+                            for key, name, row in self._kreise_on(year, named[level], values[level][year_index]))
+                for region, row in rows:
                     args[0::2] = [head + region] * width
-                    args[1::2] = values[level][year_index][row]
+                    args[1::2] = row
                     parts.append(template % tuple(args))
         return b"".join(parts)
+
+    def _kreise_on(self, year: int, named: list[tuple[str, str]], rows: list[list[bytes]]):
+        """(key, name, values) of the Kreise of the year's reference day: today's, or those they were formed from."""
+        month, day = (int(part) for part in self.plan.day.split("-")) if self.plan.day else (12, 31)
+        reference_day = date(year, month, day)  # as fact_day() in sql/_macros.sql: a year means its 31 December
+        for (key, name), row in zip(named, rows):
+            keys = self.kreis_history.keys_on(key, reference_day)
+            if keys == [key]:
+                yield key, name, row
+                continue
+            for old, values in zip(keys, KreisHistory.split(row, keys)):
+                yield old, name if old == key else f"{name} (Kreis {old} bis zur Gebietsreform)", values
 
     def _template(self, blocks: list[_Block]) -> tuple[bytes, int]:
         """The lines of one region and year as a %-template: region prefix and value are filled in per line."""
@@ -701,7 +782,7 @@ class _Table:
                  **{v["value_variable"]: v["unit"] for v in values if v.get("unit") and v.get("value_variable")}}
         plan = Plan(**{**self.plan.__dict__, "cells": cells, "by_level": {}, "units": units,
                        "suppress": self.plan.suppress if "." in signs else 0.0})
-        table = _Table(self.spec, plan, self.register, self.specs)
+        table = _Table(self.spec, plan, self.register, self.specs, self.kreis_history)
         per_level, blocks = table.blocks()
         level = table.finest
         matrix = np.concatenate([block.text for block in blocks[level]], axis=2)  # (regions, years, declared values)
@@ -712,11 +793,18 @@ class _Table:
                   period.get("column", "Jahr"), *[v["column"] for v in values]]
         lines = [delimiter.join(header)]
         names = per_level[level]["name"].tolist()
+        named = list(zip(per_level[level]["key"].tolist(), names))
         for year_index, year in enumerate(plan.years):
             stamp = f"{plan.day[3:5]}.{plan.day[0:2]}.{year}" if period.get("type") == "date" and plan.day else str(year)
-            for row, key in enumerate(per_level[level]["key"].tolist()):
-                fields = [key, *([names[row]] if region.get("label_column") else []), stamp]
-                lines.append(delimiter.join(fields + [value.decode() for value in matrix[row, year_index]]))
+            rows = [(key, name, list(matrix[row, year_index])) for row, (key, name) in enumerate(named)]
+            if level == "kreis" and self.kreis_history is not None:
+                rows = list(table._kreise_on(year, named, [values for _, _, values in rows]))
+                if "-" not in signs:  # a divided count of 0 is written as the declaration writes zeros
+                    rows = [(key, name, [b"0" if value == b"-" else value for value in values])
+                            for key, name, values in rows]
+            for key, name, values in rows:
+                fields = [key, *([name] if region.get("label_column") else []), stamp]
+                lines.append(delimiter.join(fields + [value.decode() for value in values]))
         encoding = str(declaration.get("encoding", "utf-8")).lower()
         return ("\n".join(lines) + "\n").encode("utf-8-sig" if encoding in ("utf-8", "utf8") else encoding)
 

@@ -346,3 +346,32 @@ def test_federal_scale_generates_in_seconds(register):
 
     assert body.count(b"\n") - 1 == (400 + 16 + 1) * 25 * 3 * 4 * 22  # 2.75 M rows with all totals
     assert seconds < 60  # about 3 s on a quiet 2-core machine
+
+
+# --- Kreise as they were (KreisHistory): each year of a long series with the Kreise of its day ----
+
+def test_kreis_history_gives_the_kreise_of_a_day_by_the_change_list():
+    from datetime import date
+
+    from offline.synthetic import KreisHistory
+
+    history = KreisHistory.from_csv(SAMPLE_DIR.parent.parent / "sources" / "curated" / "territorial_changes.csv")
+    # a formation: the new key from its day on, before that the Kreise it was formed from
+    assert history.keys_on("03241", date(2000, 12, 31)) == ["03201", "03253"]  # Region Hannover, 1 Nov 2001
+    assert history.keys_on("03241", date(2001, 12, 31)) == ["03241"]
+    assert history.keys_on("03159", date(2016, 10, 31)) == ["03152", "03156"]  # Göttingen, 1 Nov 2016
+    # a merger into a Kreis that goes on: the Kreis and, until the day, the one merged into it
+    assert history.keys_on("16063", date(2020, 12, 31)) == ["16063", "16056"]  # Eisenach into Wartburgkreis 2021
+    assert history.keys_on("16063", date(2021, 7, 1)) == ["16063"]
+    assert history.keys_on("09162", date(2000, 12, 31)) == ["09162"]  # München: never changed
+
+
+def test_a_kreis_row_divided_among_its_former_kreise_keeps_its_sum():
+    from offline.synthetic import KreisHistory
+
+    rows = KreisHistory.split([b"1001", b"7", b"0", b"-", b".", b"12,5"], ["15153", "15367", "15101"])
+    assert len(rows) == 3
+    counts = [[int(value) if value.isdigit() else 0 for value in row[:3]] for row in rows]
+    assert [sum(column) for column in zip(*counts)] == [1001, 7, 0]  # counts divided: the parts sum to the whole
+    assert all(row[3:] == [b"-", b".", b"12,5"] for row in rows)  # signs and rates repeated
+    assert all(row[2] == b"-" for row in rows)  # a part of 0 is written as GENESIS writes 0

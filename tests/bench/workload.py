@@ -17,14 +17,14 @@ from typing import Any
 from sources.catalog import TableSpec, load_table_specs
 from sources.genesis import DEFAULT_BASE_URLS, SYNTHETIC_HEADER, TABLEFILE_DEFAULTS, Download
 from sources.landing import land
-from offline.synthetic import (REGISTER_FILE, generate_declared_file, generate_table, load_register,
-                               make_plan, zip_body)
+from offline.synthetic import (REGISTER_FILE, KreisHistory, generate_declared_file, generate_table,
+                               load_register, make_plan, zip_body)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TABLES_FILE = PROJECT_ROOT / "sources" / "tables.yaml"
 SAMPLE_DIR = PROJECT_ROOT / "offline" / "sample"
-LAST_YEAR = 2024  # the newest year: 25 years = 2000–2024, 3 years = 2022–2024 (keys of the current register
-# are valid then); the incremental scenario appends 2025
+LAST_YEAR = 2024  # the newest year: 25 years = 2000–2024, 3 years = 2022–2024 (each year with the Kreise of its day,
+# from the change list); the incremental scenario appends 2025
 TINY_LAND = "10"  # Saarland: 6 Kreise, 52 Gemeinden
 TINY_YEARS = 2
 FETCHED_AT = datetime(2026, 11, 26, tzinfo=timezone.utc)  # fixed, so sidecars are the same on every run
@@ -126,6 +126,7 @@ def write_workload(directory: Path, *, seed: int = 1, years: int = 25, scale: st
     span = list(range(last_year - years + 1, last_year + 1))
     register_body = REGISTER_FILE.read_bytes()  # landed unchanged: the register's suite wants a whole edition
     register = load_register()
+    history = kreis_history(specs)
     if scale == "tiny":
         span = span[-TINY_YEARS:]
         register = register[register["land_key"] == TINY_LAND].reset_index(drop=True)
@@ -136,7 +137,8 @@ def write_workload(directory: Path, *, seed: int = 1, years: int = 25, scale: st
         if tables is not None and spec.name not in tables:
             continue
         began = time.perf_counter()
-        body, download, synthetic = _table_file(spec, specs, register, register_body, seed=seed, years=span)
+        body, download, synthetic = _table_file(spec, specs, register, register_body, seed=seed, years=span,
+                                                history=history)
         if download is None:
             summary["per_table"][spec.name] = {"skipped": body.decode()}
             continue
@@ -192,8 +194,14 @@ def classic_cells(classic_layout: dict) -> tuple[dict[str, list[str]], list[dict
     return {k: v for k, v in categories.items() if v}, cells, total_codes
 
 
+def kreis_history(specs: list[TableSpec]) -> KreisHistory | None:
+    """The change list the pipeline loads (table territorial_changes): each year is written with its own Kreise."""
+    changes = next((s for s in specs if s.name == "territorial_changes" and s.path), None)
+    return KreisHistory.from_csv(SAMPLE_DIR / changes.path) if changes else None
+
+
 def _table_file(spec: TableSpec, specs: list[TableSpec], register, register_body: bytes, *, seed: int,
-                years: list[int]) -> tuple[bytes, Download | None, bool]:
+                years: list[int], history: KreisHistory | None = None) -> tuple[bytes, Download | None, bool]:
     """(file body, the download that lands it, synthetic?) for one table; (reason, None, False) if it cannot be written."""
     if spec.source == "file":
         body = register_body if spec.layout == "gv100ad" else (SAMPLE_DIR / (spec.path or "")).read_bytes()
@@ -204,10 +212,12 @@ def _table_file(spec: TableSpec, specs: list[TableSpec], register, register_body
     if spec.layout == "declared":
         if (spec.declaration or {}).get("format", "csv") != "csv":
             return b"xlsx declarations are not generated", None, False
-        body = generate_declared_file(spec, register, seed=seed, years=_years(spec, years), specs=specs)
+        body = generate_declared_file(spec, register, seed=seed, years=_years(spec, years), specs=specs,
+                                      kreis_history=history)
         return body, _file_download(body, Path(spec.path or spec.table).name), True
     shaped = workload_spec(spec)
-    body = generate_table(shaped, register, seed=seed, years=_years(shaped, years), specs=[workload_spec(s) for s in specs])
+    body = generate_table(shaped, register, seed=seed, years=_years(shaped, years), specs=[workload_spec(s) for s in specs],
+                          kreis_history=history)
     content, filename = zip_body(spec.table, body)
     parameters = {"name": spec.table, **TABLEFILE_DEFAULTS, **spec.parameters, "job": "false"}
     download = Download(body=content, content_type="application/zip", filename=filename, parameters=parameters,
