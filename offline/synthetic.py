@@ -151,12 +151,17 @@ class KreisHistory:
                    for row in frame.itertuples() if row.level == "kreis")
 
     def keys_on(self, key: str, day: date) -> list[str]:
-        """The keys valid on `day` whose area is today's Kreis `key`: itself if it existed, and every Kreis
-        formed into it or merged with it after `day` (recursively)."""
-        into = self._into.get(key, [])
-        formed = [c.day for c in into if c.kind == "formation"]
-        itself = [key] if not formed or min(formed) <= day else []
-        return itself + [old for c in into if c.day > day for old in self.keys_on(c.old, day)]
+        """The keys valid on `day` whose area is today's Kreis `key`: itself if it existed, else the Kreise it
+        was formed from after `day` (recursively).
+
+        A merger into a Kreis that goes on (Eisenach into the Wartburgkreis, 2021) is not undone: the merged
+        city's Gemeinde keys of that time are in no register edition here, so the Gemeinde rows could not add
+        up to the smaller Kreis. The Kreis is written at today's area in every year (a valid key all along).
+        """
+        formed = [c for c in self._into.get(key, []) if c.kind == "formation"]
+        if not formed or min(c.day for c in formed) <= day:
+            return [key]
+        return [old for c in formed if c.day > day for old in self.keys_on(c.old, day)]
 
     @staticmethod
     def split(values: list[bytes], keys: list[str]) -> list[list[bytes]]:

@@ -181,3 +181,33 @@ def test_an_indicator_audit_quarantines_the_rows_it_rejects(gate):
           '"numerator_share_of_denominator": 1.49, "no_level": null}'
     assert rejected == [("expect_column_values_to_be_between", "numerator_share_of_denominator", None, row),
                         ("expect_column_values_to_be_between", "value", None, row)]
+
+
+def test_a_published_rate_may_leave_out_a_kreis_whose_area_changed_later_but_a_count_may_not(gate):
+    """Before Eisenach joined the Wartburgkreis (2021-07-01), a published rate of the Wartburgkreis stands for
+    another area and is left out by design (aggregate: none); counts are re-aggregated, so every Kreis is there."""
+    import duckdb
+
+    from flows.settings import PROJECT_ROOT
+    from warehouse.quality import audit_indicator
+
+    connection = duckdb.connect()
+    connection.execute((PROJECT_ROOT / "sql" / "_macros.sql").read_text(encoding="utf-8"))
+    connection.execute("CREATE SCHEMA core; CREATE SCHEMA indicators")
+    connection.execute("""CREATE TABLE core.region_area_change AS SELECT * FROM (VALUES
+        ('16063000', 'kreis', '16056000', NULL::DATE, DATE '2021-07-01')) t(ags, level, other_ags, valid_from, valid_to)""")
+    connection.execute("""CREATE TABLE indicators.rate AS SELECT * FROM (VALUES
+        ('09162000', 'kreis', 2020, DATE '2020-12-31', 5.0, NULL::DOUBLE, NULL::DOUBLE),
+        ('09163000', 'kreis', 2020, DATE '2020-12-31', 6.0, NULL, NULL),
+        ('09162000', 'kreis', 2022, DATE '2022-12-31', 5.5, NULL, NULL),
+        ('09163000', 'kreis', 2022, DATE '2022-12-31', 6.5, NULL, NULL),
+        ('16063000', 'kreis', 2022, DATE '2022-12-31', 4.5, NULL, NULL)
+        ) t(ags, level, period, reference_date, value, numerator, denominator)""")
+    kreise = {"kreis": 3}
+    assert audit_indicator(gate, connection, "indicators.rate", {"unit": "pct", "aggregate": "none"}, kreise).passed
+    counts = audit_indicator(gate, connection, "indicators.rate", {"unit": "pct", "aggregate": "counts"}, kreise)
+    assert not counts.passed and "2020" in counts.blocking_failures[0].describe()
+    # after the reform the Wartburgkreis has today's area: a missing rate is missing
+    connection.execute("DELETE FROM indicators.rate WHERE ags = '16063000'")
+    after = audit_indicator(gate, connection, "indicators.rate", {"unit": "pct", "aggregate": "none"}, kreise)
+    assert not after.passed and "2022" in after.blocking_failures[0].describe()
