@@ -44,10 +44,11 @@ def stage_ffcsv(connection: duckdb.DuckDBPyConnection, path: Path, *, table: str
         rows = _quoted(f"{name}_lines")
         columns = "{" + ", ".join(f"{_literal(column)}: 'VARCHAR'" for column in header) + "}"
         try:
-            # a plain file: data line n is row n - 1 of the scan (read in order: preserve_insertion_order)
+            # a plain file: data line n is the table's row n - 2 (rowid from 0; read in order: preserve_insertion_order),
+            # so no row_number() window, which reads the whole file on one thread (it took 40 % of the read)
             connection.execute(f"""
                 CREATE OR REPLACE TEMP TABLE {rows} AS
-                SELECT row_number() OVER () + 1 AS line_number, {', '.join(f'coalesce({_quoted(c)}, {_literal("")}) AS {_quoted(c)}' for c in header)}
+                SELECT {', '.join(f'coalesce({_quoted(c)}, {_literal("")}) AS {_quoted(c)}' for c in header)}
                 FROM read_csv({_literal(str(text_path))}, delim=';', quote='', escape='', header=true,
                               auto_detect=false, strict_mode=true, encoding='utf-8', columns={columns})""")
         except duckdb.Error:
@@ -191,7 +192,7 @@ def _long_select(connection, rows: str, header: list[str], slots: list[str], *, 
         classifiers += [f"CASE {code} END AS {_quoted(name)}", f"CASE {label} END AS {_quoted(name + '_label')}"]
     quality = "nullif(value_q, '')" if "value_q" in header else "NULL::VARCHAR"
     return f"""
-        SELECT {_literal(table)} AS table_code, CAST(line_number AS BIGINT) AS line_number, time_code,
+        SELECT {_literal(table)} AS table_code, CAST(rowid + 2 AS BIGINT) AS line_number, time_code,
                CASE WHEN regexp_full_match(time, '[0-9]{{2}}\\.[0-9]{{2}}\\.[0-9]{{4}}')
                     THEN substr(time, 7, 4) || '-' || substr(time, 4, 2) || '-' || substr(time, 1, 2)
                     ELSE time END AS reference_time,
