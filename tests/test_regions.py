@@ -180,7 +180,8 @@ def test_the_sachsen_reform_case_uses_the_crosswalk_the_change_list_builds(wareh
 
 
 def test_foreigners_authority_areas_follow_the_year(warehouse):
-    """AZR Kreis figures are reported by authority area: Kassel and Saarland always, Cottbus with Spree-Neiße from 2013."""
+    """AZR Kreis figures are reported by authority area: Kassel and Saarland always, Cottbus with Spree-Neiße from 2013;
+    a Kreis that no longer exists is its own area in the years it existed."""
     def area(kreis: str, period: int) -> tuple[str, bool]:
         return warehouse.execute(
             "SELECT reporting_ags, is_merged FROM core.foreigners_authority_area WHERE kreis_ags = ? AND period = ?",
@@ -190,6 +191,9 @@ def test_foreigners_authority_areas_follow_the_year(warehouse):
     assert area("12071000", 2013) == ("12052000", True) and area("12052000", 2024) == ("12052000", True)
     assert area("06633000", 2008) == ("06611000", True) and area("10041000", 2008) == ("10044000", True)
     assert area("09162000", 2024) == ("09162000", False)
+    # a former Kreis is its own area while it existed on 31.12.: its figures are re-aggregated by the indicators
+    assert area("15153000", 2006) == ("15153000", False) and area("15153000", 2007) is None  # Bernburg until 1.7.2007
+    assert area("03201000", 2000) == ("03201000", False) and area("03241000", 2000) == ("03241000", False)
     saarland = warehouse.execute("SELECT count(*) FROM core.foreigners_authority_area "
                                  "WHERE reporting_ags = '10044000' AND period = 2024").fetchone()[0]
     assert saarland == 6  # the six Kreise of Saarland

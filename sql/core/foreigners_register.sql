@@ -1,7 +1,7 @@
 /*
 description: Foreigners in the Ausländerzentralregister (AZR) on 31.12. by country group, duration of stay and residence status, per Kreis, on the areas of the foreigners' authorities.
 grain: one row per Kreis, reference date, breakdown and category
-sources: staging.foreigners_by_country_group, staging.foreigners_by_duration_of_stay, staging.foreigners_by_residence_status, core.foreigners_authority_area, core.region_crosswalk
+sources: staging.foreigners_by_country_group, staging.foreigners_by_duration_of_stay, staging.foreigners_by_residence_status, core.foreigners_authority_area
 columns:
   breakdown: country_group (12521-0041), duration_of_stay (12521-0043), residence_status (12521-0044); each has its own total (category 'total').
   category: country_group total, eu27, third_country; duration group code or total; status group (eu_free_movement, permanent_title, temporary_title, asylum_procedure, tolerated, title_applied_for, no_title) or total.
@@ -13,8 +13,8 @@ columns:
 */
 -- AZR figures follow the responsible Ausländerbehörde (core.foreigners_authority_area): Kassel Stadt
 -- and Landkreis under 06611, all of Saarland under 10044, Cottbus and Spree-Neiße under 12052 from 2013. Keys of
--- Kreise that no longer exist (valid on the reference date) are kept as they are and re-aggregated
--- onto the target Gebietsstand by the indicators. Only the sex totals are used.
+-- Kreise that no longer exist (their own area in the years they existed) are kept as they are and
+-- re-aggregated onto the target Gebietsstand by the indicators. Only the sex totals are used.
 WITH facts AS (
     SELECT 'country_group' AS breakdown, ags, level, period, reference_date, country_group AS category,
            CAST(NULL AS INTEGER) AS duration_from_years, CAST(NULL AS INTEGER) AS duration_to_years,
@@ -31,25 +31,6 @@ WITH facts AS (
            NULL, NULL, foreigners, foreigners_flag, source_file, line_number
     FROM staging.foreigners_by_residence_status
     WHERE level = 'kreis' AND sex = 'total'
-),
-areas AS (
-    SELECT kreis_ags, period, reporting_ags, is_merged FROM core.foreigners_authority_area
-),
-former_kreise AS (
-    SELECT DISTINCT f.ags AS kreis_ags, f.period, f.ags AS reporting_ags, false AS is_merged
-    FROM facts AS f
-    WHERE NOT EXISTS (SELECT 1 FROM areas AS a
-                      WHERE a.period = f.period AND (a.kreis_ags = f.ags OR a.reporting_ags = f.ags))
-      AND EXISTS (
-          SELECT 1 FROM core.region_crosswalk AS c
-          WHERE c.ags = f.ags AND c.level = 'kreis'
-            AND valid_on(fact_day(f.reference_date, f.period), c.valid_from, c.valid_to)
-      )
-),
-all_areas AS (
-    SELECT * FROM areas
-    UNION ALL
-    SELECT * FROM former_kreise
 ),
 totals AS (
     SELECT breakdown, ags, period, foreigners AS all_foreigners
@@ -73,6 +54,6 @@ SELECT
     END AS authority_area_flag,
     f.source_file,
     f.line_number
-FROM all_areas AS a
+FROM core.foreigners_authority_area AS a
 JOIN facts AS f ON f.ags = a.reporting_ags AND f.period = a.period
 LEFT JOIN totals AS t ON t.breakdown = f.breakdown AND t.ags = f.ags AND t.period = f.period

@@ -1,7 +1,7 @@
 /*
 description: Protection seekers (AZR) on 31.12. by protection status group, per Kreis, on the areas of the foreigners' authorities.
 grain: one row per Kreis, reference date and status group (total, open, recognised, rejected)
-sources: staging.protection_seekers, core.foreigners_authority_area, core.population, core.region_crosswalk
+sources: staging.protection_seekers, core.foreigners_authority_area, core.population
 columns:
   status_group: total, open (offen), recognised (anerkannt), rejected (abgelehnt / ohne Schutzstatus).
   protection_seekers: Persons in the authority area; NULL for a Kreis reported under another Kreis.
@@ -16,8 +16,8 @@ columns:
 -- 12531-0043 is fetched with compress=true, which drops the cells shown as '-' (nothing). For
 -- an authority area that is in the table, a missing status group therefore means no persons:
 -- here, and only here, an absent cell is a 0.
--- Keys of Kreise that no longer exist (valid on the reference date) are their own area, kept as they
--- are and re-aggregated onto the target Gebietsstand by the indicators (as in core.foreigners_register).
+-- Keys of Kreise that no longer exist are their own area (core.foreigners_authority_area), kept as
+-- they are and re-aggregated onto the target Gebietsstand by the indicators.
 WITH top_categories AS (
     SELECT
         ags AS reporting_ags,
@@ -56,32 +56,13 @@ by_group AS (
     CROSS JOIN (VALUES ('total'), ('open'), ('recognised'), ('rejected')) AS groups (status_group)
     LEFT JOIN published_groups AS published USING (reporting_ags, period, reference_date, status_group)
 ),
-areas AS (
-    SELECT kreis_ags, period, reporting_ags, is_merged FROM core.foreigners_authority_area
-),
-former_kreise AS (
-    SELECT DISTINCT g.reporting_ags AS kreis_ags, g.period, g.reporting_ags, false AS is_merged
-    FROM published_groups AS g
-    WHERE NOT EXISTS (SELECT 1 FROM areas AS a
-                      WHERE a.period = g.period AND (a.kreis_ags = g.reporting_ags OR a.reporting_ags = g.reporting_ags))
-      AND EXISTS (
-          SELECT 1 FROM core.region_crosswalk AS c
-          WHERE c.ags = g.reporting_ags AND c.level = 'kreis'
-            AND valid_on(fact_day(g.reference_date, g.period), c.valid_from, c.valid_to)
-      )
-),
-all_areas AS (
-    SELECT * FROM areas
-    UNION ALL
-    SELECT * FROM former_kreise
-),
 area_population AS (
     SELECT
         a.reporting_ags,
         p.reference_date,
         CASE WHEN bool_or(p.population IS NULL) THEN NULL ELSE sum(p.population) END AS area_population
     FROM core.population AS p
-    JOIN all_areas AS a ON a.kreis_ags = p.ags AND a.period = p.period
+    JOIN core.foreigners_authority_area AS a ON a.kreis_ags = p.ags AND a.period = p.period
     WHERE p.level = 'kreis' AND p.sex = 'total'
     GROUP BY a.reporting_ags, p.reference_date
 )
@@ -97,7 +78,7 @@ SELECT
         WHEN a.kreis_ags <> a.reporting_ags THEN 'reported_with_other_region'
         WHEN a.is_merged THEN 'merged_authority_area'
     END AS authority_area_flag
-FROM all_areas AS a
+FROM core.foreigners_authority_area AS a
 JOIN by_group AS g ON g.reporting_ags = a.reporting_ags AND g.period = a.period
 JOIN by_group AS t
     ON t.reporting_ags = g.reporting_ags AND t.reference_date = g.reference_date AND t.status_group = 'total'
