@@ -126,8 +126,13 @@ def _stage_files(spec: TableSpec, files: list[LandedFile], settings: Settings, c
     return quality.stage_frame(connection, _parse_files(spec, files, settings), name)
 
 
+def _open_warehouse(settings: Settings):
+    """The working warehouse for writing, DuckDB's memory capped at IMON_WAREHOUSE_MEMORY_LIMIT (it spills beyond)."""
+    return connect(settings.warehouse_path, memory_limit=settings.warehouse_memory_limit)
+
+
 def _read_register(settings: Settings) -> Register:
-    connection = connect(settings.warehouse_path, memory_limit=settings.warehouse_memory_limit)
+    connection = _open_warehouse(settings)
     try:
         return Register.load(connection, settings.sql_dir)
     finally:
@@ -142,7 +147,7 @@ def ingest_table(spec: TableSpec, files: list[LandedFile], settings: Settings, r
     `register` checks the regional keys; None only for the reference tables, which are loaded first.
     """
     raw_files = _raw_files(files, settings)
-    connection = connect(settings.warehouse_path, memory_limit=settings.warehouse_memory_limit)
+    connection = _open_warehouse(settings)
     try:
         common = dict(run_id=run_id, table_name=spec.name, table_code=spec.table, source=spec.source)
         try:
@@ -185,7 +190,7 @@ def build_warehouse(settings: Settings, run_id: str, changed_tables: list[str]) 
     (loaded in this run, or in a run that ended before its build), the others kept as they are.
     Raises ModelError naming the SQL file when a model fails; the previous build stays.
     """
-    connection = connect(settings.warehouse_path, memory_limit=settings.warehouse_memory_limit)
+    connection = _open_warehouse(settings)
     try:
         stale = models.out_of_step(connection, settings.sql_dir, settings.model_variables())
         rebuild = None
@@ -210,7 +215,7 @@ def audit_indicators(settings: Settings, run_id: str, gate: quality.QualityGate,
 
     Returns the names of those withheld. An indicator not rebuilt keeps the outcome of its last audit.
     """
-    connection = connect(settings.warehouse_path, memory_limit=settings.warehouse_memory_limit)
+    connection = _open_warehouse(settings)
     try:
         if not table_exists(connection, "core", "region"):
             return []  # no register loaded yet: no indicator was built either
@@ -261,7 +266,7 @@ def _report_model(model: str, rows: int | None) -> None:
 
 def loading_has_models(settings: Settings) -> bool:
     """Is there a built warehouse worth publishing?"""
-    connection = connect(settings.warehouse_path, memory_limit=settings.warehouse_memory_limit)
+    connection = _open_warehouse(settings)
     try:
         return table_exists(connection, "marts", "indicator_value")
     finally:
@@ -295,7 +300,7 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
     specs = _selected_specs(settings, tables, reference_year)
     run_id = _new_run_id()
     mode = run_mode(settings)
-    connection = connect(settings.warehouse_path, memory_limit=settings.warehouse_memory_limit)
+    connection = _open_warehouse(settings)
     loading.start_run(connection, run_id=run_id, mode=mode)
     connection.close()
 
@@ -314,7 +319,7 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
     register: Register | None = None  # read once, after the reference tables are loaded
     # one connection for the bookkeeping of every table, held through the loop: a table whose files
     # are unchanged is recorded here and never becomes a task (opening the file per table costs more)
-    bookkeeping = connect(settings.warehouse_path, memory_limit=settings.warehouse_memory_limit)
+    bookkeeping = _open_warehouse(settings)
     try:
         for spec in sorted(specs, key=lambda s: (s.name != REGISTER_TABLE, s.layout not in REFERENCE_LAYOUTS)):
             try:
@@ -383,7 +388,7 @@ def pipeline(warehouse: str | None = None, tables: list[str] | None = None, buil
     if not_published:
         outcome = "rejected" if outcome == "success" else outcome
         messages.append(not_published)
-    connection = connect(settings.warehouse_path, memory_limit=settings.warehouse_memory_limit)
+    connection = _open_warehouse(settings)
     loading.finish_run(connection, run_id=run_id, outcome=outcome, message="; ".join(messages) or None)
     connection.close()
     return RunSummary(run_id=run_id, mode=mode, warehouse_path=settings.warehouse_path, tables=outcomes,

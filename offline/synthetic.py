@@ -139,9 +139,8 @@ class KreisHistory:
     sources/curated/territorial_changes.csv, read by the same rules as core.region_history)."""
 
     def __init__(self, changes: Iterable[KreisChange]):
-        self.changes = tuple(changes)
-        self._into: dict[str, list[KreisChange]] = {}
-        for change in self.changes:
+        self._into: dict[str, list[KreisChange]] = {}  # today's key → the changes that formed or merged into it
+        for change in changes:
             self._into.setdefault(change.new, []).append(change)
 
     @classmethod
@@ -701,9 +700,9 @@ class _Table:
         templates = {level: self._template(blocks[level]) for level in plan.levels}
         values = {level: np.concatenate([block.text for block in blocks[level]], axis=2).transpose(1, 0, 2).tolist()
                   for level in plan.levels if blocks[level]}
-        regions, named = {}, {}
+        regions, named, region_variables = {}, {}, {}
         for level in values:
-            variable_code, variable_label = plan.regions.get(level, GENESIS_REGIONS[level])
+            variable_code, variable_label = region_variables[level] = plan.regions.get(level, GENESIS_REGIONS[level])
             keys = self._keys(per_level[level], level, variable_code)
             named[level] = list(zip(keys, per_level[level]["name"]))
             regions[level] = [_clean_join(variable_code, variable_label, key, name, "").encode("utf-8")
@@ -716,8 +715,7 @@ class _Table:
                 args: list[bytes] = [b""] * (2 * width)
                 rows = zip(regions[level], values[level][year_index])
                 if level == "kreis" and self.kreis_history is not None:
-                    variable_code, variable_label = plan.regions.get(level, GENESIS_REGIONS[level])
-                    rows = ((_clean_join(variable_code, variable_label, key, name, "").encode("utf-8"), row)
+                    rows = ((_clean_join(*region_variables[level], key, name, "").encode("utf-8"), row)
                             for key, name, row in self._kreise_on(year, named[level], values[level][year_index]))
                 for region, row in rows:
                     args[0::2] = [head + region] * width

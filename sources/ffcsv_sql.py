@@ -96,14 +96,15 @@ def _plain_header(path: Path) -> tuple[list[str], list[str]] | None:
 
     The file is scanned in chunks, not mapped: a mapped 1 GB file counts 1 GB towards the run's memory.
     """
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         return None
     with open(path, "rb") as handle:
         first = handle.read(SCAN_CHUNK)
         start = len(UTF8_BOM) if first[: len(UTF8_BOM)] == UTF8_BOM else 0  # GENESIS writes one
         if first[start: start + len(HEADER_START)] != HEADER_START:
             return None
-        end = _content_end(handle, path.stat().st_size)  # trailing line breaks are not blank lines
+        end = _content_end(handle, size)  # trailing line breaks are not blank lines
         first_line_end = first.find(b"\n", 0, end)  # a header longer than a chunk is not plain either
         if first_line_end < 0 or not _no_quotes_or_blank_lines(handle, end):
             return None

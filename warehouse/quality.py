@@ -35,6 +35,7 @@ import pandas as pd
 
 from warehouse import checks
 from warehouse.checks import quoted
+from warehouse.connection import table_exists
 
 if TYPE_CHECKING:
     from warehouse.register import Register
@@ -554,9 +555,7 @@ def audit_indicator(gate: QualityGate, connection, table: str, header: dict[str,
     audited = Relation(connection, quoted("audited_indicator"))
     regions = {level: f"count(*) FILTER (WHERE level = '{level}') OVER (PARTITION BY period)" for level in expected_regions}
     left_out = ""
-    if ("kreis" in regions and header.get("aggregate") != "counts"
-            and connection.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'core' "
-                                   "AND table_name = 'region_area_change'").fetchone()[0]):
+    if "kreis" in regions and header.get("aggregate") != "counts" and table_exists(connection, "core", "region_area_change"):
         regions["kreis"] = "coalesce(accounted.kreise, 0)"
         left_out = f"""
             LEFT JOIN (
