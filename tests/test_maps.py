@@ -290,10 +290,13 @@ def test_a_report_map_draws_each_border_once_in_the_colour_of_its_sides(warehous
     outlines = shapely.boundary(np.array(list(frame.geometry.values())))
     assert drawn_length == pytest.approx(shapely.union_all(outlines).length, rel=0.01)  # each border once
     assert drawn_length < 0.6 * sum(shapely.length(outlines))  # (not once with each Kreis it separates)
+    drawn_band = lines.buffer(0.1)
+    shapely.prepare(drawn_band)  # one buffer, asked 96 times
     for key in frame.keys:  # every Kreis outlined (0.1 pt: one decimal)
-        assert lines.buffer(0.1).contains(frame.geometry[key].boundary), key
+        assert drawn_band.contains(frame.geometry[key].boundary), key
     # white between coloured Kreise; München's border in the colour of its hatch, as when it had its own outline
     munich = frame.geometry["09162"].boundary.buffer(0.1)
+    shapely.prepare(munich)
     colours = {colour for segment, colour in segments.items() if munich.contains(shapely.LineString(segment))}
     assert colours == {maps.SPECIAL_CLASSES["not_published"]["color"]}
     assert {colour for colour in segments.values()} == {"#ffffff", maps.SPECIAL_CLASSES["not_published"]["color"]}

@@ -109,6 +109,8 @@ def read_model(path: Path, schema: str) -> Model:
     except yaml.YAMLError as error:
         raise ModelError(f"{path}: header is not valid YAML: {error}") from error
     body = text[match.end():].strip().rstrip(";")
+    if header.get("incremental_by") not in (None, "indicator_id"):
+        raise ModelError(f"{path}: incremental_by can only be indicator_id (a mart of the stacked indicator values)")
     references = frozenset(
         f"{s}.{t}" for s, t in re.findall(r"\b(raw|staging|core|indicators)\.([a-z_][a-z0-9_]*)\b", body)
     )
@@ -364,7 +366,9 @@ def build_models(
     A model whose raw tables are not loaded yet (and everything built on it) is skipped;
     `progress(model, None)` reports it. `only` builds just the named models (no marts).
     `rebuild` keeps every existing model outside it as it is (an incremental build: the models
-    downstream of the tables that changed, see `downstream`); the marts are always rebuilt.
+    downstream of the tables that changed, see `downstream`). The stacked marts then change per
+    indicator: marts.indicator_value replaces the rows of the rebuilt indicators only, and a mart
+    built on it that declares `incremental_by: indicator_id` replaces those indicators' rows too.
     """
     models = discover_models(sql_dir)
     if only is not None:
@@ -381,9 +385,12 @@ def build_models(
         for schema in LAYERS:
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         generated = False
+        replaced: set[str] | None = None  # indicator ids whose stacked rows this build replaced; None: all
+        rebuilt_indicators: list[Model] = []
         for model in models:
             if model.schema == "marts" and not generated:
-                _build_marts(connection, [m for m in models if m.qualified_name not in missing])
+                replaced = _build_marts(connection, [m for m in models if m.qualified_name not in missing],
+                                        rebuilt=rebuilt_indicators if rebuild is not None else None)
                 generated = True
             absent = {r for r in model.references if r in missing or (
                 r.startswith("raw.") and not _exists(connection, *r.split(".")))}
@@ -392,14 +399,24 @@ def build_models(
                 if progress:
                     progress(model.qualified_name, None)
                 continue
-            if rebuild is not None and model.qualified_name not in rebuild and model.schema != "marts" \
-                    and _exists(connection, model.schema, model.name):
-                continue  # unchanged inputs, unchanged SQL: the existing table is what a rebuild would give
+            if rebuild is not None and model.qualified_name not in rebuild and _exists(connection, model.schema, model.name):
+                if not reads_stacked_marts(model) or replaced == set():
+                    continue  # unchanged inputs, unchanged SQL: the existing table is what a rebuild would give
+                if replaced is not None and model.header.get("incremental_by") == "indicator_id":
+                    rows = _replace_indicator_rows(connection, model, replaced)
+                    connection.execute(
+                        "INSERT INTO meta.model_build (run_id, model, row_count, sql_sha256) VALUES (?, ?, ?, ?)",
+                        [run_id, model.qualified_name, rows, model.sha256])
+                    built.append((model.qualified_name, rows))
+                    if progress:
+                        progress(model.qualified_name, rows)
+                    continue
             if model.schema == "indicators" and _exists(connection, "core", "region"):
                 # every indicator states the Gebietsstand its values are on
                 connection.execute("SET VARIABLE target_territorial_date = (SELECT max(territorial_date) FROM core.region)")
             if model.schema == "indicators":
                 _archive_earlier_version(connection, model)
+                rebuilt_indicators.append(model)
             try:
                 connection.execute(_statement(model, sql_dir))
             except duckdb.Error as error:
@@ -414,7 +431,8 @@ def build_models(
             if progress:
                 progress(model.qualified_name, rows)
         if not generated and only is None:
-            _build_marts(connection, [m for m in models if m.qualified_name not in missing])
+            _build_marts(connection, [m for m in models if m.qualified_name not in missing],
+                         rebuilt=rebuilt_indicators if rebuild is not None else None)
         describe_columns(connection, sql_dir, models)
         if only is None:
             # what this build read: the SQL and variables, and the raw files behind every raw table
@@ -546,6 +564,23 @@ def _exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> b
     ).fetchone()[0])
 
 
+STACKED_MARTS = re.compile(r"\bmarts\.indicator_(?:value|catalog)\b")
+
+
+def reads_stacked_marts(model: Model) -> bool:
+    """Does the model read marts.indicator_value or marts.indicator_catalog (which _build_marts stacks)?"""
+    return bool(STACKED_MARTS.search(model.body))
+
+
+def _replace_indicator_rows(connection: duckdb.DuckDBPyConnection, model: Model, indicator_ids: set[str]) -> int:
+    """Replace the rows of these indicators in a mart whose rows of one indicator rest on that indicator's alone."""
+    ids = sorted(indicator_ids)
+    connection.execute(f"DELETE FROM {model.qualified_name} WHERE indicator_id IN (SELECT unnest(?))", [ids])
+    connection.execute(f"INSERT INTO {model.qualified_name} BY NAME SELECT * FROM (\n{model.body}\n) AS model "
+                       "WHERE indicator_id IN (SELECT unnest(?))", [ids])
+    return connection.execute(f"SELECT count(*) FROM {model.qualified_name}").fetchone()[0]
+
+
 def _source_codes(header: dict[str, Any]) -> list[str]:
     """Table codes an indicator's header names in `sources` (entries look like "regio 13211-02-05-4")."""
     sources = header.get("sources") or []
@@ -598,27 +633,50 @@ def _raw_periods(connection: duckdb.DuckDBPyConnection) -> dict[str, set[int]]:
     return real
 
 
-def _build_marts(connection: duckdb.DuckDBPyConnection, models: list[Model]) -> None:
-    """marts.indicator_value (all indicator tables stacked) and marts.indicator_catalog (their headers)."""
+def _build_marts(connection: duckdb.DuckDBPyConnection, models: list[Model],
+                 rebuilt: list[Model] | None = None) -> set[str] | None:
+    """marts.indicator_value (all indicator tables stacked) and marts.indicator_catalog (their headers).
+
+    `rebuilt`: the indicator models an incremental build rebuilt; only their rows are stacked anew (and
+    the synthetic mark of the others put right where the raw files changed it). Returns the indicator
+    ids whose rows changed, or None when everything was stacked anew.
+    """
     indicators = indicator_models(models)
     real_periods = _raw_periods(connection)
     synthetic_codes = set(real_periods)
-    connection.execute(
-        "CREATE OR REPLACE TABLE marts.indicator_value (indicator_id VARCHAR, indicator_version INTEGER, ags VARCHAR, "
-        "level VARCHAR, period INTEGER, reference_date DATE, value DOUBLE, numerator DOUBLE, denominator DOUBLE, flag VARCHAR, "
-        "territorial_date DATE, is_synthetic BOOLEAN)"
-    )
-    for model in indicators:
+
+    def synthetic(model: Model) -> str:
         codes = [code for code in _source_codes(model.header) if code in synthetic_codes]
         if not codes:
-            synthetic = "false"
-        else:
-            # a value is real only for a period every partly generated source table has real data for
-            real = set.intersection(*(real_periods[code] for code in codes))
-            synthetic = f"period NOT IN ({', '.join(map(str, sorted(real)))})" if real else "true"
+            return "false"
+        # a value is real only for a period every partly generated source table has real data for
+        real = set.intersection(*(real_periods[code] for code in codes))
+        return f"period NOT IN ({', '.join(map(str, sorted(real)))})" if real else "true"
+
+    changed: set[str] | None = None
+    if rebuilt is not None and _exists(connection, "marts", "indicator_value"):
+        stacked, replaced = {m.header["id"] for m in indicators}, {m.qualified_name for m in rebuilt}
+        changed = {m.header["id"] for m in rebuilt} | {indicator_id for (indicator_id,) in connection.execute(
+            "SELECT DISTINCT indicator_id FROM marts.indicator_value WHERE indicator_id NOT IN (SELECT unnest(?))",
+            [sorted(stacked)]).fetchall()}  # an indicator no longer built (its raw table gone) leaves
+        connection.execute("DELETE FROM marts.indicator_value WHERE indicator_id IN (SELECT unnest(?))", [sorted(changed)])
+        for model in indicators:
+            if model.qualified_name in replaced:
+                connection.execute(f"INSERT INTO marts.indicator_value BY NAME SELECT *, {synthetic(model)} AS is_synthetic "
+                                   f"FROM {model.qualified_name}")
+            elif connection.execute(
+                    f"UPDATE marts.indicator_value SET is_synthetic = {synthetic(model)} WHERE indicator_id = ? "
+                    f"AND is_synthetic IS DISTINCT FROM ({synthetic(model)})", [model.header["id"]]).fetchone()[0]:
+                changed.add(model.header["id"])  # a table of its sources now has real data for more (or fewer) years
+    else:
         connection.execute(
-            f"INSERT INTO marts.indicator_value BY NAME SELECT *, {synthetic} AS is_synthetic FROM {model.qualified_name}"
+            "CREATE OR REPLACE TABLE marts.indicator_value (indicator_id VARCHAR, indicator_version INTEGER, ags VARCHAR, "
+            "level VARCHAR, period INTEGER, reference_date DATE, value DOUBLE, numerator DOUBLE, denominator DOUBLE, "
+            "flag VARCHAR, territorial_date DATE, is_synthetic BOOLEAN)"
         )
+        for model in indicators:
+            connection.execute(f"INSERT INTO marts.indicator_value BY NAME SELECT *, {synthetic(model)} AS is_synthetic "
+                               f"FROM {model.qualified_name}")
     connection.execute(
         "COMMENT ON TABLE marts.indicator_value IS "
         + _quote("Every indicator value, one row per indicator, region, level and period; stacked from the indicators schema. "
@@ -656,3 +714,4 @@ def _build_marts(connection: duckdb.DuckDBPyConnection, models: list[Model]) -> 
                  "history from the header, newest first. definition_sha256: hash of the SQL and the computing header "
                  "keys, which `imon diff` compares to catch a changed formula without a version bump.")
     )
+    return changed

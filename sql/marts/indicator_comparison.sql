@@ -2,6 +2,7 @@
 description: Each Kreis value next to its Land, Germany and each of its comparison groups (Vergleichsring); the group value comes from counts where the indicator has them.
 grain: one row per indicator, Kreis, period and comparison group
 sources: marts.indicator_value, marts.indicator_catalog, core.peer_group
+incremental_by: indicator_id  # the rows of one indicator rest on its values alone: an incremental build replaces only the rows of the indicators it rebuilt
 columns:
   peer_value: For indicators with counts, scale · sum of the members' numerators / sum of their denominators (every member's counts must be there); otherwise the median of the members' values.
   peer_method: counts or median.

@@ -2,6 +2,7 @@
 description: Each indicator value with its change against the previous year and five years before, a 3-year moving average from counts for small-count indicators, and the series breaks in between.
 grain: one row per indicator, region, level and period
 sources: marts.indicator_value, marts.indicator_catalog
+incremental_by: indicator_id  # the rows of one indicator rest on its values alone: an incremental build replaces only the rows of the indicators it rebuilt
 columns:
   change_1y: value minus the value of the previous year, in the unit of the indicator (percentage points for pct).
   change_5y: value minus the value five years before.

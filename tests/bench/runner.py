@@ -807,9 +807,9 @@ REMEDIES = {
                    "enough.",
     "load into DuckDB": "raw.<table> is created from the validated staging table (CREATE TABLE AS, inside DuckDB) "
                         "with its lineage rows, in one transaction.",
-    "SQL models": "A run rebuilds the models downstream of the tables it loaded and every mart (one transaction); "
-                  "the marts span all indicators, so an incremental run still rebuilds them: marts updated per "
-                  "indicator would make it cost its share.",
+    "SQL models": "A run rebuilds the models downstream of the tables it loaded (one transaction); the marts of "
+                  "stacked values replace the rows of the rebuilt indicators only. Every build still reads each raw "
+                  "table's years once (meta.raw_period, for the synthetic mark).",
     "copy snapshot": "Publishing copies the working file byte for byte and fsyncs the copy; its cost grows with the "
                      "warehouse, not with the change. A copy-on-write file copy (reflink) where the file system has it "
                      "would make it constant.",
