@@ -386,11 +386,11 @@ def build_models(
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         generated = False
         replaced: set[str] | None = None  # indicator ids whose stacked rows this build replaced; None: all
-        rebuilt_indicators: list[Model] = []
+        rebuilt_indicators: list[Model] = []  # filled as they are built; the marts read it after the indicators
+        restack = rebuilt_indicators if rebuild is not None else None
         for model in models:
             if model.schema == "marts" and not generated:
-                replaced = _build_marts(connection, [m for m in models if m.qualified_name not in missing],
-                                        rebuilt=rebuilt_indicators if rebuild is not None else None)
+                replaced = _build_marts(connection, [m for m in models if m.qualified_name not in missing], rebuilt=restack)
                 generated = True
             absent = {r for r in model.references if r in missing or (
                 r.startswith("raw.") and not _exists(connection, *r.split(".")))}
@@ -399,18 +399,11 @@ def build_models(
                 if progress:
                     progress(model.qualified_name, None)
                 continue
+            in_part = False  # only the rows of the indicators whose stacked rows were replaced
             if rebuild is not None and model.qualified_name not in rebuild and _exists(connection, model.schema, model.name):
                 if not reads_stacked_marts(model) or replaced == set():
                     continue  # unchanged inputs, unchanged SQL: the existing table is what a rebuild would give
-                if replaced is not None and model.header.get("incremental_by") == "indicator_id":
-                    rows = _replace_indicator_rows(connection, model, replaced)
-                    connection.execute(
-                        "INSERT INTO meta.model_build (run_id, model, row_count, sql_sha256) VALUES (?, ?, ?, ?)",
-                        [run_id, model.qualified_name, rows, model.sha256])
-                    built.append((model.qualified_name, rows))
-                    if progress:
-                        progress(model.qualified_name, rows)
-                    continue
+                in_part = replaced is not None and model.header.get("incremental_by") == "indicator_id"
             if model.schema == "indicators" and _exists(connection, "core", "region"):
                 # every indicator states the Gebietsstand its values are on
                 connection.execute("SET VARIABLE target_territorial_date = (SELECT max(territorial_date) FROM core.region)")
@@ -418,10 +411,14 @@ def build_models(
                 _archive_earlier_version(connection, model)
                 rebuilt_indicators.append(model)
             try:
-                connection.execute(_statement(model, sql_dir))
+                if in_part:
+                    _replace_indicator_rows(connection, model, replaced)
+                else:
+                    connection.execute(_statement(model, sql_dir))
             except duckdb.Error as error:
                 raise ModelError(f"{model.path.relative_to(sql_dir.parent)}: {error}") from error
-            _comment(connection, model)
+            if not in_part:
+                _comment(connection, model)
             rows = connection.execute(f"SELECT count(*) FROM {model.qualified_name}").fetchone()[0]
             connection.execute(
                 "INSERT INTO meta.model_build (run_id, model, row_count, sql_sha256) VALUES (?, ?, ?, ?)",
@@ -431,8 +428,7 @@ def build_models(
             if progress:
                 progress(model.qualified_name, rows)
         if not generated and only is None:
-            _build_marts(connection, [m for m in models if m.qualified_name not in missing],
-                         rebuilt=rebuilt_indicators if rebuild is not None else None)
+            _build_marts(connection, [m for m in models if m.qualified_name not in missing], rebuilt=restack)
         describe_columns(connection, sql_dir, models)
         if only is None:
             # what this build read: the SQL and variables, and the raw files behind every raw table
@@ -572,13 +568,12 @@ def reads_stacked_marts(model: Model) -> bool:
     return bool(STACKED_MARTS.search(model.body))
 
 
-def _replace_indicator_rows(connection: duckdb.DuckDBPyConnection, model: Model, indicator_ids: set[str]) -> int:
+def _replace_indicator_rows(connection: duckdb.DuckDBPyConnection, model: Model, indicator_ids: set[str]) -> None:
     """Replace the rows of these indicators in a mart whose rows of one indicator rest on that indicator's alone."""
     ids = sorted(indicator_ids)
     connection.execute(f"DELETE FROM {model.qualified_name} WHERE indicator_id IN (SELECT unnest(?))", [ids])
     connection.execute(f"INSERT INTO {model.qualified_name} BY NAME SELECT * FROM (\n{model.body}\n) AS model "
                        "WHERE indicator_id IN (SELECT unnest(?))", [ids])
-    return connection.execute(f"SELECT count(*) FROM {model.qualified_name}").fetchone()[0]
 
 
 def _source_codes(header: dict[str, Any]) -> list[str]:
