@@ -70,9 +70,15 @@ def run(
         # nothing changed in the landing zone: recorded without importing Prefect or pandas (flows/unchanged.py)
         summary = unchanged_run(str(settings.warehouse_path), table or None, build=True) if no_pull else None
         if summary is None:
-            from flows.pipeline import pipeline
+            from flows import prefect_server
 
-            summary = pipeline(warehouse=str(settings.warehouse_path), tables=table or None, pull=not no_pull)
+            prefect_server.start()  # without a Prefect server: a temporary one comes up while the pipeline is imported
+            from flows.pipeline import pipeline
+            from warehouse.quality import import_great_expectations
+
+            import_great_expectations()
+            with prefect_server.api():
+                summary = pipeline(warehouse=str(settings.warehouse_path), tables=table or None, pull=not no_pull)
     except Exception as error:  # the flow records its own failures; this is the last line of defence
         if debug:
             raise

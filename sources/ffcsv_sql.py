@@ -155,24 +155,25 @@ def _long_select(connection, rows: str, header: list[str], slots: list[str], *, 
                  source_sha256: str) -> str | None:
     """The SELECT that turns the file's rows into the long format, or None when a rule is broken."""
     expected = expected_statistics_code(table)
-    if expected and connection.execute(
-            f"SELECT count(*) FROM {rows} WHERE statistics_code <> ?", [expected]).fetchone()[0]:
-        return None
     signs = ", ".join(_literal(sign) for sign in sorted(GENESIS_SIGNS))
-    if connection.execute(f"SELECT count(*) FROM {rows} WHERE value NOT IN ({signs}) "
-                          f"AND NOT regexp_full_match(value, '{NUMBER}')").fetchone()[0]:
+    label_columns = [f"{slot}_variable_attribute_label" for slot in slots]
+    # one scan of the lines for every rule: a foreign statistic, a value that is neither a number nor
+    # a special sign, each slot's variable codes and each slot's distinct labels
+    rules = [f"count(*) FILTER (WHERE statistics_code <> {_literal(expected)})" if expected else "0",
+             f"count(*) FILTER (WHERE value NOT IN ({signs}) AND NOT regexp_full_match(value, '{NUMBER}'))",
+             *(f"list(DISTINCT {_quoted(f'{slot}_variable_code')})" for slot in slots),
+             *(f"list(DISTINCT {_quoted(column)})" for column in label_columns)]
+    foreign, not_numbers, *found = connection.execute(f"SELECT {', '.join(rules)} FROM {rows}").fetchone()
+    if foreign or not_numbers:
         return None
-    codes = {slot: [row[0] for row in connection.execute(
-        f"SELECT DISTINCT {_quoted(f'{slot}_variable_code')} FROM {rows} ORDER BY 1").fetchall()] for slot in slots}
+    codes = {slot: sorted(found[i] or []) for i, slot in enumerate(slots)}
     try:
         region = find_region_slot(codes, source="", table=table)  # the Python reader says why
     except ParseError:
         return None
-    label_columns = [f"{slot}_variable_attribute_label" for slot in slots]
-    for column in label_columns:  # Python's str.strip() and SQL trim() agree on every label, or Python reads it
-        for (label,) in connection.execute(f"SELECT DISTINCT {_quoted(column)} FROM {rows}").fetchall():
-            if label.strip() != label.strip(" "):
-                return None
+    for labels in found[len(slots):]:  # Python's str.strip() and SQL trim() agree on every label, or Python reads it
+        if any(label.strip() != label.strip(" ") for label in labels or []):
+            return None
 
     def slot_column(slot: str, part: str) -> str:
         return _quoted(f"{slot}_{part}")

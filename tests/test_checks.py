@@ -114,3 +114,36 @@ def test_text_rules_of_the_county_upload_suite(table):
     )
     assert [e["line_number"] for e in not_matching.result["partial_unexpected_index_list"]] == [5]
     assert [e["line_number"] for e in lengths.result["partial_unexpected_index_list"]] == [2]
+
+
+def test_a_suite_is_counted_in_one_scan_and_text_codes_compare_as_text():
+    """Every row-wise expectation shares one aggregate query; a flag column DuckDB read as integers
+    (every cell empty) is compared with the text codes as text, not cast to a number."""
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE staged AS SELECT * FROM (VALUES (2, NULL::INTEGER, 1), (3, NULL, 7)) "
+                       "AS rows(line_number, value_flag, value)")
+    queries = []
+    original = connection.execute
+
+    class Counting:
+        def __getattr__(self, name):
+            return getattr(connection, name)
+
+        def execute(self, query, *parameters):
+            queries.append(query)
+            return original(query, *parameters)
+
+    flags, between, not_null = evaluate(Counting(), "staged", [
+        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "value_flag", "value_set": ["-", "x"]}},
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "value", "min_value": 0, "max_value": 5}},
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "value"}},
+    ])
+    assert flags.success and flags.result["missing_count"] == 2
+    assert not between.success and between.result["partial_unexpected_index_list"] == [{"value": 7, "line_number": 3}]
+    assert not_null.success
+    scans = [q for q in queries if q.startswith("SELECT count(*)") and "FROM staged" in q]
+    assert len(scans) == 1  # the counts; the other queries read the failing expectation's examples
+    connection.execute("INSERT INTO staged VALUES (4, 5, 1)")
+    [flags] = evaluate(connection, "staged", [
+        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "value_flag", "value_set": ["-", "x"]}}])
+    assert not flags.success and flags.result["partial_unexpected_list"] == [5]

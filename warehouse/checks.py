@@ -35,6 +35,9 @@ SUPPORTED = {
 }
 
 
+UNIQUENESS = {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}
+
+
 class UnsupportedExpectation(ValueError):
     """A suite uses an expectation type or argument that has no SQL here."""
 
@@ -79,32 +82,71 @@ def literal(value: Any) -> str:
 
 
 def relation_columns(connection: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
-    return [row[0] for row in connection.execute(f"DESCRIBE {relation}").fetchall()]
+    return list(relation_types(connection, relation))
+
+
+def relation_types(connection: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
+    """Column name → DuckDB type, in the relation's order."""
+    return {row[0]: row[1] for row in connection.execute(f"DESCRIBE {relation}").fetchall()}
 
 
 def evaluate(connection: duckdb.DuckDBPyConnection, relation: str, expectations: list[dict[str, Any]], *,
              index_columns: tuple[str, ...] = ("line_number", "region_key"), example_count: int = 5) -> list[Evaluated]:
-    """Run each expectation over `relation` (a table: its rowid orders the examples)."""
-    columns = relation_columns(connection, relation)
-    element_count = connection.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+    """Run each expectation over `relation` (a table: its rowid orders the examples).
+
+    The counts of every row-wise expectation come from one aggregate query (one scan of the
+    relation); a uniqueness expectation is one GROUP BY each; examples are read only for the
+    expectations that fail.
+    """
+    types = relation_types(connection, relation)
+    columns = list(types)
     index = [c for c in index_columns if c in columns]
-    results = []
+    aggregates = ["count(*)"]  # the one scan: element count, then (looked at, violating) per row-wise expectation
+    plans: list[tuple[str, Any]] = []
     for expectation in expectations:
         check_supported(expectation)
         kind, arguments = expectation["type"], expectation.get("kwargs") or {}
-        if kind == "expect_table_row_count_to_be_between":
+        if kind in ("expect_table_row_count_to_be_between", "expect_table_columns_to_match_set"):
+            plans.append((kind, None))
+            continue
+        named = arguments.get("column_list") or [arguments["column"]]
+        missing = [c for c in named if c not in columns]
+        if missing:
+            plans.append(("error", f"column(s) {', '.join(missing)} not in the table"))
+            continue
+        domain, violation = _rule(expectation, named, types)
+        if kind in UNIQUENESS:
+            plans.append(("unique", (named, domain)))
+            continue
+        plans.append(("counted", (named, len(aggregates))))
+        aggregates += [f"count(*) FILTER (WHERE {domain})",
+                       f"count(*) FILTER (WHERE ({domain}) AND coalesce({violation}, FALSE))"]
+    counts = connection.execute(f"SELECT {', '.join(aggregates)} FROM {relation}").fetchone()
+    element_count = counts[0]
+    results = []
+    for expectation, (plan, detail) in zip(expectations, plans):
+        arguments = expectation.get("kwargs") or {}
+        if plan == "expect_table_row_count_to_be_between":
             low, high = arguments.get("min_value"), arguments.get("max_value")
             success = (low is None or element_count >= low) and (high is None or element_count <= high)
             results.append(Evaluated(expectation, success, {"observed_value": element_count}))
-        elif kind == "expect_table_columns_to_match_set":
+        elif plan == "expect_table_columns_to_match_set":
             results.append(_columns_match_set(expectation, columns))
+        elif plan == "error":
+            results.append(Evaluated(expectation, False, error=detail))
+        elif plan == "unique":
+            named, domain = detail
+            keys = ", ".join(quoted(c) for c in named)
+            # NULL equals NULL in a GROUP BY, as in the window of the violating rows
+            nonmissing, unexpected = connection.execute(
+                f"SELECT coalesce(sum(n), 0), coalesce(sum(n) FILTER (WHERE n > 1), 0) "
+                f"FROM (SELECT count(*) AS n FROM {relation} WHERE {domain} GROUP BY {keys})").fetchone()
+            results.append(_column_values(connection, relation, expectation, named, index, element_count,
+                                          int(nonmissing), int(unexpected), example_count, types))
         else:
-            named = arguments.get("column_list") or [arguments["column"]]
-            missing = [c for c in named if c not in columns]
-            if missing:
-                results.append(Evaluated(expectation, False, error=f"column(s) {', '.join(missing)} not in the table"))
-                continue
-            results.append(_column_values(connection, relation, expectation, named, index, element_count, example_count))
+            named, position = detail
+            results.append(_column_values(connection, relation, expectation, named, index, element_count,
+                                          counts[position], counts[position + 1], example_count, types))
     return results
 
 
@@ -121,7 +163,7 @@ def _columns_match_set(expectation: dict[str, Any], columns: list[str]) -> Evalu
     return Evaluated(expectation, success, result)
 
 
-def _rule(expectation: dict[str, Any], named: list[str]) -> tuple[str, str]:
+def _rule(expectation: dict[str, Any], named: list[str], types: dict[str, str]) -> tuple[str, str]:
     """(the rows an expectation looks at, the rows among them that break it) as SQL over one row."""
     kind, arguments = expectation["type"], expectation["kwargs"]
     column = quoted(named[0])
@@ -130,6 +172,10 @@ def _rule(expectation: dict[str, Any], named: list[str]) -> tuple[str, str]:
         return "TRUE", f"{column} IS NULL"
     if kind in ("expect_column_values_to_be_in_set", "expect_column_values_to_not_be_in_set"):
         values = arguments.get("value_set") or []
+        if any(isinstance(v, str) for v in values) and types.get(named[0]) != "VARCHAR":
+            # text codes against a column DuckDB typed otherwise (e.g. an all-empty flag column read as
+            # integers): compare as text, as the values are, instead of failing to cast '-' to a number
+            column = f"CAST({column} AS VARCHAR)"
         inside = f"{column} IN ({', '.join(literal(v) for v in values)})" if values else "FALSE"
         return present, inside if kind == "expect_column_values_to_not_be_in_set" else f"NOT ({inside})"
     if kind in ("expect_column_values_to_match_regex", "expect_column_values_to_not_match_regex"):
@@ -153,12 +199,12 @@ def _rule(expectation: dict[str, Any], named: list[str]) -> tuple[str, str]:
 
 
 def _column_values(connection, relation: str, expectation: dict[str, Any], named: list[str], index: list[str],
-                   element_count: int, example_count: int) -> Evaluated:
-    domain, violation = _rule(expectation, named)
+                   element_count: int, nonmissing: int, unexpected: int, example_count: int,
+                   types: dict[str, str]) -> Evaluated:
+    """GX's result fields from the counts, and up to `example_count` violating rows when there are any."""
+    domain, violation = _rule(expectation, named, types)
     # the rows the expectation looks at; a window (uniqueness) counts within them only
     checked = f"SELECT rowid AS position, coalesce({violation}, FALSE) AS violates FROM {relation} WHERE {domain}"
-    nonmissing, unexpected = connection.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE violates) FROM ({checked})").fetchone()
     missing = element_count - nonmissing
     result: dict[str, Any] = {
         "element_count": element_count,

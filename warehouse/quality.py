@@ -266,19 +266,21 @@ def year_over_year_changes_sql(columns: list[str], relation: str, minimum_value:
     """One row per region, category and period with a previous period: the change in %."""
     if "value" not in columns or "reference_time" not in columns:
         return None
-    # a missing category is its own group ("∅"), and the rows come sorted by group and period
+    # a missing category is its own group (NULL partitions together), and the rows come sorted by group
+    # ("∅" for a missing category) and period; the window partitions by the columns themselves, not their text
     categories = ["region_key", "value_variable", *_category_columns(columns)]
+    columns_sql = ", ".join(quoted(c) for c in categories)
     group = [f"coalesce(CAST({quoted(c)} AS VARCHAR), '∅')" for c in categories]
     return f"""
         WITH ordered AS (
-            SELECT line_number, {group[0]} AS region_key, reference_time, value, rowid AS frame_position,
-                   lag(value) OVER (PARTITION BY {', '.join(group)} ORDER BY reference_time, rowid) AS previous,
-                   {', '.join(f'{g} AS group_{i}' for i, g in enumerate(group))}
+            SELECT line_number, reference_time, value, rowid AS frame_position, {columns_sql},
+                   lag(value) OVER (PARTITION BY {columns_sql} ORDER BY reference_time, rowid) AS previous
             FROM {relation} WHERE value IS NOT NULL
         )
-        SELECT line_number, region_key, reference_time, previous, value, 100 * (value - previous) / previous AS change_pct
+        SELECT line_number, {group[0]} AS region_key, reference_time, previous, value,
+               100 * (value - previous) / previous AS change_pct
         FROM ordered WHERE previous >= ? AND (SELECT count(DISTINCT reference_time) FROM {relation}) >= 2
-        ORDER BY {', '.join(f'group_{i}' for i in range(len(group)))}, reference_time, frame_position
+        ORDER BY {', '.join(group)}, reference_time, frame_position
     """, [minimum_value]
 
 
@@ -301,6 +303,13 @@ def _over_frame(frame: pd.DataFrame, query, empty_columns: list[str]) -> pd.Data
 
 
 # --- the gate ------------------------------------------------------------------------------------
+
+
+def import_great_expectations():
+    """Import GX (seconds): a run calls this while Prefect's temporary server starts, before the gate needs it."""
+    import great_expectations
+
+    return great_expectations
 
 
 class QualityGate:
