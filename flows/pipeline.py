@@ -202,7 +202,8 @@ def build_warehouse(settings: Settings, run_id: str, changed_tables: list[str]) 
             progress.info("building the %d models downstream of %s", len(rebuild), ", ".join(sorted(stale)))
         built = models.build_models(connection, settings.sql_dir, run_id=run_id,
                                     variables=settings.model_variables(),
-                                    progress=_report_model, rebuild=rebuild)
+                                    progress=_report_model, rebuild=rebuild,
+                                    changed_raw={name.split(".", 1)[1] for name in stale or () if name.startswith("raw.")})
         return [name for name, _ in built]
     finally:
         connection.close()

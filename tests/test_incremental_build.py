@@ -30,13 +30,35 @@ def test_a_revised_table_replaces_the_rows_of_its_indicators_and_leaves_what_a_f
     # München's protection seekers revised upwards: DEM09 and its status shares rest on them, DEM01 does not
     connection.execute("UPDATE raw.protection_seekers SET value = value + 100 WHERE region_key = '09162' AND value IS NOT NULL")
     built = build_models(connection, settings.sql_dir, run_id="incremental", variables=settings.model_variables(),
-                         rebuild=rebuild)
+                         rebuild=rebuild, changed_raw={"protection_seekers"})
     after = {indicator_id: _value(connection, indicator_id) for indicator_id in ("DEM09", "DEM01")}
     connection.close()
 
     assert after["DEM09"] > before["DEM09"] and after["DEM01"] == before["DEM01"]
     # the models on the revised table, and the two marts of stacked values in part; not the mart by sections
     assert {name for name, _ in built} == rebuild | STACKED_MARTS
+    expected, _ = fresh_build(built_copy, tmp_path)
+    assert model_state(built_copy) == expected
+
+
+def test_only_the_changed_raw_tables_are_read_again_for_their_years(built_copy, tmp_path):
+    settings = load_settings(warehouse=built_copy)
+    rebuild = downstream(discover_models(settings.sql_dir), {"raw.protection_seekers"})
+    connection = connect(built_copy)
+    years = {period for (period,) in connection.execute(
+        "SELECT period FROM meta.raw_period WHERE table_name = 'protection_seekers'").fetchall()}
+    connection.execute("DELETE FROM raw.protection_seekers WHERE reference_time LIKE ?", [f"{max(years)}%"])
+    # a mark no build would write: it stays when only protection_seekers is read again
+    connection.execute("UPDATE meta.raw_period SET row_count = -1 WHERE table_name = 'population_by_sex'")
+    build_models(connection, settings.sql_dir, run_id="incremental", variables=settings.model_variables(),
+                 rebuild=rebuild, changed_raw={"protection_seekers"})
+    assert {period for (period,) in connection.execute(
+        "SELECT period FROM meta.raw_period WHERE table_name = 'protection_seekers'").fetchall()} == years - {max(years)}
+    assert connection.execute(
+        "SELECT bool_and(row_count = -1) FROM meta.raw_period WHERE table_name = 'population_by_sex'").fetchone()[0]
+    connection.execute("UPDATE meta.raw_period AS p SET row_count = (SELECT count(*) FROM raw.population_by_sex "
+                       "WHERE substr(reference_time, 1, 4) = CAST(p.period AS VARCHAR)) WHERE table_name = 'population_by_sex'")
+    connection.close()
     expected, _ = fresh_build(built_copy, tmp_path)
     assert model_state(built_copy) == expected
 

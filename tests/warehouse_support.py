@@ -11,12 +11,12 @@ MODEL_SCHEMAS = ("staging", "core", "indicators", "marts")
 
 
 def model_state(path: Path) -> dict[str, tuple[int, int]]:
-    """Row count and a content hash of every model table."""
+    """Row count and a content hash of every model table, and of meta.raw_period (which the build writes)."""
     connection = duckdb.connect(str(path), read_only=True)
     try:
         tables = connection.execute(
             "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE schema_name IN "
-            f"{MODEL_SCHEMAS} ORDER BY 1").fetchall()
+            f"{MODEL_SCHEMAS} OR (schema_name, table_name) = ('meta', 'raw_period') ORDER BY 1").fetchall()
         return {name: connection.execute(f"SELECT count(*), sum(hash({rounded_row(connection, name)})) FROM {name}").fetchone()
                 for (name,) in tables}
     finally:

@@ -360,6 +360,7 @@ def build_models(
     progress=None,
     only: set[str] | None = None,
     rebuild: set[str] | None = None,
+    changed_raw: set[str] | None = None,
 ) -> list[tuple[str, int]]:
     """Build every model in one transaction, so a failure (or a kill) leaves the previous build.
 
@@ -369,6 +370,8 @@ def build_models(
     downstream of the tables that changed, see `downstream`). The stacked marts then change per
     indicator: marts.indicator_value replaces the rows of the rebuilt indicators only, and a mart
     built on it that declares `incremental_by: indicator_id` replaces those indicators' rows too.
+    `changed_raw` (with `rebuild`): the raw tables whose files changed; only their years are read
+    again for meta.raw_period.
     """
     models = discover_models(sql_dir)
     if only is not None:
@@ -388,9 +391,11 @@ def build_models(
         replaced: set[str] | None = None  # indicator ids whose stacked rows this build replaced; None: all
         rebuilt_indicators: list[Model] = []  # filled as they are built; the marts read it after the indicators
         restack = rebuilt_indicators if rebuild is not None else None
+        reread = changed_raw if rebuild is not None else None
         for model in models:
             if model.schema == "marts" and not generated:
-                replaced = _build_marts(connection, [m for m in models if m.qualified_name not in missing], rebuilt=restack)
+                replaced = _build_marts(connection, [m for m in models if m.qualified_name not in missing], rebuilt=restack,
+                             changed_raw=reread)
                 generated = True
             absent = {r for r in model.references if r in missing or (
                 r.startswith("raw.") and not _exists(connection, *r.split(".")))}
@@ -428,7 +433,8 @@ def build_models(
             if progress:
                 progress(model.qualified_name, rows)
         if not generated and only is None:
-            _build_marts(connection, [m for m in models if m.qualified_name not in missing], rebuilt=restack)
+            _build_marts(connection, [m for m in models if m.qualified_name not in missing], rebuilt=restack,
+                             changed_raw=reread)
         describe_columns(connection, sql_dir, models)
         if only is None:
             # what this build read: the SQL and variables, and the raw files behind every raw table
@@ -584,20 +590,35 @@ def _source_codes(header: dict[str, Any]) -> list[str]:
     return [str(entry).split()[-1] for entry in sources]
 
 
-def _raw_periods(connection: duckdb.DuckDBPyConnection) -> dict[str, set[int]]:
+def _raw_periods(connection: duckdb.DuckDBPyConnection, changed_raw: set[str] | None = None) -> dict[str, set[int]]:
     """meta.raw_period (which years of each raw table are generated) and, per table code with a generated
     file, the years it has real data for only.
 
     A table can be partly real and partly generated (offline, a real file answers the time slices it
     covers, generated files the rest), so the mark is per year: a year is real when every row of it
-    comes from a real file.
+    comes from a real file. `changed_raw`: only these raw tables are read again (an incremental build;
+    the rows of the others are what reading them again would give), and tables no longer loaded leave.
     """
-    connection.execute("CREATE OR REPLACE TABLE meta.raw_period (table_name VARCHAR, table_code VARCHAR, "
-                       "period INTEGER, synthetic BOOLEAN, row_count BIGINT)")
+    incremental = changed_raw is not None and _exists(connection, "meta", "raw_period")
+    if not incremental:
+        connection.execute("CREATE OR REPLACE TABLE meta.raw_period (table_name VARCHAR, table_code VARCHAR, "
+                           "period INTEGER, synthetic BOOLEAN, row_count BIGINT)")
+        connection.execute("COMMENT ON TABLE meta.raw_period IS " + _quote(
+            "Years of each raw table and whether any row of the year comes from a file generated for the offline "
+            "sample (meta.raw_file.synthetic). A series can be partly real and partly generated; marts mark each "
+            "value by it."))
+        for column, text in RAW_PERIOD_COLUMNS.items():
+            connection.execute(f"COMMENT ON COLUMN meta.raw_period.{column} IS {_quote(text)}")
     if not _exists(connection, "meta", "raw_file"):
+        if incremental:
+            connection.execute("DELETE FROM meta.raw_period")
         return {}
     tables = connection.execute(
         "SELECT table_name, any_value(table_code), bool_or(synthetic) FROM meta.raw_file GROUP BY table_name").fetchall()
+    if incremental:
+        connection.execute("DELETE FROM meta.raw_period WHERE table_name IN (SELECT unnest(?)) "
+                           "OR table_name NOT IN (SELECT table_name FROM meta.raw_file)", [sorted(changed_raw)])
+        tables = [row for row in tables if row[0] in changed_raw]
     for table_name, table_code, any_synthetic in tables:
         if not _exists(connection, "raw", table_name) or not {"reference_time", "source_file"} <= {
                 row[0] for row in connection.execute(
@@ -609,14 +630,6 @@ def _raw_periods(connection: duckdb.DuckDBPyConnection) -> dict[str, set[int]]:
             "bool_or(coalesce(f.synthetic, false)), count(*) "
             f"FROM raw.{table_name} AS t LEFT JOIN meta.raw_file AS f ON f.table_name = ? AND f.path = t.source_file "
             "GROUP BY period HAVING period IS NOT NULL", [table_name, table_code, table_name])
-    connection.execute("COMMENT ON TABLE meta.raw_period IS " + _quote(
-        "Years of each raw table and whether any row of the year comes from a file generated for the offline sample "
-        "(meta.raw_file.synthetic). A series can be partly real and partly generated; marts mark each value by it."))
-    for column, text in {"table_name": "Raw table (raw.<table_name>).", "table_code": "Table code at the source.",
-                         "period": "Year of the rows (first four characters of reference_time).",
-                         "synthetic": "True when a row of this year comes from a generated file: not official data.",
-                         "row_count": "Rows of the raw table in this year."}.items():
-        connection.execute(f"COMMENT ON COLUMN meta.raw_period.{column} IS {_quote(text)}")
     # every code with a generated file; a table whose years cannot be read counts as generated throughout
     real: dict[str, set[int]] = {code: set() for (code,) in connection.execute(
         "SELECT DISTINCT table_code FROM meta.raw_file WHERE synthetic").fetchall()}
@@ -628,16 +641,23 @@ def _raw_periods(connection: duckdb.DuckDBPyConnection) -> dict[str, set[int]]:
     return real
 
 
+RAW_PERIOD_COLUMNS = {
+    "table_name": "Raw table (raw.<table_name>).", "table_code": "Table code at the source.",
+    "period": "Year of the rows (first four characters of reference_time).",
+    "synthetic": "True when a row of this year comes from a generated file: not official data.",
+    "row_count": "Rows of the raw table in this year."}
+
+
 def _build_marts(connection: duckdb.DuckDBPyConnection, models: list[Model],
-                 rebuilt: list[Model] | None = None) -> set[str] | None:
+                 rebuilt: list[Model] | None = None, changed_raw: set[str] | None = None) -> set[str] | None:
     """marts.indicator_value (all indicator tables stacked) and marts.indicator_catalog (their headers).
 
     `rebuilt`: the indicator models an incremental build rebuilt; only their rows are stacked anew (and
     the synthetic mark of the others put right where the raw files changed it). Returns the indicator
-    ids whose rows changed, or None when everything was stacked anew.
+    ids whose rows changed, or None when everything was stacked anew. `changed_raw`: see _raw_periods.
     """
     indicators = indicator_models(models)
-    real_periods = _raw_periods(connection)
+    real_periods = _raw_periods(connection, changed_raw if rebuilt is not None else None)
     synthetic_codes = set(real_periods)
 
     def synthetic(model: Model) -> str:

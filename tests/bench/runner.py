@@ -799,9 +799,9 @@ REMEDIES = {
                       "declared county files, several files for one table) are parsed in Python and copied into "
                       "DuckDB; reading those layouts with read_csv too (as tests/bench/floor.py does) would leave "
                       "no frame.",
-    "expectations (SQL)": "Each expectation of a table's suite is one DuckDB query over the staged table "
-                          "(warehouse/checks.py: counts of violations, up to five examples); one scan per expectation. "
-                          "Folding the expectations of a suite into one aggregate query would scan the table once.",
+    "expectations (SQL)": "The counts of a suite's row-wise expectations are one aggregate query over the staged table "
+                          "(warehouse/checks.py), one scan; each uniqueness expectation one GROUP BY; examples are read "
+                          "only for an expectation that fails.",
     "GX results": "The SQL results are handed to GX as its result objects (suite check, results store) for the Data "
                   "Docs; a fixed cost per table and indicator.",
     "stage into DuckDB": "The parsed pandas frame (object columns) is copied into a temporary DuckDB table, which the "
@@ -811,15 +811,16 @@ REMEDIES = {
                     "validations into the existing site would cut it further.",
     "derived checks (SQL)": "The parts-sum-to-total and year-over-year comparisons are one DuckDB query each over "
                             "the staged table (warehouse/quality.py), written to a temporary table that the "
-                            "expectations then check.",
+                            "expectations then check (the year-over-year one a window over the table: one sort by region, "
+                            "category and period).",
     "region keys": "annotate_region_keys classifies every row's key with pandas string operations and checks the "
                    "keys' validity on each row's date in DuckDB; per distinct (key, date) instead of per row would be "
                    "enough.",
     "load into DuckDB": "raw.<table> is created from the validated staging table (CREATE TABLE AS, inside DuckDB) "
                         "with its lineage rows, in one transaction.",
     "SQL models": "A run rebuilds the models downstream of the tables it loaded (one transaction); the marts of "
-                  "stacked values replace the rows of the rebuilt indicators only. Every build still reads each raw "
-                  "table's years once (meta.raw_period, for the synthetic mark).",
+                  "stacked values replace the rows of the rebuilt indicators only, and meta.raw_period (the years "
+                  "of each raw table, for the synthetic mark) is read again for the changed raw tables only.",
     "copy snapshot": "Publishing copies the working file byte for byte and fsyncs the copy; its cost grows with the "
                      "warehouse, not with the change. A copy-on-write file copy (reflink) where the file system has it "
                      "would make it constant.",
