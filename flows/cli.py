@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn, Optional
@@ -232,8 +234,6 @@ def status(
 
 def _operations_status(connection, warehouse: Optional[Path]) -> None:
     """The latest run's outcome per table, the published snapshot, and the Prefect server's imon runs if one is set."""
-    import os
-
     from warehouse.publish import current_snapshot, snapshots
 
     outcomes = connection.execute(
@@ -479,8 +479,6 @@ def _refuse(error: ValueError) -> NoReturn:
 
 def _require_prefect_server() -> None:
     """Exit 2 with where to point it when no Prefect server is configured."""
-    import os
-
     if not os.environ.get("PREFECT_API_URL"):
         errors.print("PREFECT_API_URL is not set: point it at the Prefect server (e.g. http://127.0.0.1:4200/api); "
                      "see README, Running at a state office", style="red", markup=False)
@@ -572,8 +570,35 @@ from flows import cli_reports; cli_reports.register(app)  # report  # noqa: E402
 # --- end of sub-commands ---------------------------------------------------------------------------
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    app()
+_exit_code = 0
+
+
+def _exit_without_teardown() -> None:
+    """The last exit hook: end the process without tearing down every module and object (1.4 s after an
+    `imon run`, measured 2026-12-07), once Prefect has sent its last events and its server has stopped."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_exit_code)
+
+
+def main() -> int:
+    """The `imon` console script: the command, the usual exit hooks, then a quick exit with its status."""
+    global _exit_code
+    atexit.register(_exit_without_teardown)  # registered first, so it runs after every hook the command adds
+    try:
+        app()
+    except SystemExit as done:  # how click ends every command
+        if isinstance(done.code, str):
+            print(done.code, file=sys.stderr)
+        _exit_code = 1 if isinstance(done.code, str) else done.code or 0
+    except KeyboardInterrupt:
+        _exit_code = 130
+        raise
+    except BaseException:
+        _exit_code = 1  # Python prints the traceback, then the exit hooks run
+        raise
+    return _exit_code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -256,3 +256,25 @@ def test_the_tree_cpu_counts_the_children_of_children():
     with TreeCpu(interval=0.05) as cpu:
         subprocess.run([sys.executable, "-c", code], check=True)
     assert cpu.seconds >= 1.1
+
+
+def test_the_profile_lists_functions_by_cumulative_and_own_time(tmp_path):
+    """`--profile`: pyinstrument's session of a run, read into the report's two lists."""
+    import time
+
+    from pyinstrument import Profiler
+
+    def busy() -> None:
+        began = time.perf_counter()
+        while time.perf_counter() - began < 0.3:
+            sum(range(1000))
+
+    profiler = Profiler(interval=0.001)
+    profiler.start()
+    busy()
+    profiler.stop().save(str(tmp_path / "run.pyisession"))
+    top = runner.top_functions(tmp_path / "run.pyisession")
+    [row] = [r for r in top["project_by_cumulative"] if r["function"].endswith("(busy)")]
+    assert row["function"].startswith("tests/test_bench.py:") and 0.25 <= row["cumulative_s"] < 3
+    assert row["own_s"] <= row["cumulative_s"]
+    assert top["all_by_own_time"] and top["all_by_own_time"][0]["own_s"] >= top["all_by_own_time"][-1]["own_s"]

@@ -17,7 +17,7 @@
 Every pipeline scenario times its phases from inside (the flow's own functions wrapped with a
 clock: parse, stage, expectations, load, build, audit, publish, and Prefect's own share), so every run
 says where its time goes; with `--profile always` (or `auto`: when a target is missed) the full
-scenario is run once more under cProfile and its top functions are listed.
+scenario is run once more under pyinstrument and its top functions are listed.
 
 The benchmark is not a test: CI runs only `--scale tiny --skip-service` (tests/test_bench.py).
 """
@@ -263,11 +263,11 @@ def child_pipeline(warehouse: str, result_path: Path, profile_path: Path | None)
     progress.propagate = False
 
     profiler = None
-    if profile_path:
-        import cProfile
+    if profile_path:  # sampled wall-clock time, waits included (Prefect's server, locks, child processes)
+        from pyinstrument import Profiler
 
-        profiler = cProfile.Profile()
-        profiler.enable()
+        profiler = Profiler(interval=0.005)
+        profiler.start()
     from flows.settings import load_settings
     from warehouse.models import fingerprint
 
@@ -293,8 +293,9 @@ def child_pipeline(warehouse: str, result_path: Path, profile_path: Path | None)
             summary = flow.pipeline(warehouse=warehouse, pull=False)
     returned = time.perf_counter()
     if profiler:
-        profiler.disable()
-        profiler.dump_stats(str(profile_path))
+        session = profiler.stop()
+        session.save(str(profile_path))
+        profile_path.with_suffix(".html").write_text(profiler.output_html(), encoding="utf-8")
     body_start = clock.marks.get("body_start", called)
     body_end = clock.marks.get("last_exit", returned)
     phases = {key: round(value, 4) for key, value in sorted(clock.seconds.items(), key=lambda kv: -kv[1])}
@@ -599,15 +600,16 @@ def run_benchmark(options: Options) -> dict[str, Any]:
         results["targets"] = evaluate(results)
         missed = [t for t in results["targets"] if t["met"] is False]
         if options.profile == "always" or (options.profile == "auto" and missed):
-            say(options, "bench: profiling the full scenario once more under cProfile …")
+            say(options, "bench: profiling the full scenario once more under pyinstrument …")
             profiled = work / "profiled" / "imon.duckdb"
             profiled.parent.mkdir(parents=True, exist_ok=True)
             profile_env = scenario_env(work, profiled, landing)
-            measured = measure("full (cProfile)", [*runner, "--child", "pipeline", "--warehouse", str(profiled), "--result",
-                                                   str(work / "profiled.json"), "--profile-path", str(work / "full.prof")],
+            session = work / "full.pyisession"  # and full.html beside it (--keep keeps both)
+            measured = measure("full (pyinstrument)", [*runner, "--child", "pipeline", "--warehouse", str(profiled),
+                                                       "--result", str(work / "profiled.json"), "--profile-path", str(session)],
                                env=profile_env, log=logs / "profiled.log", result_path=work / "profiled.json")
-            if measured.returncode == 0 and (work / "full.prof").exists():
-                results["profile"] = {"wall_s": round(measured.wall_s, 2), "top": top_functions(work / "full.prof")}
+            if measured.returncode == 0 and session.exists():
+                results["profile"] = {"wall_s": round(measured.wall_s, 2), "top": top_functions(session)}
     except ScenarioFailed as failure:
         results["failed"] = {"scenario": failure.name, "log_tail": _tail(failure.measured.log)}
         results["targets"] = evaluate(results)
@@ -763,21 +765,40 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def top_functions(profile_path: Path, count: int = 15) -> dict[str, list[dict[str, Any]]]:
-    """The functions that cost most in a cProfile dump: by cumulative time (project code) and by own time (all)."""
-    import pstats
+    """The functions that cost most in a pyinstrument session: by cumulative time (project code) and by own time (all).
 
-    stats = pstats.Stats(str(profile_path))
+    A function's cumulative time counts each sample once, however often the function is on its stack.
+    """
+    from pyinstrument.session import Session
+
+    own: dict[tuple[str, int | None, str], float] = {}
+    cumulative: dict[tuple[str, int | None, str], float] = {}
+
+    def walk(frame, on_stack: frozenset) -> None:
+        key = (frame.file_path or "", frame.line_no, frame.function)
+        own[key] = own.get(key, 0.0) + frame.total_self_time
+        if key not in on_stack:
+            cumulative[key] = cumulative.get(key, 0.0) + frame.time
+        for child in frame.children:
+            walk(child, on_stack | {key})
+
+    root = Session.load(str(profile_path)).root_frame()
+    if root is not None:
+        walk(root, frozenset())
     rows = []
-    for (filename, line, function), (calls, primitive, own, cumulative, _) in stats.stats.items():
+    for (filename, line, function), total in cumulative.items():
+        if not filename or filename.startswith("<"):
+            continue  # pyinstrument's own grouping frames ([self], [await])
         where = filename
         for marker in ("/site-packages/", str(PROJECT_ROOT) + "/"):
             if marker in filename:
                 where = filename.split(marker, 1)[1]
-        rows.append({"function": f"{where}:{line}({function})", "calls": calls, "own_s": round(own, 3),
-                     "cumulative_s": round(cumulative, 3), "project": filename.startswith(str(PROJECT_ROOT)) and "/.venv/" not in filename})
+        rows.append({"function": f"{where}:{line}({function})", "own_s": round(own.get((filename, line, function), 0.0), 3),
+                     "cumulative_s": round(total, 3),
+                     "project": filename.startswith(str(PROJECT_ROOT)) and "/.venv/" not in filename})
     project = sorted((r for r in rows if r["project"]), key=lambda r: -r["cumulative_s"])[:count]
-    own = sorted(rows, key=lambda r: -r["own_s"])[:count]
-    return {"project_by_cumulative": project, "all_by_own_time": own}
+    by_own = sorted(rows, key=lambda r: -r["own_s"])[:count]
+    return {"project_by_cumulative": project, "all_by_own_time": by_own}
 
 
 # Where a phase's time would go away; the report names these for the phases behind a missed target.
@@ -1053,14 +1074,15 @@ def markdown(results: dict[str, Any]) -> str:
     out += _lake_section(results)
     profile = results.get("profile")
     if profile:
-        out += ["", "## Profile of the full scenario (cProfile)", "",
-                f"The full scenario run once more under cProfile ({_fmt_s(profile['wall_s'])} with the profiler's overhead). "
-                "Project functions by cumulative time:", "", "| function | calls | cumulative | own |", "|---|---:|---:|---:|"]
+        out += ["", "## Profile of the full scenario (pyinstrument)", "",
+                f"The full scenario run once more under pyinstrument ({_fmt_s(profile['wall_s'])} with the profiler's "
+                "overhead; wall-clock samples every 5 ms, waiting included; `--keep` keeps full.html). "
+                "Project functions by cumulative time:", "", "| function | cumulative | own |", "|---|---:|---:|"]
         for row in profile["top"]["project_by_cumulative"]:
-            out.append(f"| `{row['function']}` | {row['calls']:,} | {_fmt_s(row['cumulative_s'])} | {_fmt_s(row['own_s'])} |")
-        out += ["", "All functions by own time:", "", "| function | calls | own | cumulative |", "|---|---:|---:|---:|"]
+            out.append(f"| `{row['function']}` | {_fmt_s(row['cumulative_s'])} | {_fmt_s(row['own_s'])} |")
+        out += ["", "All functions by own time:", "", "| function | own | cumulative |", "|---|---:|---:|"]
         for row in profile["top"]["all_by_own_time"]:
-            out.append(f"| `{row['function']}` | {row['calls']:,} | {_fmt_s(row['own_s'])} | {_fmt_s(row['cumulative_s'])} |")
+            out.append(f"| `{row['function']}` | {_fmt_s(row['own_s'])} | {_fmt_s(row['cumulative_s'])} |")
     if results.get("failed"):
         out += ["", "## Failed", "", f"Scenario `{results['failed']['scenario']}` failed; the end of its log:", "", "```",
                 results["failed"]["log_tail"], "```"]
@@ -1074,7 +1096,7 @@ def markdown(results: dict[str, Any]) -> str:
             "   # 25 years, with 3 beside",
             "```", "",
             "Every pipeline scenario times its phases; `--profile always` (or `auto`: only when a target is missed) also runs "
-            "the full scenario once more under cProfile and lists its top functions (it costs another full run). "
+            "the full scenario once more under pyinstrument and lists its top functions (it costs another full run). "
             "`--incremental-table NAME` chooses the table that gets one more year; `--json FILE` writes every number.", ""]
     return "\n".join(out)
 
@@ -1327,7 +1349,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workdir", type=Path, help="work directory (default: a new temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases, landing zone)")
     parser.add_argument("--profile", choices=("auto", "always", "never"), default="never",
-                        help="run the full scenario once more under cProfile (auto: when a target is missed)")
+                        help="run the full scenario once more under pyinstrument (auto: when a target is missed)")
     parser.add_argument("--incremental-table", default=DEFAULT_INCREMENTAL_TABLE)
     parser.add_argument("--note", action="append", default=[], help="a paragraph for the report (repeatable)")
     parser.add_argument("--beside", type=Path, action="append", default=[],
