@@ -582,12 +582,14 @@ def _exit_without_teardown() -> None:
     os._exit(_exit_code)
 
 
-def main() -> int:
-    """The `imon` console script: the command, the usual exit hooks, then a quick exit with its status."""
+def console_script(command) -> int:
+    """Run `command` (the app, or a benchmark's child) as the console script does: its status, the usual exit
+    hooks, then a quick exit with that status."""
     global _exit_code
     atexit.register(_exit_without_teardown)  # registered first, so it runs after every hook the command adds
     try:
-        app()
+        returned = command()
+        _exit_code = returned if isinstance(returned, int) else 0
     except SystemExit as done:  # how click ends every command
         if isinstance(done.code, str):
             print(done.code, file=sys.stderr)
@@ -599,6 +601,11 @@ def main() -> int:
         _exit_code = 1  # Python prints the traceback, then the exit hooks run
         raise
     return _exit_code
+
+
+def main() -> int:
+    """The `imon` console script."""
+    return console_script(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1381,10 +1381,12 @@ def main(argv: list[str] | None = None) -> int:
         print(terminal_table(results))
         print(f"\nwritten {args.output}")
         return 0
-    if args.child == "pipeline":
-        return child_pipeline(args.warehouse, args.result, args.profile_path)
-    if args.child == "noop":
-        return child_noop(args.result)
+    if args.child in ("pipeline", "noop"):  # ended as the `imon` console script ends (flows/cli.py)
+        from flows.cli import console_script
+
+        if args.child == "pipeline":
+            return console_script(lambda: child_pipeline(args.warehouse, args.result, args.profile_path))
+        return console_script(lambda: child_noop(args.result))
     if args.child == "floor":
         return child_floor(args.landing, args.database, args.result)
     options = Options(scale=args.scale, years=args.years, seed=args.seed, output=args.output, skip_service=args.skip_service,
