@@ -813,9 +813,11 @@ REMEDIES = {
     "imports": "Importing Prefect, pandas, Great Expectations and pyarrow is seconds of a run, spent while the "
                "temporary Prefect server starts in its own process.",
     "parse (DuckDB)": "A plain GENESIS flat file is read by DuckDB's read_csv into a table of its lines (unzipped "
-                      "to a temporary file first), checked (statistic, signs, region slot, labels) and turned into "
-                      "the long format by one CREATE TABLE AS (sources/ffcsv_sql.py): the floor's reading plus the "
-                      "checks' scans of the lines table.",
+                      "to a temporary file first, checked for quotes and blank lines in Python), checked "
+                      "(statistic, signs, region slot, labels: one scan) and turned into the long format in file "
+                      "order by one CREATE TABLE AS (sources/ffcsv_sql.py): the floor's reading, plus the lines "
+                      "table written and read again within the memory limit (it spills to disk) and the sort by "
+                      "line.",
     "parse (Python)": "Files that are not plain GENESIS flat files (the register, the classic download, BA exports, "
                       "declared county files, several files for one table) are parsed in Python and copied into "
                       "DuckDB; reading those layouts with read_csv too (as tests/bench/floor.py does) would leave "
