@@ -29,6 +29,8 @@ from pathlib import Path
 
 # uvicorn exits with 3 when its port was taken between choosing and binding it
 PORT_TAKEN = 3
+# the health check goes straight to 127.0.0.1, whatever HTTP_PROXY says
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class TemporaryServer:
@@ -68,9 +70,10 @@ class TemporaryServer:
                 self._launch()
                 continue
             if code is not None:
+                self.stop()
                 raise RuntimeError(f"the temporary Prefect server exited with code {code} before it answered")
             try:
-                with urllib.request.urlopen(f"{self.api_url}/health", timeout=1) as response:
+                with DIRECT.open(f"{self.api_url}/health", timeout=1) as response:
                     if response.status == 200:
                         return self.api_url
             except (urllib.error.URLError, ConnectionError, TimeoutError):
