@@ -394,8 +394,8 @@ def build_models(
         reread = changed_raw if rebuild is not None else None
         for model in models:
             if model.schema == "marts" and not generated:
-                replaced = _build_marts(connection, [m for m in models if m.qualified_name not in missing], rebuilt=restack,
-                             changed_raw=reread)
+                replaced = _build_marts(connection, [m for m in models if m.qualified_name not in missing],
+                                        rebuilt=restack, changed_raw=reread)
                 generated = True
             absent = {r for r in model.references if r in missing or (
                 r.startswith("raw.") and not _exists(connection, *r.split(".")))}
@@ -433,8 +433,8 @@ def build_models(
             if progress:
                 progress(model.qualified_name, rows)
         if not generated and only is None:
-            _build_marts(connection, [m for m in models if m.qualified_name not in missing], rebuilt=restack,
-                             changed_raw=reread)
+            _build_marts(connection, [m for m in models if m.qualified_name not in missing],
+                         rebuilt=restack, changed_raw=reread)
         describe_columns(connection, sql_dir, models)
         if only is None:
             # what this build read: the SQL and variables, and the raw files behind every raw table
