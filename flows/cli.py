@@ -74,11 +74,7 @@ def run(
         if summary is None:
             from flows import prefect_server
 
-            prefect_server.start()  # without a Prefect server: a temporary one comes up while the pipeline is imported
-            from flows.pipeline import pipeline
-            from warehouse.quality import import_great_expectations
-
-            import_great_expectations()
+            pipeline = load_pipeline()
             with prefect_server.api():
                 summary = pipeline(warehouse=str(settings.warehouse_path), tables=table or None, pull=not no_pull)
     except Exception as error:  # the flow records its own failures; this is the last line of defence
@@ -90,6 +86,19 @@ def run(
         raise typer.Exit(1)
     _print_summary(summary)
     raise typer.Exit(summary.exit_code)
+
+
+def load_pipeline():
+    """The pipeline flow, imported (with GX) while Prefect's temporary server, when one is needed, starts in its
+    own process (flows/prefect_server.py); the flow call then goes inside `prefect_server.api()`."""
+    from flows import prefect_server
+
+    prefect_server.start()
+    from flows.pipeline import pipeline
+    from warehouse.quality import import_great_expectations
+
+    import_great_expectations()
+    return pipeline
 
 
 def _print_summary(summary) -> None:

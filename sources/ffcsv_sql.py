@@ -153,8 +153,8 @@ def _no_quotes_or_blank_lines(handle, end: int) -> bool:
         newline = window == 10
         for blank, length in ((newline[:-1] & newline[1:], 2),
                               (newline[:-2] & (window[1:-1] == 13) & newline[2:], 3)):
-            first = int(blank.argmax()) if len(blank) else 0
-            if len(blank) and blank[first] and base + first + length <= end:  # the first one decides
+            first = int(blank.argmax()) if len(blank) else None  # the first one decides
+            if first is not None and blank[first] and base + first + length <= end:
                 return False
         carry, offset = joined[-2:], offset + len(chunk)
     return True

@@ -116,9 +116,9 @@ def evaluate(connection: duckdb.DuckDBPyConnection, relation: str, expectations:
             continue
         domain, violation = _rule(expectation, named, types)
         if kind in UNIQUENESS:
-            plans.append(("unique", (named, domain)))
+            plans.append(("unique", (named, domain, violation)))
             continue
-        plans.append(("counted", (named, len(aggregates))))
+        plans.append(("counted", (named, domain, violation, len(aggregates))))
         aggregates += [f"count(*) FILTER (WHERE {domain})",
                        f"count(*) FILTER (WHERE ({domain}) AND coalesce({violation}, FALSE))"]
     counts = connection.execute(f"SELECT {', '.join(aggregates)} FROM {relation}").fetchone()
@@ -135,18 +135,18 @@ def evaluate(connection: duckdb.DuckDBPyConnection, relation: str, expectations:
         elif plan == "error":
             results.append(Evaluated(expectation, False, error=detail))
         elif plan == "unique":
-            named, domain = detail
+            named, domain, violation = detail
             keys = ", ".join(quoted(c) for c in named)
             # NULL equals NULL in a GROUP BY, as in the window of the violating rows
             nonmissing, unexpected = connection.execute(
                 f"SELECT coalesce(sum(n), 0), coalesce(sum(n) FILTER (WHERE n > 1), 0) "
                 f"FROM (SELECT count(*) AS n FROM {relation} WHERE {domain} GROUP BY {keys})").fetchone()
-            results.append(_column_values(connection, relation, expectation, named, index, element_count,
-                                          int(nonmissing), int(unexpected), example_count, types))
+            results.append(_column_values(connection, relation, expectation, named, (domain, violation), index,
+                                          element_count, int(nonmissing), int(unexpected), example_count))
         else:
-            named, position = detail
-            results.append(_column_values(connection, relation, expectation, named, index, element_count,
-                                          counts[position], counts[position + 1], example_count, types))
+            named, domain, violation, position = detail
+            results.append(_column_values(connection, relation, expectation, named, (domain, violation), index,
+                                          element_count, counts[position], counts[position + 1], example_count))
     return results
 
 
@@ -198,11 +198,11 @@ def _rule(expectation: dict[str, Any], named: list[str], types: dict[str, str]) 
             f"count(*) OVER (PARTITION BY {keys}) > 1")
 
 
-def _column_values(connection, relation: str, expectation: dict[str, Any], named: list[str], index: list[str],
-                   element_count: int, nonmissing: int, unexpected: int, example_count: int,
-                   types: dict[str, str]) -> Evaluated:
+def _column_values(connection, relation: str, expectation: dict[str, Any], named: list[str], rule: tuple[str, str],
+                   index: list[str], element_count: int, nonmissing: int, unexpected: int,
+                   example_count: int) -> Evaluated:
     """GX's result fields from the counts, and up to `example_count` violating rows when there are any."""
-    domain, violation = _rule(expectation, named, types)
+    domain, violation = rule
     # the rows the expectation looks at; a window (uniqueness) counts within them only
     checked = f"SELECT rowid AS position, coalesce({violation}, FALSE) AS violates FROM {relation} WHERE {domain}"
     missing = element_count - nonmissing

@@ -391,11 +391,10 @@ def build_models(
         replaced: set[str] | None = None  # indicator ids whose stacked rows this build replaced; None: all
         rebuilt_indicators: list[Model] = []  # filled as they are built; the marts read it after the indicators
         restack = rebuilt_indicators if rebuild is not None else None
-        reread = changed_raw if rebuild is not None else None
         for model in models:
             if model.schema == "marts" and not generated:
                 replaced = _build_marts(connection, [m for m in models if m.qualified_name not in missing],
-                                        rebuilt=restack, changed_raw=reread)
+                                        rebuilt=restack, changed_raw=changed_raw)
                 generated = True
             absent = {r for r in model.references if r in missing or (
                 r.startswith("raw.") and not _exists(connection, *r.split(".")))}
@@ -434,7 +433,7 @@ def build_models(
                 progress(model.qualified_name, rows)
         if not generated and only is None:
             _build_marts(connection, [m for m in models if m.qualified_name not in missing],
-                         rebuilt=restack, changed_raw=reread)
+                         rebuilt=restack, changed_raw=changed_raw)
         describe_columns(connection, sql_dir, models)
         if only is None:
             # what this build read: the SQL and variables, and the raw files behind every raw table

@@ -280,17 +280,14 @@ def child_pipeline(warehouse: str, result_path: Path, profile_path: Path | None)
         clock.seconds["flow setup / no-change check"] += checked - called
     else:  # something changed: as by the CLI, Prefect's temporary server starts, then Prefect, pandas and GX are imported
         from flows import prefect_server
+        from flows.cli import load_pipeline
 
-        prefect_server.start()
-        import flows.pipeline as flow
-        from warehouse.quality import import_great_expectations
-
-        import_great_expectations()
+        pipeline = load_pipeline()
         clock.install()
         flow_called = time.perf_counter()
         imported += flow_called - checked
         with prefect_server.api():  # the rest of the server's start-up counts as Prefect's
-            summary = flow.pipeline(warehouse=warehouse, pull=False)
+            summary = pipeline(warehouse=warehouse, pull=False)
     returned = time.perf_counter()
     if profiler:
         session = profiler.stop()
