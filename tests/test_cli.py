@@ -170,13 +170,15 @@ def test_catalog_markdown_names_a_broken_header_without_a_traceback_and_writes_n
     assert "Traceback" not in result.output and not page.exists()
 
 
-def test_the_console_script_keeps_every_line_and_exit_status():
+def test_the_console_script_keeps_every_line_and_exit_status(built):
     """`imon` ends without the interpreter's teardown (flows/cli.py main): all output flushed, statuses as click sets them."""
     imon = str(Path(sys.executable).with_name("imon"))
     env = {**os.environ, "COLUMNS": "200"}
-    catalog = subprocess.run([imon, "catalog"], capture_output=True, text=True, env=env, timeout=120)
+    # the session's sample warehouse, never the checkout's own (a fresh clone has none before `make run`)
+    catalog_args = ["catalog", "--warehouse", str(built[0].warehouse_path)]
+    catalog = subprocess.run([imon, *catalog_args], capture_output=True, text=True, env=env, timeout=120)
     assert catalog.returncode == 0, catalog.stderr
-    assert catalog.stdout == runner.invoke(app, ["catalog"], env={"COLUMNS": "200"}).output  # 60+ kB through a pipe
+    assert catalog.stdout == runner.invoke(app, catalog_args, env={"COLUMNS": "200"}).output  # 60+ kB through a pipe
     assert subprocess.run([imon, "no-such-command"], capture_output=True, env=env, timeout=120).returncode == 2
     failed = subprocess.run([imon, "status", "--warehouse", "/nonexistent/imon.duckdb"], capture_output=True, text=True,
                             env=env, timeout=120)
