@@ -20,6 +20,7 @@ from sources.errors import FetchError, NetworkError, NotDelivered, SourceError
 from offline.replay import client_for
 from sources.genesis import Download
 from sources.landing import LandedFile, land
+from sources.classic_sql import stage_classic
 from sources.ffcsv_sql import stage_ffcsv
 from sources.parse import parse_table
 from flows.review import review_before_publish
@@ -89,41 +90,78 @@ def _file_download(path: Path, spec: TableSpec) -> Download:
     )
 
 
-def _parse_files(spec: TableSpec, files: list[LandedFile], settings: Settings) -> pd.DataFrame:
-    """Parse every landed file of a table and stamp each row with the file it came from.
+def _claimed_elsewhere(files: list[LandedFile], reference_times) -> dict[int, set]:
+    """Per file index: the reference times a newer file of the same request already holds (its rows are left out).
 
     Files that differ only in their year range (a backfill's one file per reference year beside the
     regular pull) overlap: a reference time's rows come from the newest of them that holds it.
+    `reference_times(index)` gives the reference times in file `index`.
     """
-    parsed: dict[int, pd.DataFrame] = {}
+    excluded: dict[int, set] = {}
     claimed: dict[str, set] = {}  # year-independent parameters → reference times already taken
     for index, landed in sorted(enumerate(files), key=lambda item: item[1].fetched_at, reverse=True):
-        frame = parse_table(landed.path.read_bytes(), source=spec.source, table=spec.table,
-                            layout=spec.layout, classic_layout=spec.classic_layout)
-        if len(files) > 1 and "reference_time" in frame:
-            group = json.dumps({k: v for k, v in landed.parameters.items() if k not in YEAR_PARAMETERS}, sort_keys=True)
-            taken = claimed.setdefault(group, set())
-            times = set(frame["reference_time"].unique())
-            if taken:
-                frame = frame[~frame["reference_time"].isin(taken)]
-            taken |= times
-        parsed[index] = frame.assign(source_file=loading.relative_to(landed.path, settings.landing_dir),
-                                     source_sha256=landed.sha256)
-    frames = [parsed[index] for index in range(len(files))]  # in the landing zone's order, as before
+        group = json.dumps({k: v for k, v in landed.parameters.items() if k not in YEAR_PARAMETERS}, sort_keys=True)
+        taken = claimed.setdefault(group, set())
+        times = set(reference_times(index))
+        excluded[index] = set(taken)
+        taken |= times
+    return excluded
+
+
+def _parse_files(spec: TableSpec, files: list[LandedFile], settings: Settings) -> pd.DataFrame:
+    """Parse every landed file of a table and stamp each row with the file it came from (in Python)."""
+    parsed = [parse_table(landed.path.read_bytes(), source=spec.source, table=spec.table, layout=spec.layout,
+                          classic_layout=spec.classic_layout) for landed in files]
+    if len(files) > 1 and all("reference_time" in frame for frame in parsed):
+        excluded = _claimed_elsewhere(files, lambda index: parsed[index]["reference_time"].unique())
+        parsed = [frame[~frame["reference_time"].isin(excluded[index])] if excluded[index] else frame
+                  for index, frame in enumerate(parsed)]
+    frames = [frame.assign(source_file=loading.relative_to(landed.path, settings.landing_dir), source_sha256=landed.sha256)
+              for frame, landed in zip(parsed, files)]  # in the landing zone's order
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
 def _stage_files(spec: TableSpec, files: list[LandedFile], settings: Settings, connection) -> quality.Relation:
-    """The parsed table as a temporary DuckDB table: a plain GENESIS flat file is read by DuckDB itself
-    (sources/ffcsv_sql.py, no Python row); any other file, or several, by the Python parsers, then copied in.
-    A table declared `classic` may be delivered as a flat file too (sources/parse.py reads what it finds): DuckDB
-    tries it, and leaves a classic file, which does not start with the flat file's header, to Python."""
+    """The parsed table as a temporary DuckDB table: GENESIS flat files and classic tables are read by DuckDB
+    itself (sources/ffcsv_sql.py, sources/classic_sql.py: no Python row); anything else, or a file either
+    declines, by the Python parsers, then copied in. A table declared `classic` may be delivered as a flat
+    file too (sources/parse.py reads what it finds), so each file is tried as a flat file first."""
     name = f"incoming_{spec.name}"
-    if spec.layout in ("ffcsv", "classic") and len(files) == 1 and stage_ffcsv(
-            connection, files[0].path, table=spec.table, name=name, source_file=loading.relative_to(files[0].path, settings.landing_dir),
-            source_sha256=files[0].sha256):
+    if spec.layout in ("ffcsv", "classic") and _stage_in_duckdb(spec, files, settings, connection, name):
         return quality.Relation(connection, quality.quoted(name))
     return quality.stage_frame(connection, _parse_files(spec, files, settings), name)
+
+
+def _stage_in_duckdb(spec: TableSpec, files: list[LandedFile], settings: Settings, connection, name: str) -> bool:
+    """Stage every file by DuckDB, then put them together as _parse_files does; False if any file is not plain."""
+    parts = [name] if len(files) == 1 else [f"{name}_file_{index}" for index in range(len(files))]
+    staged: list[str] = []
+    try:
+        for part, landed in zip(parts, files):
+            where = dict(table=spec.table, name=part, source_file=loading.relative_to(landed.path, settings.landing_dir),
+                         source_sha256=landed.sha256)
+            if not (stage_ffcsv(connection, landed.path, **where) or (
+                    spec.layout == "classic" and spec.classic_layout
+                    and stage_classic(connection, landed.path.read_bytes(), layout=spec.classic_layout, **where))):
+                return False
+            staged.append(part)
+        if len(files) == 1:
+            staged.clear()  # it is the staged table itself
+            return True
+        excluded = _claimed_elsewhere(files, lambda index: [row[0] for row in connection.execute(
+            f"SELECT DISTINCT reference_time FROM {quality.quoted(parts[index])}").fetchall()])
+        # in the landing zone's order, each file in its own order; files with other columns add theirs (NULL elsewhere)
+        union = " UNION ALL BY NAME ".join(
+            f"SELECT *, {index} AS file_position, rowid AS row_position FROM {quality.quoted(part)}"
+            + (" WHERE reference_time NOT IN (SELECT unnest(?))" if excluded[index] else "")
+            for index, part in enumerate(parts))
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE {quality.quoted(name)} AS SELECT * EXCLUDE (file_position, "
+                           f"row_position) FROM ({union}) ORDER BY file_position, row_position",
+                           [sorted(excluded[index]) for index in range(len(parts)) if excluded[index]])
+        return True
+    finally:
+        for part in staged:
+            connection.execute(f"DROP TABLE IF EXISTS {quality.quoted(part)}")
 
 
 def _open_warehouse(settings: Settings):
