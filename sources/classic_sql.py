@@ -1,8 +1,8 @@
-"""A classic GENESIS table file turned into the long format by DuckDB: the data rows never become Python rows.
+"""A classic GENESIS table file turned into the long format by DuckDB: no Python code splits, checks or converts a row.
 
 The title block and the column headers (a dozen lines) are read and checked in Python with the
-functions of sources/classic_csv.py; the data block up to the footer goes to DuckDB as one Arrow
-column of lines, where it is split, checked, unpivoted (one row per value column) and typed, with a
+functions of sources/classic_csv.py; the data block up to the footer goes to DuckDB as it is, one
+Arrow column of lines, where it is split, checked, unpivoted (one row per value column) and typed, with a
 special sign as NULL plus `value_flag`. As in sources/ffcsv_sql.py only the happy path is taken: a
 file with anything unusual before its footer (quotes, a carriage return without a line feed, a row
 of the wrong width or shape, an unknown key or row label, a value that is neither number nor sign,

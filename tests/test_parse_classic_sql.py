@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import pytest
 
 from sources.catalog import load_table_specs
 from sources.classic_sql import stage_classic
 from sources.parse import parse_table
+from tests.parse_support import assert_same_rows, plain
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "offline" / "sample"
@@ -40,21 +40,6 @@ def both(body: bytes, table: str):
         return expected.assign(source_file="file", source_sha256="sha"), got
     finally:
         connection.close()
-
-
-def plain(column: pd.Series) -> list:
-    return [None if pd.isna(value) else value for value in column.astype(object)]
-
-
-def assert_same_rows(expected: pd.DataFrame, got: pd.DataFrame) -> None:
-    assert list(got.columns) == list(expected.columns)
-    assert len(got) == len(expected)
-    for column in expected.columns:
-        if column == "value":
-            pd.testing.assert_series_equal(expected[column].astype("float64"), got[column].astype("float64"),
-                                           check_names=False)
-        else:
-            assert plain(expected[column]) == plain(got[column]), column
 
 
 @pytest.mark.parametrize("name", FILES)

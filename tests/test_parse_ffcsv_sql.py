@@ -7,11 +7,11 @@ import zipfile
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import pytest
 
 from sources.ffcsv_sql import stage_ffcsv
 from sources.parse import parse_table
+from tests.parse_support import assert_same_rows
 
 SAMPLE = Path(__file__).resolve().parent.parent / "offline" / "sample"
 FILES = {
@@ -41,21 +41,6 @@ def both(path: Path, table: str):
         return expected, connection.execute("SELECT * FROM incoming ORDER BY rowid").df()
     finally:
         connection.close()
-
-
-def plain(column: pd.Series) -> list:
-    return [None if pd.isna(value) else value for value in column.astype(object)]
-
-
-def assert_same_rows(expected: pd.DataFrame, got: pd.DataFrame) -> None:
-    assert list(got.columns) == list(expected.columns)
-    assert len(got) == len(expected)
-    for column in expected.columns:
-        a, b = expected[column], got[column]
-        if column == "value":
-            pd.testing.assert_series_equal(a.astype("float64"), b.astype("float64"), check_names=False)
-        else:
-            assert plain(a) == plain(b), column
 
 
 @pytest.mark.parametrize("table", FILES)

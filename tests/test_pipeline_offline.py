@@ -12,9 +12,11 @@ import shutil
 import duckdb
 import pytest
 
-from flows.pipeline import pipeline
-from flows.settings import PROJECT_ROOT
+from flows.pipeline import _parse_files, _stage_in_duckdb, pipeline
+from flows.settings import PROJECT_ROOT, load_settings
 from sources.catalog import load_table_specs
+from sources.landing import landed_files
+from tests.parse_support import assert_same_rows
 
 SPECS = load_table_specs(PROJECT_ROOT / "sources" / "tables.yaml")
 # a county's own files are optional and not in the sample: they are "not delivered"
@@ -90,12 +92,6 @@ def test_a_raw_table_read_from_one_flat_file_keeps_the_file_order(warehouse):
 def test_tables_of_classic_and_several_files_are_staged_by_duckdb_as_python_parses_them(built):
     """flows/pipeline.py: every classic table, and every table of several landed files (the real series, newest
     file per reference time), staged by DuckDB equals the Python parsers' frame, row for row and in order."""
-    import pandas as pd
-
-    from flows import pipeline as flow_module
-    from flows.settings import load_settings
-    from sources.landing import landed_files
-
     settings = load_settings(warehouse=str(built[0].warehouse_path))
     specs = [spec for spec in SPECS if spec.layout in ("ffcsv", "classic")]
     checked = []
@@ -105,22 +101,14 @@ def test_tables_of_classic_and_several_files_are_staged_by_duckdb_as_python_pars
             continue
         connection = duckdb.connect()
         try:
-            assert flow_module._stage_in_duckdb(spec, files, settings, connection, "incoming"), spec.name
+            assert _stage_in_duckdb(spec, files, settings, connection, "incoming"), spec.name
             got = connection.execute("SELECT * FROM incoming ORDER BY rowid").df()
             leftovers = connection.execute("SELECT table_name FROM duckdb_tables() WHERE table_name <> 'incoming'").fetchall()
         finally:
             connection.close()
-        expected = flow_module._parse_files(spec, files, settings)
+        expected = _parse_files(spec, files, settings)
         assert leftovers == [], spec.name
-        assert list(got.columns) == list(expected.columns), spec.name
-        assert len(got) == len(expected), spec.name
-        for column in expected.columns:
-            if column == "value":
-                pd.testing.assert_series_equal(expected[column].astype("float64"), got[column].astype("float64"),
-                                               check_names=False)
-            else:
-                assert [None if pd.isna(v) else v for v in expected[column].astype(object)] == \
-                       [None if pd.isna(v) else v for v in got[column].astype(object)], (spec.name, column)
+        assert_same_rows(expected, got, spec.name)
         checked.append((spec.name, len(files)))
     assert len(checked) >= 3 and any(count > 1 for _, count in checked), checked
 
