@@ -26,12 +26,12 @@ from sources.classic_csv import (
     reference_date_of,
 )
 from sources.errors import ParseError
+from sources.ffcsv_sql import literal, quoted
 from sources.long_format import GENESIS_SIGNS, TOTAL_LABEL
 from sources.parse import ZIP_MAGIC, decode, detect_layout
 
 NUMBER = "-?[0-9]+(?:,[0-9]+)?"  # CLASSIC_NUMBER in RE2 (ASCII digits: anything else goes to Python)
 TIME = {"year": "[0-9]{4}", "date": "[0-9]{2}\\.[0-9]{2}\\.[0-9]{4}"}
-REGION_KEY = "DG|[0-9]{2,12}"
 
 
 def stage_classic(connection: duckdb.DuckDBPyConnection, body: bytes, *, table: str, layout: dict, name: str,
@@ -55,16 +55,16 @@ def stage_classic(connection: duckdb.DuckDBPyConnection, body: bytes, *, table: 
         "line_number": pyarrow.array(range(first_line, first_line + len(data_lines)), pyarrow.int64()),
         "line": pyarrow.array(data_lines, pyarrow.string()),
     }))
-    rows = _quoted(f"{name}_rows")
+    rows = quoted(f"{name}_rows")
     try:
         # a row of empty fields is skipped, as the Python reader skips it
         connection.execute(f"CREATE OR REPLACE TEMP TABLE {rows} AS SELECT line_number, string_split(line, ';') AS f "
-                           f"FROM {_quoted(lines)} WHERE NOT regexp_full_match(line, ';*') ORDER BY line_number")
+                           f"FROM {quoted(lines)} WHERE NOT regexp_full_match(line, ';*')")
         select = _long_select(connection, rows, table=table, layout=layout, units=units, reference_time=reference_time,
                               source_file=source_file, source_sha256=source_sha256)
         if select is None:
             return False
-        connection.execute(f"CREATE OR REPLACE TEMP TABLE {_quoted(name)} AS {select}")
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE {quoted(name)} AS {select}")
         return True
     finally:
         connection.execute(f"DROP TABLE IF EXISTS {rows}")
@@ -112,13 +112,14 @@ def _long_select(connection, rows: str, *, table: str, layout: dict, units: list
     offset = 0 if time_column == "none" else 1  # f[offset + 1] is the key (SQL lists count from 1)
     first_value = offset + 3 + (1 if classifier else 0)  # the first value field, 1-based
     width = first_value - 1 + len(columns)
-    signs = ", ".join(_literal(sign) for sign in sorted(GENESIS_SIGNS))
+    signs = ", ".join(literal(sign) for sign in sorted(GENESIS_SIGNS))
     key, label, row_label = f"f[{offset + 1}]", f"f[{offset + 2}]", f"f[{offset + 3}]"
     values = [f"f[{first_value + number}]" for number in range(len(columns))]
     if connection.execute(f"SELECT count(*) FROM {rows} WHERE len(f) <> {width}").fetchone()[0]:
         return None  # checked first: the other rules index fields a short row does not have
     # one scan for every other rule; the labels come back to be compared with Python's str.strip()
-    rules = [f"count(*) FILTER (WHERE NOT regexp_full_match({key}, '{REGION_KEY}') OR {_region_variable(key)} IS NULL)",
+    # a key region_variable_for_key does not know (not DG, not 2, 3, 5 or 8 digits): Python names it
+    rules = [f"count(*) FILTER (WHERE {_region_variable(key)} IS NULL)",
              "0" if time_column == "none" else f"count(*) FILTER (WHERE NOT regexp_full_match(f[1], '{TIME[time_column]}'))",
              "count(*) FILTER (WHERE " + " OR ".join(
                  f"({value} NOT IN ({signs}) AND NOT regexp_full_match({value}, '{NUMBER}'))" for value in values) + ")",
@@ -136,7 +137,7 @@ def _long_select(connection, rows: str, *, table: str, layout: dict, units: list
         return None
 
     if time_column == "none":
-        time = _literal(reference_time)
+        time = literal(reference_time)
     elif time_column == "date":
         time = "substr(f[1], 7, 4) || '-' || substr(f[1], 4, 2) || '-' || substr(f[1], 1, 2)"
     else:
@@ -149,32 +150,32 @@ def _long_select(connection, rows: str, *, table: str, layout: dict, units: list
         pairs = []
         for variable in variables:
             if classifier and variable == classifier["variable"]:
-                cases = " ".join(f"WHEN {_literal(text)} THEN {_literal(code)}" for text, code in codes.items())
+                cases = " ".join(f"WHEN {literal(text)} THEN {literal(code)}" for text, code in codes.items())
                 code, text = f"CASE trim({row_label}, ' ') {cases} END", f"trim({row_label}, ' ')"
             else:
-                code = _literal(declared.get(variable))
-                text = _literal(None if variable not in declared else
+                code = literal(declared.get(variable))
+                text = literal(None if variable not in declared else
                                 (column["header"][-1] if declared[variable] else TOTAL_LABEL))
-            pairs += [f"CAST({code} AS VARCHAR) AS {_quoted(variable)}",
-                      f"CAST({text} AS VARCHAR) AS {_quoted(variable + '_label')}"]
+            pairs += [f"CAST({code} AS VARCHAR) AS {quoted(variable)}",
+                      f"CAST({text} AS VARCHAR) AS {quoted(variable + '_label')}"]
         parts.append(f"""
             SELECT {number} AS column_number, line_number, f, {values[number]} AS raw_value,
                    {''.join(pair + ', ' for pair in pairs)}
-                   {_literal(column['value_variable'])} AS value_variable,
-                   {_literal(column['header'][0])} AS value_variable_label, {_literal(units[number])} AS value_unit
+                   {literal(column['value_variable'])} AS value_variable,
+                   {literal(column['header'][0])} AS value_variable_label, {literal(units[number])} AS value_unit
             FROM {rows}""")
-    classified = "".join(f"{_quoted(name)}, " for variable in variables for name in (variable, f"{variable}_label"))
+    classified = "".join(f"{quoted(name)}, " for variable in variables for name in (variable, f"{variable}_label"))
     # the Python reader puts the value columns one after the other: column by column, each in line order
     return f"""
         WITH long AS ({' UNION ALL '.join(parts)})
-        SELECT {_literal(table)} AS table_code, CAST(line_number AS BIGINT) AS line_number,
-               {_literal(layout['time_code'])} AS time_code, {time} AS reference_time,
+        SELECT {literal(table)} AS table_code, CAST(line_number AS BIGINT) AS line_number,
+               {literal(layout['time_code'])} AS time_code, {time} AS reference_time,
                {_region_variable(key)} AS region_variable, {key} AS region_key, trim({label}, ' ') AS region_label,
                {classified}value_variable, value_variable_label, value_unit,
                CASE WHEN raw_value IN ({signs}) THEN NULL ELSE CAST(replace(raw_value, ',', '.') AS DOUBLE) END AS value,
                CASE WHEN raw_value IN ({signs}) THEN raw_value END AS value_flag,
                CAST(NULL AS VARCHAR) AS value_quality,
-               {_literal(source_file)} AS source_file, {_literal(source_sha256)} AS source_sha256
+               {literal(source_file)} AS source_file, {literal(source_sha256)} AS source_sha256
         FROM long ORDER BY column_number, line_number"""
 
 
@@ -184,10 +185,3 @@ def _region_variable(key: str) -> str:
             f"WHEN length({key}) = 2 THEN 'DLAND' WHEN length({key}) = 3 THEN 'REGBEZ' "
             f"WHEN length({key}) IN (5, 8) THEN 'KREISE' END")
 
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str | None) -> str:
-    return "NULL" if text is None else "'" + text.replace("'", "''") + "'"

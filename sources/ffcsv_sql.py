@@ -42,15 +42,15 @@ def stage_ffcsv(connection: duckdb.DuckDBPyConnection, path: Path, *, table: str
         if plain is None:
             return False
         header, slots = plain
-        rows = _quoted(f"{name}_lines")
-        columns = "{" + ", ".join(f"{_literal(column)}: 'VARCHAR'" for column in header) + "}"
+        rows = quoted(f"{name}_lines")
+        columns = "{" + ", ".join(f"{literal(column)}: 'VARCHAR'" for column in header) + "}"
         try:
             # a plain file: data line n is the table's row n - 2 (rowid from 0; read in order: preserve_insertion_order),
             # so no row_number() window, which reads the whole file on one thread (it took 40 % of the read)
             connection.execute(f"""
                 CREATE OR REPLACE TEMP TABLE {rows} AS
-                SELECT {', '.join(f'coalesce({_quoted(c)}, {_literal("")}) AS {_quoted(c)}' for c in header)}
-                FROM read_csv({_literal(str(text_path))}, delim=';', quote='', escape='', header=true,
+                SELECT {', '.join(f'coalesce({quoted(c)}, {literal("")}) AS {quoted(c)}' for c in header)}
+                FROM read_csv({literal(str(text_path))}, delim=';', quote='', escape='', header=true,
                               auto_detect=false, strict_mode=true, encoding='utf-8', columns={columns})""")
         except duckdb.Error:
             return False  # wrong number of fields, not UTF-8, …: the Python reader says which line
@@ -60,7 +60,7 @@ def stage_ffcsv(connection: duckdb.DuckDBPyConnection, path: Path, *, table: str
         if select is None:
             return False
         # in file order: a projection of a table is not always written in its order (parallel scan)
-        connection.execute(f"CREATE OR REPLACE TEMP TABLE {_quoted(name)} AS {select} ORDER BY line_number")
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE {quoted(name)} AS {select} ORDER BY line_number")
         return True
     finally:
         connection.execute(f"DROP TABLE IF EXISTS {rows}")
@@ -164,14 +164,14 @@ def _long_select(connection, rows: str, header: list[str], slots: list[str], *, 
                  source_sha256: str) -> str | None:
     """The SELECT that turns the file's rows into the long format, or None when a rule is broken."""
     expected = expected_statistics_code(table)
-    signs = ", ".join(_literal(sign) for sign in sorted(GENESIS_SIGNS))
+    signs = ", ".join(literal(sign) for sign in sorted(GENESIS_SIGNS))
     label_columns = [f"{slot}_variable_attribute_label" for slot in slots]
     # one scan of the lines for every rule: a foreign statistic, a value that is neither a number nor
     # a special sign, each slot's variable codes and each slot's distinct labels
-    rules = [f"count(*) FILTER (WHERE statistics_code <> {_literal(expected)})" if expected else "0",
+    rules = [f"count(*) FILTER (WHERE statistics_code <> {literal(expected)})" if expected else "0",
              f"count(*) FILTER (WHERE value NOT IN ({signs}) AND NOT regexp_full_match(value, '{NUMBER}'))",
-             *(f"list(DISTINCT {_quoted(f'{slot}_variable_code')})" for slot in slots),
-             *(f"list(DISTINCT {_quoted(column)})" for column in label_columns)]
+             *(f"list(DISTINCT {quoted(f'{slot}_variable_code')})" for slot in slots),
+             *(f"list(DISTINCT {quoted(column)})" for column in label_columns)]
     foreign, not_numbers, *found = connection.execute(f"SELECT {', '.join(rules)} FROM {rows}").fetchone()
     if foreign or not_numbers:
         return None
@@ -185,7 +185,7 @@ def _long_select(connection, rows: str, header: list[str], slots: list[str], *, 
             return None
 
     def slot_column(slot: str, part: str) -> str:
-        return _quoted(f"{slot}_{part}")
+        return quoted(f"{slot}_{part}")
 
     variables: dict[str, list[tuple[str, str]]] = {}  # classifier name → (slot, code as written), in slot order
     for slot in slots:
@@ -195,15 +195,15 @@ def _long_select(connection, rows: str, header: list[str], slots: list[str], *, 
                     variables.setdefault(code.lower(), []).append((slot, code))
     classifiers = []
     for name in sorted(variables):
-        applies = {slot: f"{slot_column(slot, 'variable_code')} = {_literal(code)}" for slot, code in variables[name]}
+        applies = {slot: f"{slot_column(slot, 'variable_code')} = {literal(code)}" for slot, code in variables[name]}
         code = " ".join(f"WHEN {condition} THEN nullif({slot_column(slot, 'variable_attribute_code')}, '')"
                         for slot, condition in applies.items())
         label = " ".join(f"WHEN {condition} THEN trim({slot_column(slot, 'variable_attribute_label')}, ' ')"
                          for slot, condition in applies.items())
-        classifiers += [f"CASE {code} END AS {_quoted(name)}", f"CASE {label} END AS {_quoted(name + '_label')}"]
+        classifiers += [f"CASE {code} END AS {quoted(name)}", f"CASE {label} END AS {quoted(name + '_label')}"]
     quality = "nullif(value_q, '')" if "value_q" in header else "NULL::VARCHAR"
     return f"""
-        SELECT {_literal(table)} AS table_code, CAST(rowid + 2 AS BIGINT) AS line_number, time_code,
+        SELECT {literal(table)} AS table_code, CAST(rowid + 2 AS BIGINT) AS line_number, time_code,
                CASE WHEN regexp_full_match(time, '[0-9]{{2}}\\.[0-9]{{2}}\\.[0-9]{{4}}')
                     THEN substr(time, 7, 4) || '-' || substr(time, 4, 2) || '-' || substr(time, 1, 2)
                     ELSE time END AS reference_time,
@@ -215,13 +215,15 @@ def _long_select(connection, rows: str, header: list[str], slots: list[str], *, 
                CASE WHEN value IN ({signs}) THEN NULL ELSE CAST(replace(value, ',', '.') AS DOUBLE) END AS value,
                CASE WHEN value IN ({signs}) THEN value END AS value_flag,
                {quality} AS value_quality,
-               {_literal(source_file)} AS source_file, {_literal(source_sha256)} AS source_sha256
+               {literal(source_file)} AS source_file, {literal(source_sha256)} AS source_sha256
         FROM {rows}"""
 
 
-def _quoted(name: str) -> str:
+def quoted(name: str) -> str:
+    """A SQL identifier (also used by sources/classic_sql.py)."""
     return '"' + name.replace('"', '""') + '"'
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def literal(text: str | None) -> str:
+    """A SQL string literal, NULL for None (also used by sources/classic_sql.py)."""
+    return "NULL" if text is None else "'" + text.replace("'", "''") + "'"
