@@ -36,14 +36,39 @@ import duckdb
 import pytest
 
 
+def _build_sample(directory):
+    """The offline sample through the flow as `imon run` runs it (its early temporary Prefect server)."""
+    from flows import prefect_server
+    from flows.cli import load_pipeline
+
+    pipeline = load_pipeline()
+    with prefect_server.api():
+        return pipeline(warehouse=str(directory / "imon.duckdb"))
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
-    """A warehouse built from the offline sample by the real flow, and the run summary."""
-    from flows.pipeline import pipeline
+    """A warehouse built from the offline sample by the real flow, and the run summary.
 
-    directory = tmp_path_factory.mktemp("offline")
-    summary = pipeline(warehouse=str(directory / "imon.duckdb"))
-    return summary, directory
+    Built once per `pytest` run: under xdist the first worker to ask builds it (a file lock keeps the
+    others waiting) and every worker reads the same files. Tests only read it (DuckDB allows many
+    read-only processes on one file); a test that changes a warehouse takes `built_copy`.
+    """
+    import pickle
+
+    from filelock import FileLock
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        directory = tmp_path_factory.mktemp("offline")
+        return _build_sample(directory), directory
+    shared = tmp_path_factory.getbasetemp().parent  # the run's temporary root, above each worker's own
+    directory, summary_file = shared / "offline", shared / "offline-summary.pickle"
+    with FileLock(str(shared / "offline.lock")):
+        if not summary_file.exists():
+            shutil.rmtree(directory, ignore_errors=True)  # what a failed build in another worker left
+            directory.mkdir()
+            summary_file.write_bytes(pickle.dumps(_build_sample(directory)))
+    return pickle.loads(summary_file.read_bytes()), directory
 
 
 @pytest.fixture
