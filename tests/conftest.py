@@ -31,19 +31,62 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: item.path not in slow_files)  # stable: file order kept within each group
 # --- end: one worker per core ------------------------------------------------------------------------
 
-# --- begin: the offline warehouse, built once per session by the real flow ----------------------
+# --- begin: the offline warehouse, built once per pytest run by the real flow --------------------
+from contextlib import contextmanager
+
 import duckdb
 import pytest
 
 
 def _build_sample(directory):
-    """The offline sample through the flow as `imon run` runs it (its early temporary Prefect server)."""
-    from flows import prefect_server
-    from flows.cli import load_pipeline
+    """The offline sample through the flow as `imon run` runs it, on a temporary Prefect server of its own.
 
-    pipeline = load_pipeline()
-    with prefect_server.api():
-        return pipeline(warehouse=str(directory / "imon.duckdb"))
+    The server keeps its records (the run's artifacts and logs) in `directory`/prefect-home, so a test
+    on any worker can read them later (`built_prefect_api`); it is stopped once the run's logs are sent.
+    """
+    from flows import prefect_server
+
+    with _environment(PREFECT_HOME=str(directory / "prefect-home")):
+        server = prefect_server.TemporaryServer()  # comes up while the pipeline (with GX) is imported
+    try:
+        from prefect.logging.handlers import APILogWorker
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        from flows.pipeline import pipeline
+
+        with temporary_settings(updates={PREFECT_API_URL: server.wait(120)}):
+            summary = pipeline(warehouse=str(directory / "imon.duckdb"))
+            APILogWorker.drain_all(timeout=60)  # the run's logs reach the server before it stops
+        return summary
+    finally:
+        server.stop()
+
+
+@contextmanager
+def _environment(**values):
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture
+def built_prefect_api(built):
+    """The API URL of a temporary Prefect server on the records (artifacts, logs) of the `built` run."""
+    from flows import prefect_server
+
+    with _environment(PREFECT_HOME=str(built[1] / "prefect-home")):
+        server = prefect_server.TemporaryServer()
+    try:
+        yield server.wait(180)
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
