@@ -32,22 +32,29 @@ def pytest_collection_modifyitems(config, items):
 # --- end: one worker per core ------------------------------------------------------------------------
 
 # --- begin: the offline warehouse, built once per pytest run by the real flow --------------------
-from contextlib import contextmanager
-
 import duckdb
 import pytest
+
+
+PREFECT_HOME_OF_BUILT = "prefect-home"  # beside the sample warehouse: the Prefect records of its run
+
+
+def _prefect_server_on(prefect_home):
+    """A temporary Prefect server (as `imon run` starts it) keeping its records in `prefect_home`."""
+    from flows import prefect_server
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PREFECT_HOME", str(prefect_home))  # read once, when the server process starts
+        return prefect_server.TemporaryServer()
 
 
 def _build_sample(directory):
     """The offline sample through the flow as `imon run` runs it, on a temporary Prefect server of its own.
 
-    The server keeps its records (the run's artifacts and logs) in `directory`/prefect-home, so a test
-    on any worker can read them later (`built_prefect_api`); it is stopped once the run's logs are sent.
+    The server keeps its records (the run's artifacts and logs) beside the sample, so a test on any
+    worker can read them later (`built_prefect_api`); it is stopped once the run's logs are sent.
     """
-    from flows import prefect_server
-
-    with _environment(PREFECT_HOME=str(directory / "prefect-home")):
-        server = prefect_server.TemporaryServer()  # comes up while the pipeline (with GX) is imported
+    server = _prefect_server_on(directory / PREFECT_HOME_OF_BUILT)  # comes up while the pipeline (with GX) is imported
     try:
         from prefect.logging.handlers import APILogWorker
         from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -62,27 +69,10 @@ def _build_sample(directory):
         server.stop()
 
 
-@contextmanager
-def _environment(**values):
-    before = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 @pytest.fixture
 def built_prefect_api(built):
     """The API URL of a temporary Prefect server on the records (artifacts, logs) of the `built` run."""
-    from flows import prefect_server
-
-    with _environment(PREFECT_HOME=str(built[1] / "prefect-home")):
-        server = prefect_server.TemporaryServer()
+    server = _prefect_server_on(built[1] / PREFECT_HOME_OF_BUILT)
     try:
         yield server.wait(180)
     finally:
